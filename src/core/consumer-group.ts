@@ -1,0 +1,96 @@
+import { BTree } from './btree.js';
+import type { StreamId } from './stream-id.js';
+
+const compareIds = (a: StreamId, b: StreamId): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A pending-entries list: ID -> entry, ordered, O(log n) seek, insert and delete. */
+export type PendingList = BTree<StreamId, PendingEntry>;
+
+export function createPendingList(): PendingList {
+  return new BTree<StreamId, PendingEntry>(undefined, compareIds);
+}
+
+/**
+ * A delivered, unacknowledged entry (Redis's streamNACK). The same object sits
+ * in the group's PEL and in its owner's PEL; `consumer` always names the owner.
+ */
+export class PendingEntry {
+  constructor(
+    readonly id: StreamId,
+    public consumer: Consumer,
+    /** Unix ms of the last delivery. */
+    public deliveryTime: number,
+    /** Deliveries so far, this one included. */
+    public deliveryCount: number,
+  ) {}
+}
+
+export class Consumer {
+  /** This consumer's share of the group PEL. */
+  readonly pel: PendingList = createPendingList();
+  constructor(
+    readonly name: string,
+    /** Last read or claim attempt (drives `idle`). */
+    public seenTime: number,
+    /** Last read or claim that delivered something (drives `inactive`); -1 never. */
+    public activeTime: number = -1,
+  ) {}
+}
+
+export class ConsumerGroup {
+  readonly pel: PendingList = createPendingList();
+  readonly consumers = new Map<string, Consumer>();
+  constructor(
+    readonly name: string,
+    /** last-delivered-id */
+    public lastId: StreamId,
+    /** entries-read: the logical read counter; null when unknown. */
+    public entriesRead: bigint | null,
+  ) {}
+
+  /** Records `id` as pending for `consumer`, taking it from its previous owner. */
+  assign(id: StreamId, consumer: Consumer, time: number, count: number): PendingEntry {
+    let entry = this.pel.get(id);
+    if (entry === undefined) {
+      entry = new PendingEntry(id, consumer, time, count);
+      this.pel.set(id, entry);
+    } else {
+      if (entry.consumer !== consumer) entry.consumer.pel.delete(id);
+      entry.consumer = consumer;
+      entry.deliveryTime = time;
+      entry.deliveryCount = count;
+    }
+    consumer.pel.set(id, entry);
+    return entry;
+  }
+
+  /** Drops `id` from the group's and its owner's PEL. */
+  release(id: StreamId): boolean {
+    const entry = this.pel.get(id);
+    if (entry === undefined) return false;
+    this.pel.delete(id);
+    entry.consumer.pel.delete(id);
+    return true;
+  }
+
+  /** Consumers in Redis's order (bytewise by name, as its radix tree keeps them). */
+  sortedConsumers(): Consumer[] {
+    return [...this.consumers.values()].sort((a, b) => compareNames(a.name, b.name));
+  }
+}
+
+/**
+ * Bytewise UTF-8 order, as Redis's radix trees sort keys. UTF-8 byte order is
+ * code point order, which differs from JS's UTF-16 `<` only around surrogates.
+ */
+export function compareNames(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}

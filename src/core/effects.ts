@@ -1,0 +1,74 @@
+import type { StreamId } from './stream-id.js';
+import type { FieldList } from './types.js';
+
+/**
+ * Effects: what a command changed, never what was asked. Every effect is
+ * absolute and idempotent (applying it twice leaves the state as applying it
+ * once), so a log replayed over a snapshot taken while writes went on
+ * converges to the same state. One command yields one `EffectBatch`, which the
+ * storage layer frames and writes as a unit.
+ *
+ * Times are Unix milliseconds as numbers; counters that Redis keeps as 64-bit
+ * (entries-added, entries-read) are bigints.
+ */
+export type Effect =
+  /** XADD with its concrete ID; creates the stream when missing. Skipped when `id` <= last-generated-id. */
+  | { op: 'add'; key: string; id: StreamId; fields: FieldList }
+  /** A stream that exists with no entries (XGROUP CREATE ... MKSTREAM). */
+  | { op: 'create'; key: string }
+  /**
+   * Trimming: every entry <= `upTo` goes, as Redis's exact trim removes them:
+   * nodes whose last slot is <= upTo whole, then tombstones in the next node.
+   * MAXLEN, MINID, `=` and `~` all reduce to this.
+   */
+  | { op: 'trim'; key: string; upTo: StreamId }
+  /** XDEL: removes these entries; max-deleted-entry-id becomes max(itself, the largest of `ids`). */
+  | { op: 'delete'; key: string; ids: StreamId[] }
+  /** XSETID; `firstId` (recorded-first-entry-id) only from snapshots, which restore it exactly. */
+  | { op: 'set-id'; key: string; lastId: StreamId; entriesAdded: bigint; maxDeletedId: StreamId; firstId?: StreamId }
+  /** DEL */
+  | { op: 'drop'; key: string }
+  /** XGROUP CREATE; does nothing when the group exists. */
+  | { op: 'group-create'; key: string; group: string; lastId: StreamId; entriesRead: bigint | null }
+  /** XGROUP SETID, and XCLAIM LASTID (which keeps entries-read). */
+  | { op: 'group-set-id'; key: string; group: string; lastId: StreamId; entriesRead: bigint | null }
+  | { op: 'group-destroy'; key: string; group: string }
+  /** Creates the consumer when missing, seen at `time`, never active. */
+  | { op: 'consumer-create'; key: string; group: string; consumer: string; time: number }
+  /** XGROUP DELCONSUMER: the consumer and its pending entries go. */
+  | { op: 'consumer-delete'; key: string; group: string; consumer: string }
+  /**
+   * A `>` read: `ids` were delivered to `consumer` at `time` (each now pending
+   * with count 1 unless `noAck`), and the group moved to `lastId`/`entriesRead`.
+   */
+  | {
+      op: 'deliver';
+      key: string;
+      group: string;
+      consumer: string;
+      time: number;
+      ids: StreamId[];
+      noAck: boolean;
+      lastId: StreamId;
+      entriesRead: bigint | null;
+    }
+  /**
+   * History reads and claims: each listed pending entry now belongs to
+   * `consumer` with the given delivery time and count (created when missing).
+   * The consumer was seen at `seenTime` and, when `activeTime` is set, active then.
+   */
+  | {
+      op: 'pending-set';
+      key: string;
+      group: string;
+      consumer: string;
+      seenTime: number;
+      activeTime: number | null;
+      entries: { id: StreamId; time: number; count: number }[];
+    }
+  /** XACK, and the PEL entries XCLAIM / XAUTOCLAIM drop for deleted messages. */
+  | { op: 'ack'; key: string; group: string; ids: StreamId[] };
+
+export type EffectBatch = Effect[];
+
+export type EffectSink = (batch: EffectBatch) => void;

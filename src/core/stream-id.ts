@@ -1,0 +1,99 @@
+/**
+ * Stream IDs: `<ms>-<seq>`, both parts unsigned 64-bit. In the core an ID is
+ * one 128-bit bigint, `ms << 64 | seq`, so that IDs compare with `<` and never
+ * pass through a JS number.
+ */
+export type StreamId = bigint;
+
+export const U64_MAX = (1n << 64n) - 1n;
+export const MIN_ID: StreamId = 0n;
+export const MAX_ID: StreamId = (1n << 128n) - 1n;
+
+export function makeId(ms: bigint, seq: bigint): StreamId {
+  return (ms << 64n) | seq;
+}
+
+export function idMs(id: StreamId): bigint {
+  return id >> 64n;
+}
+
+export function idSeq(id: StreamId): bigint {
+  return id & U64_MAX;
+}
+
+export function formatId(id: StreamId): string {
+  return `${id >> 64n}-${id & U64_MAX}`;
+}
+
+const U64_DIGITS = /^[0-9]{1,20}$/;
+
+/** A decimal unsigned 64-bit integer, or undefined. Leading zeros are accepted, as Redis's strtoull does. */
+export function parseU64(text: string): bigint | undefined {
+  if (!U64_DIGITS.test(text)) return undefined;
+  const value = BigInt(text);
+  return value <= U64_MAX ? value : undefined;
+}
+
+/**
+ * `<ms>-<seq>` or the incomplete `<ms>`, whose sequence is `missingSeq`
+ * (0 for a start or a strict ID, U64_MAX for a range end).
+ */
+export function parseId(text: string, missingSeq: bigint = 0n): StreamId | undefined {
+  const dash = text.indexOf('-');
+  if (dash < 0) {
+    const ms = parseU64(text);
+    return ms === undefined ? undefined : makeId(ms, missingSeq);
+  }
+  const ms = parseU64(text.slice(0, dash));
+  const seq = parseU64(text.slice(dash + 1));
+  if (ms === undefined || seq === undefined) return undefined;
+  return makeId(ms, seq);
+}
+
+/** Like Redis's non-strict parse: also `-` (0-0) and `+` (max-max). */
+export function parseIdOrSpecial(text: string, missingSeq: bigint = 0n): StreamId | undefined {
+  if (text === '-') return MIN_ID;
+  if (text === '+') return MAX_ID;
+  return parseId(text, missingSeq);
+}
+
+export interface RangeBound {
+  id: StreamId;
+  exclusive: boolean;
+}
+
+/**
+ * A range bound as XRANGE takes it: `-`, `+`, `<ms>`, `<ms>-<seq>`, each with
+ * an optional `(` for an exclusive bound. An incomplete start gets seq 0, an
+ * incomplete end seq max.
+ */
+export function parseRangeBound(text: string, side: 'start' | 'end'): RangeBound | undefined {
+  const exclusive = text.length > 1 && text.startsWith('(');
+  const body = exclusive ? text.slice(1) : text;
+  const id = parseIdOrSpecial(body, side === 'start' ? 0n : U64_MAX);
+  return id === undefined ? undefined : { id, exclusive };
+}
+
+/** XADD's ID argument: `*`, `<ms>-*`, or an explicit (possibly incomplete) ID. */
+export type AddIdSpec =
+  | { kind: 'auto' }
+  | { kind: 'auto-seq'; ms: bigint }
+  | { kind: 'explicit'; id: StreamId };
+
+export function parseAddId(text: string): AddIdSpec | undefined {
+  if (text === '*') return { kind: 'auto' };
+  if (text.endsWith('-*')) {
+    const ms = parseU64(text.slice(0, -2));
+    return ms === undefined ? undefined : { kind: 'auto-seq', ms };
+  }
+  const id = parseId(text, 0n);
+  return id === undefined ? undefined : { kind: 'explicit', id };
+}
+
+export function compareIds(a: StreamId, b: StreamId): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function maxId(a: StreamId, b: StreamId): StreamId {
+  return a > b ? a : b;
+}
