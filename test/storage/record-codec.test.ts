@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/storage/byte-writer.js';
+import { crc32, crc32Js } from '../../src/storage/crc32.js';
+import {
+  RECORD_HEADER_BYTES,
+  RecordDecoder,
+  checkRecord,
+  decodeRecord,
+  encodeBatch,
+  encodeBatchRecord,
+  encodeSnapshotEndRecord,
+  SNAPSHOT_END_RECORD_BYTES,
+} from '../../src/storage/record-codec.js';
+import { U64_MAX, makeId } from '../../src/core/stream-id.js';
+import { batchArb, textArb } from './helpers/arbitraries.js';
+
+describe('record codec', () => {
+  it('round-trips any batch exactly', () => {
+    fc.assert(
+      fc.property(batchArb, (batch) => {
+        const decoded = decodeRecord(encodeBatch(batch));
+        expect(decoded).toEqual({ kind: 'batch', batch });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('round-trips many batches written back to back into one buffer', () => {
+    fc.assert(
+      fc.property(fc.array(batchArb, { maxLength: 20 }), (batches) => {
+        const out = new ByteWriter(16);
+        for (const b of batches) encodeBatchRecord(out, b);
+        const buf = Buffer.from(out.bytes());
+        const decoder = new RecordDecoder();
+        const got = [];
+        let pos = 0;
+        while (pos < buf.length) {
+          const check = checkRecord(buf, pos, buf.length);
+          expect(check.status).toBe('ok');
+          if (check.status !== 'ok') break;
+          got.push(decoder.decode(buf, pos + RECORD_HEADER_BYTES, check.end));
+          pos = check.end;
+        }
+        expect(got).toEqual(batches.map((batch) => ({ kind: 'batch', batch })));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips batches whose effects share a key (written as a back-reference)', () => {
+    const batch = [
+      { op: 'add' as const, key: 's', id: 1n, fields: ['f', 'v'] },
+      { op: 'add' as const, key: 's', id: 2n, fields: ['f', 'v'] },
+      { op: 'create' as const, key: '' },
+      { op: 'create' as const, key: '' },
+      { op: 'trim' as const, key: 's', upTo: 2n },
+    ];
+    const encoded = encodeBatch(batch);
+    expect(decodeRecord(encoded)).toEqual({ kind: 'batch', batch });
+    expect(encoded.length).toBeLessThan(encodeBatch(batch.map((e, i) => ({ ...e, key: e.key + ' '.repeat(i) }))).length);
+  });
+
+  it('keeps the extreme IDs and counters exact', () => {
+    const max = makeId(U64_MAX, U64_MAX);
+    const batch = [
+      { op: 'add' as const, key: '', id: max, fields: ['', ''] },
+      { op: 'set-id' as const, key: 'k', lastId: max, entriesAdded: U64_MAX, maxDeletedId: makeId(U64_MAX, 0n), firstId: max },
+      { op: 'set-id' as const, key: 'k', lastId: 1n, entriesAdded: 0n, maxDeletedId: 0n },
+      { op: 'group-create' as const, key: 'k', group: 'g', lastId: makeId(0n, U64_MAX), entriesRead: (1n << 63n) - 1n },
+      { op: 'group-set-id' as const, key: 'k', group: 'g', lastId: 0n, entriesRead: null },
+    ];
+    expect(decodeRecord(encodeBatch(batch))).toEqual({ kind: 'batch', batch });
+  });
+
+  it('round-trips strings with lone surrogates code unit for code unit', () => {
+    fc.assert(
+      fc.property(textArb, (s) => {
+        const out = decodeRecord(encodeBatch([{ op: 'create', key: s }]));
+        expect(out.kind === 'batch' && out.batch[0]!.key).toBe(s);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses IDs outside 128 bits and leaves the buffer untouched', () => {
+    const out = new ByteWriter(16);
+    encodeBatchRecord(out, [{ op: 'create', key: 'a' }]);
+    const before = Buffer.from(out.bytes());
+    expect(() => encodeBatchRecord(out, [{ op: 'trim', key: 'a', upTo: 1n << 128n }])).toThrow(RangeError);
+    expect(() => encodeBatchRecord(out, [{ op: 'trim', key: 'a', upTo: -1n }])).toThrow(RangeError);
+    expect(Buffer.from(out.bytes())).toEqual(before);
+  });
+
+  it('frames the snapshot end marker at a fixed size', () => {
+    const out = new ByteWriter(16);
+    encodeSnapshotEndRecord(out, 12345n, 678n);
+    expect(out.length).toBe(SNAPSHOT_END_RECORD_BYTES);
+    expect(decodeRecord(Buffer.from(out.bytes()))).toEqual({ kind: 'snapshot-end', records: 12345n, offset: 678n });
+  });
+
+  it('detects a flipped byte, a short record and a zero length', () => {
+    const buf = encodeBatch([{ op: 'add', key: 'stream', id: 5n, fields: ['f', 'v'] }]);
+    for (let i = RECORD_HEADER_BYTES; i < buf.length; i++) {
+      const copy = Buffer.from(buf);
+      copy[i]! ^= 0x40;
+      expect(checkRecord(copy, 0, copy.length).status).toBe('bad-crc');
+    }
+    for (let cut = 0; cut < buf.length; cut++) expect(checkRecord(buf, 0, cut).status).toBe('short');
+    expect(checkRecord(Buffer.alloc(32), 0, 32).status).toBe('bad-length');
+  });
+
+  it('computes the same CRC-32 natively and with the table', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (data) => {
+        expect(crc32Js(data)).toBe(crc32(data));
+      }),
+    );
+    expect(crc32Js(Buffer.from('123456789'))).toBe(0xcbf43926);
+  });
+});
