@@ -1,6 +1,7 @@
 import type { EffectBatch } from '../core/effects.js';
 import { StreamError } from '../core/errors.js';
 import { StreamCore } from '../core/stream-core.js';
+import { WaiterRegistry, type Waiter } from '../core/waiters.js';
 import type { StreamCommands } from '../core/types.js';
 import { MemoryEffectStore, type EffectStore } from '../storage/effect-store.js';
 import type { AsyncStreamCommands, BlockingReadOptions, StreamBackend } from './backend.js';
@@ -36,6 +37,7 @@ export class EmbeddedBackend implements StreamBackend {
   readonly kind = 'embedded' as const;
   readonly core: StreamCore;
   private readonly store: EffectStore;
+  readonly waiters: WaiterRegistry;
   private closing = false;
   private wroteThisCall = false;
 
@@ -46,6 +48,8 @@ export class EmbeddedBackend implements StreamBackend {
       this.wroteThisCall = true;
       this.store.append(batch);
     });
+    this.waiters = new WaiterRegistry();
+    this.core.onBatch(this.waiters.onBatch);
     for (const name of COMMANDS) {
       (this as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => this.execute(name, args);
     }
@@ -59,12 +63,82 @@ export class EmbeddedBackend implements StreamBackend {
     return result;
   }
 
+  /**
+   * XREADGROUP [BLOCK]: served at once when anything is there or any stream
+   * is read from history; otherwise blocks until an entry arrives for it (then
+   * re-runs the read, oldest waiter first), the wait ends, or the client goes.
+   */
   async readGroup(options: XreadgroupOptions & BlockingReadOptions): Promise<XreadgroupResult[]> {
-    return this.execute('xreadgroup', [options]) as Promise<XreadgroupResult[]>;
+    const { waitMs, signal, ...read } = options;
+    if (this.closing) throw new StreamError('SHUTTING_DOWN', 'The server is shutting down');
+    // The first attempt and the registration happen in one turn, so no entry can slip in between.
+    this.wroteThisCall = false;
+    const first = this.core.xreadgroup(read);
+    const durable = this.wroteThisCall ? this.store.sync() : undefined;
+    const fromHistory = read.streams.some((s) => s.from !== '>');
+    if (first.length > 0 || fromHistory || waitMs <= 0 || signal?.aborted) {
+      await durable;
+      return first;
+    }
+    const blocked = this.block<XreadgroupResult[]>(read.streams.map((s) => s.key), read.group, waitMs, signal, () => {
+      const result = this.core.xreadgroup(read);
+      return result.length > 0 ? result : undefined;
+    });
+    await durable;
+    return blocked;
   }
 
-  async readStreams(streams: XreadStream[], count: number | undefined, _options: BlockingReadOptions): Promise<XreadResult[]> {
-    return this.core.xread(streams, count);
+  /** XREAD [BLOCK]: `$` is pinned to each stream's last ID when the call starts. */
+  async readStreams(streams: XreadStream[], count: number | undefined, options: BlockingReadOptions): Promise<XreadResult[]> {
+    const pinned = streams.map((s) => ({ key: s.key, after: s.after === '$' ? this.core.lastIdOf(s.key) : s.after }));
+    const first = this.core.xread(pinned, count);
+    const { waitMs, signal } = options;
+    if (first.length > 0 || waitMs <= 0 || signal?.aborted || this.closing || pinned.some((s) => s.after === '+')) return first;
+    return this.block<XreadResult[]>(pinned.map((s) => s.key), undefined, waitMs, signal, () => {
+      const result = this.core.xread(pinned, count);
+      return result.length > 0 ? result : undefined;
+    });
+  }
+
+  /** Parks a read in the waiter registry until `read` yields something, it fails, times out or is aborted. */
+  private block<T>(keys: string[], group: string | undefined, waitMs: number, signal: AbortSignal | undefined, read: () => T | undefined): Promise<T | []> {
+    if (this.closing) return Promise.resolve([]);
+    return new Promise<T | []>((resolve, reject) => {
+      const settle = (): void => signal?.removeEventListener('abort', onAbort);
+      const waiter: Waiter = {
+        keys,
+        group,
+        wakeOn: 'data',
+        attempt: () => {
+          this.wroteThisCall = false;
+          const result = read();
+          if (result === undefined) return false;
+          settle();
+          if (this.wroteThisCall) this.store.sync().then(() => resolve(result), reject);
+          else resolve(result);
+          return true;
+        },
+        fail: (error) => {
+          settle();
+          reject(error);
+        },
+        expire: () => {
+          settle();
+          resolve([]);
+        },
+      };
+      const onAbort = (): void => {
+        this.waiters.remove(waiter);
+        resolve([]);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter, waitMs);
+    });
+  }
+
+  /** Blocked reads waiting now. */
+  get waiterCount(): number {
+    return this.waiters.size;
   }
 
   isReady(): boolean {
@@ -74,6 +148,7 @@ export class EmbeddedBackend implements StreamBackend {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.waiters.expireAll();
     await this.store.close();
   }
 }

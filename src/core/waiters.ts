@@ -1,0 +1,198 @@
+import { BTree } from './btree.js';
+import type { Effect, EffectBatch } from './effects.js';
+import { StreamError } from './errors.js';
+
+/** What a waiter is woken by: new data on its keys, or its group's PEL shrinking (acks, claims, DELCONSUMER). */
+export type WakeReason = 'data' | 'pel';
+
+/**
+ * A blocked read (XREAD / XREADGROUP BLOCK), or an SSE subscriber waiting for
+ * room. `attempt` re-runs the read against the current state and answers true
+ * when it is done (it delivered, or decided to stop waiting).
+ */
+export interface Waiter {
+  readonly keys: readonly string[];
+  /** The group it reads through; when that group or its stream goes, it fails. */
+  readonly group?: string;
+  readonly wakeOn: WakeReason;
+  attempt(): boolean;
+  fail(error: StreamError): void;
+  /** The wait ran out, or the server is shutting down: answer with nothing. */
+  expire(): void;
+}
+
+interface Registration {
+  waiter: Waiter;
+  deadlineKey: [number, number] | undefined;
+}
+
+const compareDeadlines = (a: [number, number], b: [number, number]): number => a[0] - b[0] || a[1] - b[1];
+
+/**
+ * The blocked-clients machinery, kept apart from the stream code as Redis's
+ * blocked.c is: a command's effects mark keys ready; after the command, the
+ * waiters on each ready key re-run their reads, oldest first, so each new
+ * entry goes to exactly one group reader. One timer serves every deadline.
+ */
+export class WaiterRegistry {
+  private readonly byKey = new Map<string, Set<Registration>>();
+  private readonly registrations = new Map<Waiter, Registration>();
+  private readonly deadlines = new BTree<[number, number], Registration>(undefined, compareDeadlines);
+  private readonly readyData = new Set<string>();
+  private readonly readyPel = new Set<string>();
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private sequence = 0;
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  get size(): number {
+    return this.registrations.size;
+  }
+
+  /** Blocks `waiter` until it is served, fails, or `waitMs` passes (0: no deadline). */
+  add(waiter: Waiter, waitMs: number): void {
+    const registration: Registration = { waiter, deadlineKey: undefined };
+    if (waitMs > 0) {
+      registration.deadlineKey = [this.clock() + waitMs, this.sequence++];
+      this.deadlines.set(registration.deadlineKey, registration);
+    }
+    this.registrations.set(waiter, registration);
+    for (const key of waiter.keys) {
+      let set = this.byKey.get(key);
+      if (set === undefined) this.byKey.set(key, (set = new Set()));
+      set.add(registration);
+    }
+    this.armTimer();
+  }
+
+  /** Unblocks without answering (the client went away). */
+  remove(waiter: Waiter): void {
+    const registration = this.registrations.get(waiter);
+    if (registration === undefined) return;
+    this.registrations.delete(waiter);
+    if (registration.deadlineKey) this.deadlines.delete(registration.deadlineKey);
+    for (const key of waiter.keys) {
+      const set = this.byKey.get(key);
+      if (set === undefined) continue;
+      set.delete(registration);
+      if (set.size === 0) this.byKey.delete(key);
+    }
+  }
+
+  /** Feed every applied batch here (StreamCore.onBatch). */
+  readonly onBatch = (batch: EffectBatch): void => {
+    for (const effect of batch) this.signal(effect);
+  };
+
+  private signal(effect: Effect): void {
+    if (!this.byKey.has(effect.key)) return;
+    switch (effect.op) {
+      case 'add':
+      case 'create':
+      case 'set-id':
+      case 'group-set-id':
+      case 'group-create':
+        this.readyData.add(effect.key);
+        break;
+      case 'ack':
+      case 'consumer-delete':
+      case 'pending-set':
+        this.readyPel.add(effect.key);
+        break;
+      case 'drop':
+        this.failWhere(effect.key, undefined, new StreamError('NO_STREAM', `The stream '${effect.key}' was deleted`));
+        return;
+      case 'group-destroy':
+        this.failWhere(
+          effect.key,
+          effect.group,
+          new StreamError('NOGROUP', `NOGROUP The consumer group '${effect.group}' of '${effect.key}' was destroyed`),
+        );
+        return;
+      default:
+        return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  private failWhere(key: string, group: string | undefined, error: StreamError): void {
+    const set = this.byKey.get(key);
+    if (set === undefined) return;
+    for (const { waiter } of [...set]) {
+      if (group !== undefined && waiter.group !== group) continue;
+      this.remove(waiter);
+      waiter.fail(error);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const data = [...this.readyData];
+    const pel = [...this.readyPel];
+    this.readyData.clear();
+    this.readyPel.clear();
+    for (const key of data) this.serveKey(key, 'data');
+    for (const key of pel) this.serveKey(key, 'pel');
+  };
+
+  private serveKey(key: string, reason: WakeReason): void {
+    const set = this.byKey.get(key);
+    if (set === undefined) return;
+    for (const registration of [...set]) {
+      const { waiter } = registration;
+      if (waiter.wakeOn !== reason || !this.registrations.has(waiter)) continue;
+      let done: boolean;
+      try {
+        done = waiter.attempt();
+      } catch (err) {
+        this.remove(waiter);
+        waiter.fail(err instanceof StreamError ? err : new StreamError('INTERNAL', String(err)));
+        continue;
+      }
+      if (done) this.remove(waiter);
+    }
+  }
+
+  private armTimer(): void {
+    const first = this.deadlines.minKey();
+    if (first === undefined) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (this.timer !== undefined && this.timerAt <= first[0]) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = first[0];
+    this.timer = setTimeout(this.expireDue, Math.max(0, first[0] - this.clock()));
+    this.timer.unref?.();
+  }
+
+  private readonly expireDue = (): void => {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = this.clock();
+    for (;;) {
+      const first = this.deadlines.minKey();
+      if (first === undefined || first[0] > now) break;
+      const registration = this.deadlines.get(first)!;
+      this.remove(registration.waiter);
+      registration.waiter.expire();
+    }
+    this.armTimer();
+  };
+
+  /** Shutdown: every waiter answers with nothing. */
+  expireAll(): void {
+    for (const waiter of [...this.registrations.keys()]) {
+      this.remove(waiter);
+      waiter.expire();
+    }
+    this.armTimer();
+  }
+}
