@@ -1,0 +1,55 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { StreamBackend } from '../backends/backend.js';
+import type { Config } from '../config.js';
+import { MAX_NAME_BYTES } from './schemas/names.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { registerCors } from './plugins/cors.js';
+import { lifecyclePlugin } from './plugins/lifecycle.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { genReqId, requestIdPlugin } from './plugins/request-id.js';
+import { servicesPlugin } from './plugins/services.js';
+import { unencapsulated } from './plugins/unencapsulated.js';
+import { apiRoutes } from './routes/index.js';
+import { serviceRoutes } from './routes/service.js';
+
+export interface BuildAppOptions {
+  backend: StreamBackend;
+  config: Config;
+  /** A pino logger; none means no logging. */
+  logger?: FastifyBaseLogger;
+}
+
+/** The application as a plugin: external plugins, then services, then routes. */
+const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('streamgate', async (app, { backend, config }) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  await registerCors(app, config.corsOrigins);
+  await registerOpenApi(app);
+
+  await app.register(servicesPlugin, { backend, config });
+  await app.register(lifecyclePlugin);
+  await app.register(requestIdPlugin);
+  await app.register(metricsPlugin);
+
+  await app.register(serviceRoutes);
+  await app.register(apiRoutes, { prefix: '/v1' });
+});
+
+export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    genReqId,
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: false,
+    // A 512-byte name is at most 1536 characters percent-encoded.
+    routerOptions: { maxParamLength: MAX_NAME_BYTES * 3 },
+    frameworkErrors: errorHandler,
+  });
+  app.register(streamgate, { backend, config });
+  return app;
+}

@@ -1,0 +1,27 @@
+import { ERROR_CATALOGUE, type ErrorCode } from '../core/errors.js';
+import { ERROR_STATUS } from './error-status.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** An RFC 9457 problem document; `code` is one of the error catalogue. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+}
+
+export function problemType(code: ErrorCode): string {
+  return `https://streamgate.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+/** `status` overrides the catalogue's (415 for a VALIDATION about the media type). */
+export function makeProblem(code: ErrorCode, detail: string, status: number = ERROR_STATUS[code]): Problem {
+  return { type: problemType(code), title: ERROR_CATALOGUE[code].title, status, detail, code };
+}
+
+/** Redis's words without the leading error token (`ERR `, `NOGROUP `, ...). */
+export function redisDetail(message: string): string {
+  return message.replace(/^[A-Z][A-Z_]+ /, '');
+}

@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { waitSignal } from '../plugins/lifecycle.js';
+import { noConsumer } from '../missing.js';
+import { fieldsFormatQuery } from '../schemas/fields.js';
+import { consumerListSchema, consumerSchema, consumerToWire } from '../schemas/group.js';
+import { messageListSchema, messagesToWire } from '../schemas/message.js';
+import { consumerParams, groupParams } from '../schemas/names.js';
+import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { readGroupBody } from '../schemas/read.js';
+
+export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { backend, appConfig } = app;
+
+  app.get('/streams/:stream/groups/:group/consumers', {
+    schema: {
+      operationId: 'listConsumers',
+      summary: "List the group's consumers",
+      tags: ['consumers'],
+      'x-redis-command': 'XINFO CONSUMERS',
+      params: groupParams,
+      response: { 200: consumerListSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      return { consumers: (await backend.xinfoConsumers(stream, group)).map(consumerToWire) };
+    },
+  });
+
+  app.put('/streams/:stream/groups/:group/consumers/:consumer', {
+    schema: {
+      operationId: 'createConsumer',
+      summary: 'Create a consumer (idempotent)',
+      tags: ['consumers'],
+      'x-redis-command': 'XGROUP CREATECONSUMER',
+      params: consumerParams,
+      response: {
+        200: consumerSchema.meta({ description: 'The consumer existed' }),
+        201: consumerSchema.meta({ description: 'The consumer was created' }),
+        ...problemResponses(400, 404),
+      },
+    },
+    handler: async (request, reply) => {
+      const { stream, group, consumer } = request.params;
+      const created = await backend.xgroupCreateConsumer(stream, group, consumer);
+      const info = (await backend.xinfoConsumers(stream, group)).find((c) => c.name === consumer);
+      if (info === undefined) throw noConsumer(group, consumer);
+      return reply.code(created ? 201 : 200).send(consumerToWire(info));
+    },
+  });
+
+  app.delete('/streams/:stream/groups/:group/consumers/:consumer', {
+    schema: {
+      operationId: 'deleteConsumer',
+      summary: 'Delete a consumer; its pending entries are dropped',
+      tags: ['consumers'],
+      'x-redis-command': 'XGROUP DELCONSUMER',
+      params: consumerParams,
+      response: {
+        200: z.object({ pending: z.number().int().meta({ description: 'Pending entries the consumer held, now dropped from the group.' }) }),
+        ...problemResponses(400, 404),
+      },
+    },
+    handler: async (request) => {
+      const { stream, group, consumer } = request.params;
+      const pending = await backend.xgroupDelConsumer(stream, group, consumer);
+      if (pending === null) throw noConsumer(group, consumer);
+      return { pending };
+    },
+  });
+
+  app.post('/streams/:stream/groups/:group/consumers/:consumer/read', {
+    schema: {
+      operationId: 'readGroup',
+      summary: 'Read as this consumer: new messages, or its pending history',
+      description:
+        'With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. ' +
+        "With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`).",
+      tags: ['consumers'],
+      'x-redis-command': 'XREADGROUP',
+      params: consumerParams,
+      querystring: fieldsFormatQuery,
+      body: readGroupBody(appConfig.maxCount),
+      response: { 200: messageListSchema, ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request, reply) => {
+      const { stream, group, consumer } = request.params;
+      const { after, count = appConfig.maxCount, waitMs = 0, noAck } = request.body;
+      const signal = waitSignal(reply, app.shutdownSignal);
+      const streams = [{ key: stream, from: after }];
+      const results = await backend.readGroup({ group, consumer, streams, count, noAck, waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
+      return messagesToWire(results[0]?.entries ?? [], request.query.fieldsFormat);
+    },
+  });
+};

@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { noGroupError } from '../../core/errors.js';
+import { orNoStream } from '../missing.js';
+import { createGroupBody, groupListSchema, groupSchema, groupToWire, setGroupIdBody } from '../schemas/group.js';
+import { groupParams, streamParams } from '../schemas/names.js';
+import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+
+function groupLocation(stream: string, group: string): string {
+  return `/v1/streams/${encodeURIComponent(stream)}/groups/${encodeURIComponent(group)}`;
+}
+
+export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { backend } = app;
+
+  app.post('/streams/:stream/groups', {
+    schema: {
+      operationId: 'createGroup',
+      summary: 'Create a consumer group',
+      tags: ['groups'],
+      'x-redis-command': 'XGROUP CREATE',
+      params: streamParams,
+      body: createGroupBody,
+      response: { 201: groupSchema, ...problemResponses(...BODY_ERRORS, 404, 409) },
+    },
+    handler: async (request, reply) => {
+      const { stream } = request.params;
+      const { name, startId = '$', mkStream, entriesRead } = request.body;
+      const group = await backend.xgroupCreate(stream, name, { startId, mkStream, entriesRead });
+      return reply.code(201).header('location', groupLocation(stream, name)).send(groupToWire(group));
+    },
+  });
+
+  app.get('/streams/:stream/groups', {
+    schema: {
+      operationId: 'listGroups',
+      summary: "List the stream's consumer groups",
+      tags: ['groups'],
+      'x-redis-command': 'XINFO GROUPS',
+      params: streamParams,
+      response: { 200: groupListSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => ({ groups: orNoStream(await backend.xinfoGroups(request.params.stream)).map(groupToWire) }),
+  });
+
+  app.get('/streams/:stream/groups/:group', {
+    schema: {
+      operationId: 'getGroup',
+      summary: 'One consumer group',
+      tags: ['groups'],
+      'x-redis-command': 'XINFO GROUPS',
+      params: groupParams,
+      response: { 200: groupSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      const found = orNoStream(await backend.xinfoGroups(stream)).find((g) => g.name === group);
+      if (found === undefined) throw noGroupError(stream, group, 'XINFO');
+      return groupToWire(found);
+    },
+  });
+
+  app.patch('/streams/:stream/groups/:group', {
+    schema: {
+      operationId: 'setGroupId',
+      summary: "Move the group's last-delivered ID",
+      tags: ['groups'],
+      'x-redis-command': 'XGROUP SETID',
+      params: groupParams,
+      body: setGroupIdBody,
+      response: { 200: groupSchema, ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      const { lastDeliveredId, entriesRead } = request.body;
+      return groupToWire(await backend.xgroupSetId(stream, group, { lastId: lastDeliveredId, entriesRead }));
+    },
+  });
+
+  app.delete('/streams/:stream/groups/:group', {
+    schema: {
+      operationId: 'deleteGroup',
+      summary: 'Destroy a consumer group',
+      tags: ['groups'],
+      'x-redis-command': 'XGROUP DESTROY',
+      params: groupParams,
+      response: { 204: z.undefined().meta({ description: 'Destroyed' }), ...problemResponses(400, 404) },
+    },
+    handler: async (request, reply) => {
+      const { stream, group } = request.params;
+      if (!(await backend.xgroupDestroy(stream, group))) throw noGroupError(stream, group, 'XGROUP');
+      return reply.code(204).send();
+    },
+  });
+};

@@ -1,0 +1,16 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { assertServing } from '../plugins/lifecycle.js';
+import { consumerRoutes } from './consumers.js';
+import { groupRoutes } from './groups.js';
+import { messageRoutes } from './messages.js';
+import { pendingRoutes } from './pending.js';
+import { streamRoutes } from './streams.js';
+import { trimRoutes } from './trim.js';
+
+/** The v1 resources, one plugin per area; a new area (such as SSE) is one more line. */
+export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes];
+
+export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', async () => assertServing(app));
+  for (const routes of V1_ROUTES) await app.register(routes);
+};

@@ -1,0 +1,149 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { formatId, MAX_ID, MIN_ID } from '../../core/stream-id.js';
+import { waitSignal } from '../plugins/lifecycle.js';
+import { noMessage, noStream, orNoStream } from '../missing.js';
+import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
+import { fieldsFormatQuery } from '../schemas/fields.js';
+import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
+import { messageListSchema, messageSchema, messagesToWire, messageToWire } from '../schemas/message.js';
+import { streamParams } from '../schemas/names.js';
+import { booleanQuery, countQuery, waitMsQuery } from '../schemas/numbers.js';
+import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+
+const messageParams = streamParams.extend({ id: messageId });
+
+function messageLocation(stream: string, id: string): string {
+  return `/v1/streams/${encodeURIComponent(stream)}/messages/${id}`;
+}
+
+export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { backend, appConfig } = app;
+
+  app.post('/streams/:stream/messages', {
+    schema: {
+      operationId: 'appendMessage',
+      summary: 'Append a message',
+      tags: ['messages'],
+      'x-redis-command': 'XADD',
+      params: streamParams,
+      body: appendBody,
+      response: { 201: appendedSchema, ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request, reply) => {
+      const { stream } = request.params;
+      const id = orNoStream(await backend.xadd(stream, request.body));
+      return reply.code(201).header('location', messageLocation(stream, formatId(id))).send({ id: formatId(id) });
+    },
+  });
+
+  app.post('/streams/:stream/messages/batch', {
+    schema: {
+      operationId: 'appendMessages',
+      summary: 'Append several messages, all or none',
+      tags: ['messages'],
+      'x-redis-command': 'XADD',
+      params: streamParams,
+      body: appendBatchBody(appConfig.maxBatch),
+      response: { 201: appendedBatchSchema, ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request, reply) => {
+      const { messages, noMkStream, trim } = request.body;
+      const ids = orNoStream(await backend.xaddBatch(request.params.stream, messages, { noMkStream, trim }));
+      return reply.code(201).send({ ids: ids.map(formatId) });
+    },
+  });
+
+  app.get('/streams/:stream/messages', {
+    schema: {
+      operationId: 'listMessages',
+      summary: 'Range of messages, or (with after) a tail read that can wait',
+      description:
+        'Without `after`: XRANGE from `start` (low bound) to `end` (high bound); `reverse=true` lists newest first (XREVRANGE). ' +
+        'With `after`: XREAD of the entries after that ID (`$`: only new ones, pinned when the wait begins), waiting up to `waitMs`.',
+      tags: ['messages'],
+      'x-redis-command': 'XRANGE / XREVRANGE / XREAD',
+      params: streamParams,
+      querystring: fieldsFormatQuery
+        .extend({
+          start: rangeStart.optional(),
+          end: rangeEnd.optional(),
+          reverse: booleanQuery('XREVRANGE: newest first; `start` stays the low bound.'),
+          count: countQuery(appConfig.maxCount, appConfig.maxCount),
+          after: readAfter.optional(),
+          waitMs: waitMsQuery,
+        })
+        .superRefine((query, ctx) => {
+          const ranged = ['start', 'end', 'reverse'].filter((key) => query[key as 'start' | 'end' | 'reverse'] !== undefined);
+          if (query.after !== undefined && ranged.length > 0) ctx.addIssue({ code: 'custom', path: [ranged[0]!], message: 'cannot be combined with after' });
+          if (query.after === undefined && query.waitMs !== undefined) ctx.addIssue({ code: 'custom', path: ['waitMs'], message: 'needs after' });
+        }),
+      response: { 200: messageListSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request, reply) => {
+      const { stream } = request.params;
+      const { start, end, reverse, count = appConfig.maxCount, after, waitMs = 0, fieldsFormat } = request.query;
+      if (after === undefined) {
+        const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
+        return messagesToWire(orNoStream(await backend.xrange(stream, range)), fieldsFormat);
+      }
+      if (!(await backend.exists(stream))) throw noStream();
+      const signal = waitSignal(reply, app.shutdownSignal);
+      const results = await backend.readStreams([{ key: stream, after }], count, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
+      return messagesToWire(results[0]?.entries ?? [], fieldsFormat);
+    },
+  });
+
+  app.get('/streams/:stream/messages/:id', {
+    schema: {
+      operationId: 'getMessage',
+      summary: 'One message',
+      tags: ['messages'],
+      'x-redis-command': 'XRANGE',
+      params: messageParams,
+      querystring: fieldsFormatQuery,
+      response: { 200: messageSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => {
+      const { stream, id } = request.params;
+      const bound = { id, exclusive: false };
+      const [entry] = orNoStream(await backend.xrange(stream, { start: bound, end: bound, count: 1 }));
+      if (entry === undefined) throw noMessage(id);
+      return messageToWire(entry, request.query.fieldsFormat);
+    },
+  });
+
+  app.delete('/streams/:stream/messages/:id', {
+    schema: {
+      operationId: 'deleteMessage',
+      summary: 'Delete one message',
+      tags: ['messages'],
+      'x-redis-command': 'XDEL',
+      params: messageParams,
+      response: { 204: z.undefined().meta({ description: 'Deleted' }), ...problemResponses(400, 404) },
+    },
+    handler: async (request, reply) => {
+      const { stream, id } = request.params;
+      if ((await backend.xdel(stream, [id])) === 0) throw (await backend.exists(stream)) ? noMessage(id) : noStream();
+      return reply.code(204).send();
+    },
+  });
+
+  app.post('/streams/:stream/messages/delete', {
+    schema: {
+      operationId: 'deleteMessages',
+      summary: 'Delete messages by ID',
+      tags: ['messages'],
+      'x-redis-command': 'XDEL',
+      params: streamParams,
+      body: z.strictObject({ ids: z.array(messageId).min(1).max(appConfig.maxBatch) }),
+      response: { 200: z.object({ deleted: z.number().int().meta({ description: 'How many of the IDs existed.' }) }), ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request) => {
+      const { stream } = request.params;
+      const deleted = await backend.xdel(stream, request.body.ids);
+      if (deleted === 0 && !(await backend.exists(stream))) throw noStream();
+      return { deleted };
+    },
+  });
+};

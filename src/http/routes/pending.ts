@@ -1,0 +1,100 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { noStreamOrGroup } from '../missing.js';
+import { autoclaimBody, autoclaimResultSchema, autoclaimToWire, claimBody, claimResultSchema, claimToWire } from '../schemas/claim.js';
+import { fieldsFormatQuery } from '../schemas/fields.js';
+import { messageId } from '../schemas/ids.js';
+import { groupParams } from '../schemas/names.js';
+import { pendingEntryToWire, pendingListSchema, pendingQuery, pendingSummarySchema, pendingSummaryToWire } from '../schemas/pending.js';
+import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+
+export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { backend, appConfig } = app;
+
+  app.post('/streams/:stream/groups/:group/acks', {
+    schema: {
+      operationId: 'ackMessages',
+      summary: 'Acknowledge messages',
+      tags: ['pending'],
+      'x-redis-command': 'XACK',
+      params: groupParams,
+      body: z.strictObject({ ids: z.array(messageId).min(1).max(appConfig.maxBatch) }),
+      response: {
+        200: z.object({ acknowledged: z.number().int().meta({ description: 'How many of the IDs were pending.' }) }),
+        ...problemResponses(...BODY_ERRORS, 404),
+      },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      const acknowledged = await backend.xack(stream, group, request.body.ids);
+      if (acknowledged === null) throw await noStreamOrGroup(backend, stream, group);
+      return { acknowledged };
+    },
+  });
+
+  app.get('/streams/:stream/groups/:group/pending', {
+    schema: {
+      operationId: 'getPendingSummary',
+      summary: "Summary of the group's pending entries",
+      tags: ['pending'],
+      'x-redis-command': 'XPENDING',
+      params: groupParams,
+      response: { 200: pendingSummarySchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => pendingSummaryToWire(await backend.xpendingSummary(request.params.stream, request.params.group)),
+  });
+
+  app.get('/streams/:stream/groups/:group/pending/messages', {
+    schema: {
+      operationId: 'listPendingMessages',
+      summary: 'Pending entries in an ID range',
+      tags: ['pending'],
+      'x-redis-command': 'XPENDING',
+      params: groupParams,
+      querystring: pendingQuery(appConfig.maxCount),
+      response: { 200: pendingListSchema, ...problemResponses(400, 404) },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      const { count = appConfig.maxCount, ...range } = request.query;
+      return { messages: (await backend.xpendingRange(stream, group, { ...range, count })).map(pendingEntryToWire) };
+    },
+  });
+
+  app.post('/streams/:stream/groups/:group/claims', {
+    schema: {
+      operationId: 'claimMessages',
+      summary: 'Claim pending messages for a consumer',
+      tags: ['pending'],
+      'x-redis-command': 'XCLAIM',
+      params: groupParams,
+      querystring: fieldsFormatQuery,
+      body: claimBody(appConfig.maxBatch),
+      response: { 200: claimResultSchema, ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      const claimed = await backend.xclaim(stream, group, request.body);
+      return claimToWire(claimed, request.body.justId === true, request.query.fieldsFormat);
+    },
+  });
+
+  app.post('/streams/:stream/groups/:group/autoclaim', {
+    schema: {
+      operationId: 'autoclaimMessages',
+      summary: 'Scan the pending list and claim idle messages',
+      tags: ['pending'],
+      'x-redis-command': 'XAUTOCLAIM',
+      params: groupParams,
+      querystring: fieldsFormatQuery,
+      body: autoclaimBody(appConfig.maxCount),
+      response: { 200: autoclaimResultSchema, ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      const { count = 100, ...options } = request.body;
+      const result = await backend.xautoclaim(stream, group, { ...options, count });
+      return autoclaimToWire(result, options.justId === true, request.query.fieldsFormat);
+    },
+  });
+};

@@ -1,0 +1,100 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { fieldsFormatQuery } from '../schemas/fields.js';
+import { orNoStream } from '../missing.js';
+import { streamParams } from '../schemas/names.js';
+import { booleanQuery, countQuery, queryInteger } from '../schemas/numbers.js';
+import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import {
+  setIdBody,
+  streamInfoFullSchema,
+  streamInfoFullToWire,
+  streamInfoSchema,
+  streamInfoToWire,
+  streamListSchema,
+  streamSummaryToWire,
+} from '../schemas/stream.js';
+
+const MAX_PAGE = 1000;
+const FULL_DEFAULT_COUNT = 10;
+
+export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { backend, appConfig } = app;
+
+  app.get('/streams', {
+    schema: {
+      operationId: 'listStreams',
+      summary: 'List streams',
+      tags: ['streams'],
+      'x-redis-command': 'SCAN TYPE stream',
+      querystring: z.object({
+        prefix: z.string().optional().meta({ description: 'Only names starting with this.' }),
+        limit: queryInteger(1, MAX_PAGE, `Page size, 1 to ${MAX_PAGE}; default 100.`).optional(),
+        cursor: z.string().optional().meta({ description: '`nextCursor` of the previous page.' }),
+      }),
+      response: { 200: streamListSchema, ...problemResponses(400) },
+    },
+    handler: async (request) => {
+      const { prefix, limit = 100, cursor } = request.query;
+      const page = await backend.listStreams({ prefix, limit, cursor });
+      return { streams: page.streams.map(streamSummaryToWire), nextCursor: page.nextCursor };
+    },
+  });
+
+  app.get('/streams/:stream', {
+    schema: {
+      operationId: 'getStream',
+      summary: 'Stream info; with full=true, XINFO STREAM FULL',
+      tags: ['streams'],
+      'x-redis-command': 'XINFO STREAM / XLEN',
+      params: streamParams,
+      querystring: fieldsFormatQuery
+        .extend({
+          full: booleanQuery('XINFO STREAM FULL: entries and groups with their pending entries and consumers.'),
+          count: countQuery(appConfig.maxCount, FULL_DEFAULT_COUNT).meta({ description: `With full=true: most entries and PEL entries listed, 1 to ${appConfig.maxCount}; default ${FULL_DEFAULT_COUNT}.` }),
+        })
+        .refine((query) => query.full === true || query.count === undefined, { message: 'count needs full=true', path: ['count'] }),
+      response: { 200: z.union([streamInfoSchema, streamInfoFullSchema]), ...problemResponses(400, 404) },
+    },
+    handler: async (request) => {
+      const { stream } = request.params;
+      const { full, count = FULL_DEFAULT_COUNT, fieldsFormat } = request.query;
+      if (full) return streamInfoFullToWire(stream, orNoStream(await backend.xinfoStreamFull(stream, count)), fieldsFormat);
+      return streamInfoToWire(stream, orNoStream(await backend.xinfoStream(stream)), fieldsFormat);
+    },
+  });
+
+  app.patch('/streams/:stream', {
+    schema: {
+      operationId: 'setStreamId',
+      summary: "Set the stream's last ID (and counters)",
+      tags: ['streams'],
+      'x-redis-command': 'XSETID',
+      params: streamParams,
+      querystring: fieldsFormatQuery,
+      body: setIdBody,
+      response: { 200: streamInfoSchema, ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request) => {
+      const { stream } = request.params;
+      const { lastId, entriesAdded, maxDeletedId } = request.body;
+      await backend.xsetid(stream, { lastId, entriesAdded, maxDeletedId });
+      return streamInfoToWire(stream, orNoStream(await backend.xinfoStream(stream)), request.query.fieldsFormat);
+    },
+  });
+
+  app.delete('/streams/:stream', {
+    schema: {
+      operationId: 'deleteStream',
+      summary: 'Delete a stream with its groups',
+      tags: ['streams'],
+      'x-redis-command': 'DEL',
+      params: streamParams,
+      response: { 204: z.undefined().meta({ description: 'Deleted' }), ...problemResponses(400, 404) },
+    },
+    handler: async (request, reply) => {
+      orNoStream((await backend.del(request.params.stream)) || null);
+      return reply.code(204).send();
+    },
+  });
+};

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { FieldList } from '../../core/types.js';
+import { unicodeString } from './names.js';
+
+const FIELDS_NOTE =
+  'Either an object of string values, kept in the order given (a JSON object cannot hold a name twice, and names that look like array ' +
+  'indexes, such as `"7"`, come first in JavaScript objects), or `[name, value]` string pairs in exact order, duplicates allowed. ' +
+  'Numbers, booleans and null are refused; at least one field is required.';
+
+const fieldObject = z
+  .record(unicodeString, unicodeString)
+  .refine((object) => Object.keys(object).length > 0, { message: 'must have at least one field' })
+  .meta({ minProperties: 1 });
+
+const fieldPairs = z.array(z.tuple([unicodeString, unicodeString])).min(1, { message: 'must have at least one field' });
+
+/** Message fields as given on input, parsed to the core's flat `[name, value, ...]` list. */
+export const fieldsInput = z
+  .union([fieldObject, fieldPairs])
+  .meta({ description: FIELDS_NOTE, examples: [{ sensor: 'a', temp: '21.5' }, [['tag', 'x'], ['tag', 'y']]] })
+  .transform((fields): FieldList => (Array.isArray(fields) ? fields.flat() : Object.entries(fields).flat()));
+
+export type FieldsFormat = 'object' | 'pairs';
+
+export const fieldsFormatQuery = z.object({
+  fieldsFormat: z
+    .enum(['object', 'pairs'])
+    .default('object')
+    .meta({
+      description: '`object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates.',
+    }),
+});
+
+export type WireFields = Record<string, string> | [string, string][];
+
+/** The output form; a null-prototype object, so that a field called `__proto__` stays a field. */
+export function fieldsToWire(list: FieldList, format: FieldsFormat): WireFields {
+  if (format === 'pairs') {
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < list.length; i += 2) pairs.push([list[i]!, list[i + 1]!]);
+    return pairs;
+  }
+  const object: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < list.length; i += 2) object[list[i]!] = list[i + 1]!;
+  return object;
+}
+
+/** Passed through unchecked on output (the core only holds strings); documented as its JSON shape. */
+export const fieldsOutput = z
+  .custom<WireFields>((value) => typeof value === 'object' && value !== null)
+  .meta({
+    description: 'Object form by default; `[name, value]` pairs with `fieldsFormat=pairs`.',
+    anyOf: [
+      { type: 'object', additionalProperties: { type: 'string' } },
+      { type: 'array', items: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'string' }], minItems: 2, maxItems: 2 } },
+    ],
+  });

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { formatId } from '../../core/stream-id.js';
+import type { ConsumerInfo, GroupInfo } from '../../core/types.js';
+import { groupStart, idOutput } from './ids.js';
+import { groupName } from './names.js';
+import { counterBody, counterToWire } from './numbers.js';
+
+export const groupSchema = z
+  .object({
+    name: z.string(),
+    consumers: z.number().int(),
+    pending: z.number().int().meta({ description: 'Entries delivered and not yet acknowledged (the PEL size).' }),
+    lastDeliveredId: idOutput,
+    entriesRead: z.number().int().nullable().meta({ description: 'Logical read counter; null when unknown (after SETID without entriesRead, or a group made at `$`/a middle ID).' }),
+    lag: z.number().int().nullable().meta({ description: 'Entries not yet delivered to the group; null when it cannot be known.' }),
+  })
+  .meta({ id: 'Group' });
+
+export const groupListSchema = z.object({ groups: z.array(groupSchema) });
+
+export const consumerSchema = z
+  .object({
+    name: z.string(),
+    pending: z.number().int(),
+    idleMs: z.number().int().meta({ description: 'Since the last read or claim attempt.' }),
+    inactiveMs: z.number().int().meta({ description: 'Since the last successful delivery or claim; -1 if never.' }),
+  })
+  .meta({ id: 'Consumer' });
+
+export const consumerListSchema = z.object({ consumers: z.array(consumerSchema) });
+
+const ENTRIES_READ = 'ENTRIESREAD: the logical read counter of the group, for lag.';
+
+export const createGroupBody = z.strictObject({
+  name: groupName,
+  startId: groupStart.optional().meta({ description: "Where the group starts: `$` (default) for the stream's last ID, `0` for the beginning, or an ID." }),
+  mkStream: z.boolean().optional().meta({ description: 'MKSTREAM: create an empty stream when missing.' }),
+  entriesRead: counterBody(ENTRIES_READ).optional(),
+});
+
+export const setGroupIdBody = z.strictObject({
+  lastDeliveredId: groupStart,
+  entriesRead: counterBody(ENTRIES_READ).optional(),
+});
+
+export function groupToWire(group: GroupInfo) {
+  return {
+    name: group.name,
+    consumers: group.consumers,
+    pending: group.pending,
+    lastDeliveredId: formatId(group.lastDeliveredId),
+    entriesRead: counterToWire(group.entriesRead),
+    lag: counterToWire(group.lag),
+  };
+}
+
+export function consumerToWire(consumer: ConsumerInfo) {
+  return { name: consumer.name, pending: consumer.pending, idleMs: consumer.idleMs, inactiveMs: consumer.inactiveMs };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { formatId } from '../../core/stream-id.js';
+import type { PendingEntryInfo, PendingSummary } from '../../core/types.js';
+import { idOutput, rangeEnd, rangeStart } from './ids.js';
+import { consumerName } from './names.js';
+import { countQuery, millisecondsQuery } from './numbers.js';
+
+export const pendingSummarySchema = z
+  .object({
+    count: z.number().int(),
+    minId: idOutput.nullable(),
+    maxId: idOutput.nullable(),
+    consumers: z
+      .array(z.object({ name: z.string(), count: z.number().int() }))
+      .meta({ description: 'Consumers holding at least one pending entry.' }),
+  })
+  .meta({ id: 'PendingSummary' });
+
+export const pendingEntrySchema = z
+  .object({ id: idOutput, consumer: z.string(), idleMs: z.number().int(), deliveryCount: z.number().int() })
+  .meta({ id: 'PendingEntry' });
+
+export const pendingListSchema = z.object({ messages: z.array(pendingEntrySchema) });
+
+export function pendingQuery(maxCount: number) {
+  return z.object({
+    start: rangeStart.prefault('-'),
+    end: rangeEnd.prefault('+'),
+    count: countQuery(maxCount, maxCount),
+    consumer: consumerName.optional(),
+    minIdleMs: millisecondsQuery('IDLE: only entries idle at least this long.').optional(),
+  });
+}
+
+export function pendingSummaryToWire(summary: PendingSummary) {
+  return {
+    count: summary.count,
+    minId: summary.minId === null ? null : formatId(summary.minId),
+    maxId: summary.maxId === null ? null : formatId(summary.maxId),
+    consumers: summary.consumers.map((c) => ({ name: c.name, count: c.count })),
+  };
+}
+
+export function pendingEntryToWire(entry: PendingEntryInfo) {
+  return { id: formatId(entry.id), consumer: entry.consumer, idleMs: entry.idleMs, deliveryCount: entry.deliveryCount };
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createEmbeddedBackend } from '../../src/backends/embedded.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { buildApp } from '../../src/http/app.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  backend: ReturnType<typeof createEmbeddedBackend>;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The app on an in-memory embedded backend, with default settings unless overridden. */
+export async function buildTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const config = { ...loadConfig({}), ...overrides };
+  const backend = createEmbeddedBackend();
+  const app = buildApp({ backend, config });
+  await app.ready();
+  return {
+    app,
+    backend,
+    config,
+    async close() {
+      await app.close();
+      await backend.close();
+    },
+  };
+}
+
+export function streamName(): string {
+  return `test-${randomUUID()}`;
+}
+
+/** Path of a stream resource, its name URL-encoded. */
+export function streamPath(stream: string, ...rest: string[]): string {
+  return ['/v1/streams', encodeURIComponent(stream), ...rest.map(encodeURIComponent)].join('/');
+}
+
+export async function call(app: FastifyInstance, method: InjectOptions['method'], url: string, body?: unknown): Promise<LightMyRequestResponse> {
+  return app.inject(body === undefined ? { method, url } : { method, url, payload: body as object });
+}
+
+export function json<T = any>(response: LightMyRequestResponse): T {
+  return response.json() as T;
+}
