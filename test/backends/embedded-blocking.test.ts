@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createEmbeddedBackend } from '../../src/backends/embedded.js';
+import { parseAddId, formatId } from '../../src/core/stream-id.js';
+
+const add = (backend: ReturnType<typeof createEmbeddedBackend>, key: string, n: number) =>
+  backend.xadd(key, { id: parseAddId('*')!, fields: ['n', String(n)] });
+
+async function groupStream() {
+  const backend = createEmbeddedBackend();
+  const key = `test-${randomUUID()}`;
+  await backend.xgroupCreate(key, 'g', { startId: '$', mkStream: true });
+  return { backend, key };
+}
+
+describe('blocking group reads', () => {
+  it('delivers every new message exactly once across waiters, oldest waiter first', async () => {
+    const { backend, key } = await groupStream();
+    const waiters = Array.from({ length: 20 }, (_, i) =>
+      backend.readGroup({ group: 'g', consumer: `c${i}`, streams: [{ key, from: '>' }], count: 1, waitMs: 5000 }),
+    );
+    for (let n = 0; n < 20; n++) await add(backend, key, n);
+    const results = await Promise.all(waiters);
+    const got = results.map((r) => r[0]!.entries[0]!.fields![1]);
+    expect(got).toEqual(Array.from({ length: 20 }, (_, n) => String(n)));
+    const summary = await backend.xpendingSummary(key, 'g');
+    expect(summary.count).toBe(20);
+    expect(summary.consumers.every((c) => c.count === 1)).toBe(true);
+    await backend.close();
+  });
+
+  it('a batch written in one turn is shared out in order', async () => {
+    const { backend, key } = await groupStream();
+    const a = backend.readGroup({ group: 'g', consumer: 'a', streams: [{ key, from: '>' }], count: 2, waitMs: 5000 });
+    const b = backend.readGroup({ group: 'g', consumer: 'b', streams: [{ key, from: '>' }], count: 2, waitMs: 5000 });
+    await backend.xaddBatch(key, [0, 1, 2].map((n) => ({ id: parseAddId('*')!, fields: ['n', String(n)] })), {});
+    expect((await a)[0]!.entries.map((e) => e.fields![1])).toEqual(['0', '1']);
+    expect((await b)[0]!.entries.map((e) => e.fields![1])).toEqual(['2']);
+    await backend.close();
+  });
+
+  it('a wait that times out answers no messages', async () => {
+    const { backend, key } = await groupStream();
+    const started = Date.now();
+    const result = await backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 50 });
+    expect(result).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(backend.waiterCount).toBe(0);
+    await backend.close();
+  });
+
+  it('an aborted wait is removed at once and takes nothing', async () => {
+    const { backend, key } = await groupStream();
+    const controller = new AbortController();
+    const waiting = backend.readGroup({ group: 'g', consumer: 'gone', streams: [{ key, from: '>' }], waitMs: 10_000, signal: controller.signal });
+    controller.abort();
+    expect(await waiting).toEqual([]);
+    expect(backend.waiterCount).toBe(0);
+    const id = await add(backend, key, 1);
+    expect((await backend.xpendingSummary(key, 'g')).count).toBe(0);
+    const next = await backend.readGroup({ group: 'g', consumer: 'next', streams: [{ key, from: '>' }], waitMs: 0 });
+    expect(formatId(next[0]!.entries[0]!.id)).toBe(formatId(id!));
+    await backend.close();
+  });
+
+  it('fails waiters with NOGROUP when the group is destroyed and NO_STREAM when the stream goes', async () => {
+    const { backend, key } = await groupStream();
+    const onGroup = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 10_000 });
+    await backend.xgroupDestroy(key, 'g');
+    await expect(onGroup).rejects.toMatchObject({ code: 'NOGROUP' });
+    await backend.xgroupCreate(key, 'g', { startId: '$' });
+    const onStream = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 10_000 });
+    const tail = backend.readStreams([{ key, after: '$' }], undefined, { waitMs: 10_000 });
+    await backend.del(key);
+    await expect(onStream).rejects.toMatchObject({ code: 'NO_STREAM' });
+    await expect(tail).rejects.toMatchObject({ code: 'NO_STREAM' });
+    await backend.close();
+  });
+
+  it('answers waiting reads with nothing on close', async () => {
+    const { backend, key } = await groupStream();
+    const waiting = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 10_000 });
+    await backend.close();
+    expect(await waiting).toEqual([]);
+  });
+});
+
+describe('blocking stream reads', () => {
+  it('pins $ to the last ID when the wait begins', async () => {
+    const backend = createEmbeddedBackend();
+    const key = `test-${randomUUID()}`;
+    await add(backend, key, 0);
+    const tail = backend.readStreams([{ key, after: '$' }], 10, { waitMs: 5000 });
+    await add(backend, key, 1);
+    const result = await tail;
+    expect(result[0]!.entries.map((e) => e.fields![1])).toEqual(['1']);
+    await backend.close();
+  });
+
+  it('serves every tail reader the same new entry', async () => {
+    const backend = createEmbeddedBackend();
+    const key = `test-${randomUUID()}`;
+    await add(backend, key, 0);
+    const tails = Array.from({ length: 5 }, () => backend.readStreams([{ key, after: '$' }], 10, { waitMs: 5000 }));
+    await add(backend, key, 7);
+    for (const r of await Promise.all(tails)) expect(r[0]!.entries[0]!.fields).toEqual(['n', '7']);
+    await backend.close();
+  });
+});
