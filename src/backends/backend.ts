@@ -29,6 +29,13 @@ export interface StreamBackend extends AsyncStreamCommands {
   readGroup(options: XreadgroupOptions & BlockingReadOptions): Promise<XreadgroupResult[]>;
   /** XREAD [BLOCK]: `$` is pinned to the last ID when the call starts. */
   readStreams(streams: XreadStream[], count: number | undefined, options: BlockingReadOptions): Promise<XreadResult[]>;
+  /**
+   * The pending count of `consumer` (what an SSE subscriber has in flight),
+   * once it is below `limit`: at once when it already is, else when acks,
+   * claims or DELCONSUMER bring it down, `waitMs` passes or `signal` aborts
+   * (then the count as it is). Rejects when the group or stream goes.
+   */
+  pendingBelow(key: string, group: string, consumer: string, limit: number, options: BlockingReadOptions): Promise<number>;
   /** True once stored data is loaded and writes are accepted. */
   isReady(): boolean;
   /** Wakes every waiter with an empty answer, flushes storage and releases it. */

@@ -100,15 +100,30 @@ export class EmbeddedBackend implements StreamBackend {
     });
   }
 
+  async pendingBelow(key: string, group: string, consumer: string, limit: number, options: BlockingReadOptions): Promise<number> {
+    const count = (): number => this.core.consumerPendingCount(key, group, consumer);
+    const now = count();
+    if (now < limit || options.waitMs <= 0 || options.signal?.aborted) return now;
+    const result = await this.block<number>([key], group, options.waitMs, options.signal, () => (count() < limit ? count() : undefined), 'pel');
+    return typeof result === 'number' ? result : count();
+  }
+
   /** Parks a read in the waiter registry until `read` yields something, it fails, times out or is aborted. */
-  private block<T>(keys: string[], group: string | undefined, waitMs: number, signal: AbortSignal | undefined, read: () => T | undefined): Promise<T | []> {
+  private block<T>(
+    keys: string[],
+    group: string | undefined,
+    waitMs: number,
+    signal: AbortSignal | undefined,
+    read: () => T | undefined,
+    wakeOn: 'data' | 'pel' = 'data',
+  ): Promise<T | []> {
     if (this.closing) return Promise.resolve([]);
     return new Promise<T | []>((resolve, reject) => {
       const settle = (): void => signal?.removeEventListener('abort', onAbort);
       const waiter: Waiter = {
         keys,
         group,
-        wakeOn: 'data',
+        wakeOn,
         attempt: () => {
           this.wroteThisCall = false;
           const result = read();

@@ -787,6 +787,11 @@ export class StreamCore implements StreamCommands {
     return s && g ? groupInfo(s, g) : null;
   }
 
+  /** The size of one consumer's PEL in O(1); 0 when the consumer (or its group) is missing. */
+  consumerPendingCount(key: string, group: string, consumer: string): number {
+    return this.streams.get(key)?.groups.get(group)?.consumers.get(consumer)?.pel.size ?? 0;
+  }
+
   // XINFO CONSUMERS key group
   xinfoConsumers(key: string, group: string): ConsumerInfo[] {
     const s = this.streams.get(key);
