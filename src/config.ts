@@ -64,6 +64,16 @@ export interface Config {
    * @defaultValue `67108864` (64 MiB)
    */
   snapshotLogBytes: number;
+  /**
+   * How often SSE streams get a `: keep-alive` comment, ms (`SSE_HEARTBEAT_MS`).
+   * @defaultValue `15000`
+   */
+  sseHeartbeatMs: number;
+  /**
+   * The `retry:` hint sent to SSE clients on connect, ms (`SSE_RETRY_MS`).
+   * @defaultValue `2000`
+   */
+  sseRetryMs: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +152,8 @@ const environment = z.object({
   MAX_BATCH: integer(1, 1_000_000, 10_000),
   CORS_ORIGINS: corsOrigins,
   SNAPSHOT_LOG_BYTES: integer(1024, Number.MAX_SAFE_INTEGER, 64 * MIB),
+  SSE_HEARTBEAT_MS: integer(10, 3_600_000, 15_000),
+  SSE_RETRY_MS: integer(0, 3_600_000, 2_000),
 });
 
 /** Reads the settings from `env`; throws a ConfigError naming every bad variable. */
@@ -163,5 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBatch: e.MAX_BATCH,
     corsOrigins: e.CORS_ORIGINS,
     snapshotLogBytes: e.SNAPSHOT_LOG_BYTES,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    sseRetryMs: e.SSE_RETRY_MS,
   };
 }
