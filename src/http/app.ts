@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerCors } from './plugins/cors.js';
+import { registerJsonBody } from './plugins/json-body.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -27,6 +28,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  registerJsonBody(app);
 
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createEmbeddedBackend } from '../../src/backends/embedded.js';
+import { StreamCore } from '../../src/core/stream-core.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 
@@ -12,9 +13,9 @@ export interface TestApp {
 }
 
 /** The app on an in-memory embedded backend, with default settings unless overridden. */
-export async function buildTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function buildTestApp(overrides: Partial<Config> = {}, options: { clock?: () => number } = {}): Promise<TestApp> {
   const config = { ...loadConfig({}), ...overrides };
-  const backend = createEmbeddedBackend();
+  const backend = createEmbeddedBackend({ core: new StreamCore({ clock: options.clock }) });
   const app = buildApp({ backend, config });
   await app.ready();
   return {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { assertServing } from '../plugins/lifecycle.js';
 import { consumerRoutes } from './consumers.js';
+import { eventRoutes } from './events.js';
 import { groupRoutes } from './groups.js';
 import { messageRoutes } from './messages.js';
 import { pendingRoutes } from './pending.js';
@@ -8,7 +9,7 @@ import { streamRoutes } from './streams.js';
 import { trimRoutes } from './trim.js';
 
 /** The v1 resources, one plugin per area; a new area (such as SSE) is one more line. */
-export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes];
+export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes, eventRoutes];
 
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', async () => assertServing(app));

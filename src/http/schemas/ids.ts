@@ -17,17 +17,23 @@ export const INVALID_ID_PARAMS = { code: 'INVALID_ID' } as const;
 const U64 = '[0-9]{1,20}';
 const ID = `${U64}(-${U64})?`;
 
-function idInput<T>(description: string, pattern: string, examples: string[], parse: (text: string) => T | string | undefined) {
+/** An ID that parses but that Redis still refuses, with Redis's words. */
+class Refusal {
+  constructor(readonly message: string) {}
+}
+
+function idInput<T>(description: string, pattern: string, examples: string[], parse: (text: string) => T | Refusal | undefined) {
   return z
     .string()
     .meta({ description, pattern, examples })
     .transform((text, ctx) => {
       const value = parse(text);
-      if (value === undefined || typeof value === 'string') {
+      if (value === undefined || value instanceof Refusal) {
         const shown = text.length > 64 ? `${text.slice(0, 64)}...` : text;
+        const reason = value instanceof Refusal ? value.message : 'Invalid stream ID specified as stream command argument';
         ctx.addIssue({
           code: 'custom',
-          message: `${value ?? 'Invalid stream ID specified as stream command argument'} (${JSON.stringify(shown)})`,
+          message: `${reason} (${JSON.stringify(shown)})`,
           params: INVALID_ID_PARAMS,
         });
         return z.NEVER;
@@ -100,7 +106,7 @@ export const autoclaimStart = idInput<StreamId>(
   (text) => {
     const bound = parseRangeBound(text, 'start');
     if (bound === undefined || !bound.exclusive) return bound?.id;
-    return bound.id === MAX_ID ? RedisMessages.invalidStartInterval.replace(/^ERR /, '') : bound.id + 1n;
+    return bound.id === MAX_ID ? new Refusal(RedisMessages.invalidStartInterval.replace(/^ERR /, '')) : bound.id + 1n;
   },
 );
 

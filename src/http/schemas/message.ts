@@ -12,7 +12,7 @@ export const messageSchema = z
       .number()
       .int()
       .optional()
-      .meta({ description: 'Group deliveries only: the delivery count after this delivery. Absent for NOACK reads.' }),
+      .meta({ description: 'Group deliveries only: the delivery count after this delivery. Absent for NOACK reads, and for deleted entries (`fields: null`), which Redis does not count as delivered.' }),
   })
   .meta({ id: 'Message' });
 

@@ -1,0 +1,168 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { StreamBackend } from '../../backends/backend.js';
+import { StreamError } from '../../core/errors.js';
+import { formatId, parseId, type StreamId } from '../../core/stream-id.js';
+import type { Delivery, Entry } from '../../core/types.js';
+import { toProblem } from '../error-handler.js';
+import { noStream, noStreamOrGroup } from '../missing.js';
+import { fieldsFormatQuery, type FieldsFormat } from '../schemas/fields.js';
+import { readAfter } from '../schemas/ids.js';
+import { messageToWire } from '../schemas/message.js';
+import { consumerParams, streamParams } from '../schemas/names.js';
+import { countQuery, queryInteger } from '../schemas/numbers.js';
+import { problemResponses } from '../schemas/problem.js';
+import { SseHub, type SseChannel } from '../sse/sse-channel.js';
+
+/** How long one blocked read of an SSE loop waits before it loops (the channel's abort ends it sooner). */
+const SSE_READ_WAIT_MS = 5 * 60_000;
+const DEFAULT_SSE_COUNT = 100;
+const DEFAULT_MAX_IN_FLIGHT = 100;
+
+const EVENT_STREAM = {
+  description: '`text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event.',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};
+
+const lastEventIdHeader = z.object({
+  'last-event-id': z
+    .string()
+    .optional()
+    .meta({ description: 'Sent by EventSource on reconnect: resume after this message ID.' }),
+});
+
+export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { backend, appConfig } = app;
+  const hub = new SseHub({ retryMs: appConfig.sseRetryMs, heartbeatMs: appConfig.sseHeartbeatMs });
+  app.addHook('preClose', async () => hub.shutdown());
+
+  app.get('/streams/:stream/events', {
+    schema: {
+      operationId: 'streamEvents',
+      summary: 'Server-Sent Events: the stream tail',
+      description:
+        'An XREAD BLOCK loop as an event stream. Starts after `after` (default `$`: only new entries), or after `Last-Event-ID` when the browser reconnects. ' +
+        'Reading the stream takes nothing from it: a slow client only falls behind.',
+      tags: ['events'],
+      'x-redis-command': 'XREAD BLOCK',
+      params: streamParams,
+      headers: lastEventIdHeader,
+      querystring: fieldsFormatQuery.extend({
+        after: readAfter.optional(),
+        count: countQuery(appConfig.maxCount, DEFAULT_SSE_COUNT),
+      }),
+      response: { 200: z.string().meta(EVENT_STREAM), ...problemResponses(400, 404) },
+    },
+    handler: async (request, reply) => {
+      const { stream } = request.params;
+      const { after = '$', count = DEFAULT_SSE_COUNT, fieldsFormat } = request.query;
+      const info = await backend.xinfoStream(stream);
+      if (info === null) throw noStream();
+      const resumeFrom = resumeId(request.headers['last-event-id']);
+      let cursor: StreamId = resumeFrom ?? (after === '$' ? info.lastGeneratedId : after);
+      const channel = hub.open(reply);
+      void runLoop(channel, request, async () => {
+        const results = await backend.readStreams([{ key: stream, after: cursor }], count, { waitMs: SSE_READ_WAIT_MS, signal: channel.signal });
+        const entries = results[0]?.entries ?? [];
+        if (entries.length > 0) cursor = entries[entries.length - 1]!.id;
+        sendMessages(channel, entries, fieldsFormat);
+      });
+    },
+  });
+
+  app.get('/streams/:stream/groups/:group/consumers/:consumer/events', {
+    schema: {
+      operationId: 'groupEvents',
+      summary: 'Server-Sent Events: a consumer of the group',
+      description:
+        'An XREADGROUP BLOCK loop as an event stream. `count` is the most taken from the group in one read. ' +
+        'With `ack=manual` (default) acknowledge through `acks`; the server takes nothing new for this consumer while it holds `maxInFlight` pending entries. ' +
+        '`ack=auto` reads with NOACK: at-most-once, nothing enters the pending list. ' +
+        "On reconnect with `Last-Event-ID`, the consumer's pending entries after that ID are sent again first (a deleted one with `fields: null`). " +
+        'Entries are taken from the group only when the socket can take them, so a slow client never causes loss: what it did not get stays pending and claimable.',
+      tags: ['events'],
+      'x-redis-command': 'XREADGROUP BLOCK',
+      params: consumerParams,
+      headers: lastEventIdHeader,
+      querystring: fieldsFormatQuery.extend({
+        count: countQuery(appConfig.maxCount, DEFAULT_SSE_COUNT),
+        maxInFlight: queryInteger(1, appConfig.maxCount, `Most unacknowledged entries held at once (ack=manual); default ${DEFAULT_MAX_IN_FLIGHT}.`).optional(),
+        ack: z.enum(['manual', 'auto']).default('manual').meta({ description: '`manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once.' }),
+      }),
+      response: { 200: z.string().meta(EVENT_STREAM), ...problemResponses(400, 404) },
+    },
+    handler: async (request, reply) => {
+      const { stream, group, consumer } = request.params;
+      const { count = DEFAULT_SSE_COUNT, maxInFlight = DEFAULT_MAX_IN_FLIGHT, ack, fieldsFormat } = request.query;
+      await requireGroup(backend, stream, group);
+      const noAck = ack === 'auto';
+      let history = noAck ? undefined : resumeId(request.headers['last-event-id']);
+      const channel = hub.open(reply);
+      void runLoop(channel, request, async () => {
+        if (history !== undefined) {
+          const replay = await backend.readGroup({ group, consumer, streams: [{ key: stream, from: history }], count, waitMs: 0 });
+          const entries = replay[0]?.entries ?? [];
+          history = entries.length > 0 ? entries[entries.length - 1]!.id : undefined;
+          sendMessages(channel, entries, fieldsFormat);
+          return;
+        }
+        let room = count;
+        if (!noAck) {
+          const inFlight = await backend.pendingBelow(stream, group, consumer, maxInFlight, { waitMs: SSE_READ_WAIT_MS, signal: channel.signal });
+          if (inFlight >= maxInFlight) return;
+          room = Math.min(count, maxInFlight - inFlight);
+        }
+        if (!channel.writable) return;
+        const results = await backend.readGroup({
+          group,
+          consumer,
+          streams: [{ key: stream, from: '>' }],
+          count: room,
+          noAck,
+          waitMs: SSE_READ_WAIT_MS,
+          signal: channel.signal,
+        });
+        sendMessages(channel, results[0]?.entries ?? [], fieldsFormat);
+      });
+    },
+  });
+};
+
+async function requireGroup(backend: StreamBackend, stream: string, group: string): Promise<void> {
+  const groups = await backend.xinfoGroups(stream);
+  if (groups === null) throw noStream();
+  if (!groups.some((g) => g.name === group)) throw await noStreamOrGroup(backend, stream, group);
+}
+
+/** A reconnecting client's `Last-Event-ID`, when it is a message ID. */
+function resumeId(header: string | undefined): StreamId | undefined {
+  return header === undefined || header === '' ? undefined : parseId(header);
+}
+
+function sendMessages(channel: SseChannel, entries: readonly (Entry | Delivery)[], format: FieldsFormat): void {
+  for (const entry of entries) {
+    channel.send('message', JSON.stringify(messageToWire(entry, format)), formatId(entry.id));
+  }
+}
+
+/**
+ * Runs `step` until the channel closes; before each step it waits until the
+ * socket can take more, so nothing is taken from the stream or group that
+ * could only pile up in memory. A StreamError (group destroyed, stream
+ * deleted) ends the stream with `event: error` and the problem JSON.
+ */
+async function runLoop(channel: SseChannel, request: FastifyRequest, step: () => Promise<void>): Promise<void> {
+  try {
+    while (channel.open) {
+      await channel.drained();
+      if (!channel.open) break;
+      await step();
+    }
+  } catch (err) {
+    const { problem, internal } = toProblem(err, request);
+    if (internal) request.log.error({ err }, 'event stream failed');
+    if (err instanceof StreamError && err.code === 'SHUTTING_DOWN') channel.end('shutdown', JSON.stringify({ reason: 'the server is shutting down' }));
+    else channel.end('error', JSON.stringify(problem));
+  }
+}

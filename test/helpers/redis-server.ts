@@ -1,0 +1,141 @@
+/**
+ * A private, throw-away redis-server for one test file: its own ephemeral
+ * port, bound to 127.0.0.1, no RDB, no AOF, its own temporary directory.
+ *
+ * When redis-server is not installed the suites that need it skip (with a
+ * loud notice), unless REQUIRE_REDIS=1, where a missing server is a failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export interface RedisServerHandle {
+  port: number;
+  /** The server's own `redis-server --version` line. */
+  version: string;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+/** The redis-server executable: REDIS_SERVER_BIN, else the first on PATH, else null. */
+export function findRedisServer(): string | null {
+  const candidates = process.env.REDIS_SERVER_BIN
+    ? [process.env.REDIS_SERVER_BIN]
+    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'redis-server'));
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether suites needing redis-server can run. Throws when it is missing and
+ * REQUIRE_REDIS=1; otherwise warns loudly and answers false (use with
+ * `describe.skipIf(!redisServerAvailable())`).
+ */
+export function redisServerAvailable(): boolean {
+  if (findRedisServer() !== null) return true;
+  const message = 'redis-server was not found (PATH or REDIS_SERVER_BIN): the differential tests against Redis cannot run.';
+  if (process.env.REQUIRE_REDIS === '1') throw new Error(`${message} REQUIRE_REDIS=1 makes this a failure.`);
+  const bar = '!'.repeat(78);
+  console.warn(`\n${bar}\n!! SKIPPED: ${message}\n!! Install redis-server, or set REQUIRE_REDIS=1 to fail instead of skipping.\n${bar}\n`);
+  return false;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One raw RESP PING; resolves true on +PONG. */
+async function ping(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    let answer = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function startOnce(bin: string): Promise<RedisServerHandle> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'streamgate-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await ping(port))) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      await exited(child);
+      cleanup();
+      throw new Error(`redis-server did not start on port ${port}:\n${output.slice(-2000)}`);
+    }
+    await sleep(20);
+  }
+  const version = /version=([0-9.]+)/.exec(output)?.[1] ?? 'unknown';
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited(child);
+      clearTimeout(timer);
+      cleanup();
+    })();
+    return stopped;
+  };
+  return { port, version, stop };
+}
+
+/** Starts a private redis-server and waits until it answers PING. Retries a few times on a port race. */
+export async function startRedisServer(): Promise<RedisServerHandle> {
+  const bin = findRedisServer();
+  if (bin === null) throw new Error('redis-server not found');
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(bin);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
