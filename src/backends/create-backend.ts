@@ -1,0 +1,33 @@
+import type { Config } from '../config.js';
+import { StreamCore } from '../core/stream-core.js';
+import { MemoryEffectStore } from '../storage/effect-store.js';
+import { openLogStore, type LogStore } from '../storage/log-store.js';
+import { consoleLogger, type StorageLogger } from '../storage/storage-fs.js';
+import { createEmbeddedBackend, type EmbeddedBackend } from './embedded.js';
+
+/** `DATA_DIR=:memory:` runs without persistence: everything is lost at exit. */
+export const MEMORY_DATA_DIR = ':memory:';
+
+export type BackendConfig = Pick<Config, 'dataDir' | 'fsync' | 'snapshotLogBytes'>;
+
+export interface CreateBackendOptions {
+  /** @defaultValue a console logger */
+  logger?: StorageLogger;
+  /** The core's clock. @defaultValue Date.now */
+  clock?: () => number;
+}
+
+/**
+ * The embedded backend over a durable store in `config.dataDir`: takes the
+ * directory's lock, loads the stored state, then answers each write once it
+ * is stored per `config.fsync`.
+ */
+export async function createBackend(config: BackendConfig, options: CreateBackendOptions = {}): Promise<EmbeddedBackend> {
+  const core = new StreamCore(options.clock ? { clock: options.clock } : {});
+  if (config.dataDir === MEMORY_DATA_DIR) return createEmbeddedBackend({ core, store: new MemoryEffectStore() });
+  const store: LogStore = await openLogStore(
+    { dir: config.dataDir, fsync: config.fsync, snapshotLogBytes: config.snapshotLogBytes, logger: options.logger ?? consoleLogger },
+    core,
+  );
+  return createEmbeddedBackend({ core, store });
+}

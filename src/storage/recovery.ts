@@ -1,0 +1,157 @@
+import { truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EffectBatch } from '../core/effects.js';
+import { StreamError } from '../core/errors.js';
+import { listDataDir, logName, removeFiles, snapshotName, syncDir } from './data-dir.js';
+import { scanRecordFile, type ScanResult } from './record-scanner.js';
+import { checkSnapshotComplete } from './snapshot.js';
+import type { StorageLogger } from './storage-fs.js';
+
+/** Which files make up the state: the newest usable snapshot (or none: the empty state) and the logs after it. */
+export interface RecoveryPlan {
+  /** The snapshot's generation; undefined when starting from the empty state (generation 0). */
+  snapshot?: number;
+  logs: number[];
+  /** Files that are no longer part of the state (older generations, incomplete snapshots). */
+  obsolete: string[];
+}
+
+export function repairHint(dir: string): string {
+  return `npm run repair-log -- ${dir}`;
+}
+
+/** Picks the newest complete snapshot whose logs are all there; incomplete snapshots are passed over with a warning. */
+export async function planRecovery(dir: string, logger: StorageLogger): Promise<RecoveryPlan> {
+  const listing = await listDataDir(dir);
+  const { logs, snapshots } = listing;
+  const obsolete: string[] = [...listing.temporary];
+  const logsFrom = (generation: number): number[] | undefined => {
+    const after = logs.filter((g) => g >= generation);
+    if (after[0] !== generation) return undefined;
+    return after.every((g, i) => g === generation + i) ? after : undefined;
+  };
+
+  for (let i = snapshots.length - 1; i >= 0; i--) {
+    const generation = snapshots[i]!;
+    const complete = await checkSnapshotComplete(join(dir, snapshotName(generation)), generation);
+    if ('error' in complete) {
+      logger.warn({ file: join(dir, snapshotName(generation)), reason: complete.error }, 'ignoring an incomplete snapshot; using the generation before it');
+      obsolete.push(snapshotName(generation));
+      continue;
+    }
+    const chain = logsFrom(generation);
+    if (chain === undefined) {
+      throw new StreamError(
+        'STORAGE_UNAVAILABLE',
+        `${dir}: snapshot ${snapshotName(generation)} is complete but ${missingLogs(generation, logs)} missing; refusing to start without them`,
+      );
+    }
+    for (const g of snapshots) if (g < generation) obsolete.push(snapshotName(g));
+    for (const g of logs) if (g < generation) obsolete.push(logName(g));
+    return { snapshot: generation, logs: chain, obsolete };
+  }
+
+  if (logs.length === 0) return { logs: [], obsolete };
+  const chain = logsFrom(0);
+  if (chain === undefined) {
+    throw new StreamError(
+      'STORAGE_UNAVAILABLE',
+      `${dir}: no complete snapshot, and the logs do not reach back to generation 0 (found ${logs.map(logName).join(', ')}); refusing to start on a partial history`,
+    );
+  }
+  return { logs: chain, obsolete };
+}
+
+function missingLogs(from: number, logs: number[]): string {
+  const max = Math.max(from, ...logs);
+  const missing: string[] = [];
+  for (let g = from; g <= max; g++) if (!logs.includes(g)) missing.push(logName(g));
+  return `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'}`;
+}
+
+export interface LoadResult {
+  plan: RecoveryPlan;
+  /** The last log, scanned (and cut back if its tail was torn); the writer continues it. */
+  lastLog?: ScanResult;
+  batches: number;
+  entries: number;
+}
+
+/**
+ * Loads the state into `apply`: the snapshot, then each log in order. A torn
+ * tail on the last log is cut off with a warning; any other bad record stops
+ * the load with an error naming the file and offset and the repair command.
+ */
+export async function loadDataDir(dir: string, apply: (batch: EffectBatch) => void, logger: StorageLogger): Promise<LoadResult> {
+  const plan = await planRecovery(dir, logger);
+  let batches = 0;
+  let entries = 0;
+  const onBatch = (batch: EffectBatch) => {
+    apply(batch);
+    batches++;
+    for (const e of batch) if (e.op === 'add') entries++;
+  };
+
+  if (plan.snapshot !== undefined) {
+    const path = join(dir, snapshotName(plan.snapshot));
+    let endMarker: bigint | undefined;
+    let records = 0;
+    const scan = await scanRecordFile(path, 'snapshot', (record) => {
+      if (record.kind === 'batch') {
+        records++;
+        onBatch(record.batch);
+      } else endMarker = record.records;
+    });
+    if (scan.problem !== undefined || endMarker !== BigInt(records)) {
+      const offset = scan.problem?.offset ?? scan.goodEnd;
+      throw new StreamError(
+        'STORAGE_UNAVAILABLE',
+        `${path}: the snapshot is damaged at byte offset ${offset} (${scan.problem?.reason ?? 'record count does not match its end marker'}). ` +
+          `A snapshot cannot be repaired: restore the data directory from a backup.`,
+      );
+    }
+  }
+
+  let lastLog: ScanResult | undefined;
+  for (const [i, generation] of plan.logs.entries()) {
+    const path = join(dir, logName(generation));
+    const isLast = i === plan.logs.length - 1;
+    const scan = await scanRecordFile(path, 'log', (record, offset) => {
+      if (record.kind !== 'batch') throw new StreamError('STORAGE_UNAVAILABLE', `${path}: unexpected snapshot marker at byte offset ${offset}`);
+      onBatch(record.batch);
+    });
+    if (scan.generation !== generation) {
+      throw new StreamError('STORAGE_UNAVAILABLE', `${path}: its header says generation ${scan.generation}`);
+    }
+    const problem = scan.problem;
+    if (problem?.kind === 'torn' && isLast) {
+      logger.warn(
+        { file: path, offset: problem.offset, droppedBytes: problem.bytes, reason: problem.reason },
+        `torn record at the end of ${path}: dropping its last ${problem.bytes} bytes (never acknowledged)`,
+      );
+      await truncate(path, problem.offset);
+      scan.fileSize = problem.offset;
+      delete scan.problem;
+    } else if (problem !== undefined) {
+      const what =
+        problem.kind === 'corrupt'
+          ? `a damaged record with ${problem.recordsAfter} valid record(s) after it`
+          : `a torn record at its end, but later logs exist`;
+      throw new StreamError(
+        'STORAGE_UNAVAILABLE',
+        `${path}: ${what} at byte offset ${problem.offset} (${problem.reason}). Startup refuses to skip data. ` +
+          `Run \`${repairHint(dir)}\` to cut the log at byte ${problem.offset}, dropping ${problem.bytes} bytes (it saves them to a side file first).`,
+      );
+    }
+    if (isLast) lastLog = scan;
+  }
+  return { plan, ...(lastLog && { lastLog }), batches, entries };
+}
+
+/** Removes what the plan calls obsolete, once the state has loaded. */
+export async function removeObsolete(dir: string, plan: RecoveryPlan, logger: StorageLogger): Promise<void> {
+  if (plan.obsolete.length === 0) return;
+  logger.info({ dir, files: plan.obsolete }, 'removing files of older generations');
+  await removeFiles(dir, plan.obsolete);
+  await syncDir(dir);
+}
