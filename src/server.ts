@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { createEmbeddedBackend } from './backends/embedded.js';
+import type { StreamBackend } from './backends/backend.js';
+import { createBackend } from './backends/create-backend.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
 
@@ -16,8 +17,15 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = pino({ level: config.logLevel });
-// TODO(storage): replace with `await createBackend(config)` from ./backends/create-backend.js once it lands.
-const backend = createEmbeddedBackend();
+
+let backend: StreamBackend;
+try {
+  backend = await createBackend(config, { logger: logger.child({ component: 'storage' }) });
+} catch (err) {
+  logger.fatal({ err, dataDir: config.dataDir }, 'could not open storage');
+  process.exit(1);
+}
+
 const app = buildApp({ backend, config, logger });
 
 closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
