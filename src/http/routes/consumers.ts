@@ -6,6 +6,7 @@ import { fieldsFormatQuery } from '../schemas/fields.js';
 import { consumerListSchema, consumerSchema, consumerToWire } from '../schemas/group.js';
 import { messageListSchema, messagesToWire } from '../schemas/message.js';
 import { consumerParams, groupParams } from '../schemas/names.js';
+import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
 import { readGroupBody } from '../schemas/read.js';
 
@@ -19,7 +20,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['consumers'],
       'x-redis-command': 'XINFO CONSUMERS',
       params: groupParams,
-      response: { 200: consumerListSchema, ...problemResponses(400, 404) },
+      response: { 200: consumerListSchema.meta({ description: 'The consumers' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;
@@ -57,7 +58,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XGROUP DELCONSUMER',
       params: consumerParams,
       response: {
-        200: z.object({ pending: z.number().int().meta({ description: 'Pending entries the consumer held, now dropped from the group.' }) }),
+        200: z.object({ pending: nonNegative().meta({ description: 'Pending entries the consumer held, now dropped from the group.' }) }).meta({ description: 'Deleted' }),
         ...problemResponses(400, 404),
       },
     },
@@ -81,7 +82,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       params: consumerParams,
       querystring: fieldsFormatQuery,
       body: readGroupBody(appConfig.maxCount),
-      response: { 200: messageListSchema, ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: messageListSchema.meta({ description: 'Delivered messages; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;

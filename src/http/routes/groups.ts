@@ -21,7 +21,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XGROUP CREATE',
       params: streamParams,
       body: createGroupBody,
-      response: { 201: groupSchema, ...problemResponses(...BODY_ERRORS, 404, 409) },
+      response: { 201: groupSchema.meta({ description: 'Created; `Location` names the group' }), ...problemResponses(...BODY_ERRORS, 404, 409) },
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
@@ -38,7 +38,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['groups'],
       'x-redis-command': 'XINFO GROUPS',
       params: streamParams,
-      response: { 200: groupListSchema, ...problemResponses(400, 404) },
+      response: { 200: groupListSchema.meta({ description: 'The groups' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => ({ groups: orNoStream(await backend.xinfoGroups(request.params.stream)).map(groupToWire) }),
   });
@@ -50,7 +50,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['groups'],
       'x-redis-command': 'XINFO GROUPS',
       params: groupParams,
-      response: { 200: groupSchema, ...problemResponses(400, 404) },
+      response: { 200: groupSchema.meta({ description: 'The group' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;
@@ -68,7 +68,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XGROUP SETID',
       params: groupParams,
       body: setGroupIdBody,
-      response: { 200: groupSchema, ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: groupSchema.meta({ description: 'The group as it is now' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;

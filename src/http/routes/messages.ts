@@ -8,7 +8,7 @@ import { fieldsFormatQuery } from '../schemas/fields.js';
 import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
 import { messageListSchema, messageSchema, messagesToWire, messageToWire } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
-import { booleanQuery, countQuery, waitMsQuery } from '../schemas/numbers.js';
+import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
 
 const messageParams = streamParams.extend({ id: messageId });
@@ -28,7 +28,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XADD',
       params: streamParams,
       body: appendBody,
-      response: { 201: appendedSchema, ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 201: appendedSchema.meta({ description: 'Appended; `Location` names the message' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
@@ -45,7 +45,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XADD',
       params: streamParams,
       body: appendBatchBody(appConfig.maxBatch),
-      response: { 201: appendedBatchSchema, ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 201: appendedBatchSchema.meta({ description: 'All appended, IDs in order' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {
       const { messages, noMkStream, trim } = request.body;
@@ -78,7 +78,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
           if (query.after !== undefined && ranged.length > 0) ctx.addIssue({ code: 'custom', path: [ranged[0]!], message: 'cannot be combined with after' });
           if (query.after === undefined && query.waitMs !== undefined) ctx.addIssue({ code: 'custom', path: ['waitMs'], message: 'needs after' });
         }),
-      response: { 200: messageListSchema, ...problemResponses(400, 404) },
+      response: { 200: messageListSchema.meta({ description: 'Messages; empty when a wait timed out' }), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
@@ -102,7 +102,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XRANGE',
       params: messageParams,
       querystring: fieldsFormatQuery,
-      response: { 200: messageSchema, ...problemResponses(400, 404) },
+      response: { 200: messageSchema.meta({ description: 'The message' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => {
       const { stream, id } = request.params;
@@ -137,7 +137,10 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XDEL',
       params: streamParams,
       body: z.strictObject({ ids: z.array(messageId).min(1).max(appConfig.maxBatch) }),
-      response: { 200: z.object({ deleted: z.number().int().meta({ description: 'How many of the IDs existed.' }) }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: {
+        200: z.object({ deleted: nonNegative().meta({ description: 'How many of the IDs existed.' }) }).meta({ description: 'Deleted' }),
+        ...problemResponses(...BODY_ERRORS, 404),
+      },
     },
     handler: async (request) => {
       const { stream } = request.params;

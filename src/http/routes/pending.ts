@@ -6,6 +6,7 @@ import { fieldsFormatQuery } from '../schemas/fields.js';
 import { messageId } from '../schemas/ids.js';
 import { groupParams } from '../schemas/names.js';
 import { pendingEntryToWire, pendingListSchema, pendingQuery, pendingSummarySchema, pendingSummaryToWire } from '../schemas/pending.js';
+import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
 
 export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -20,7 +21,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       params: groupParams,
       body: z.strictObject({ ids: z.array(messageId).min(1).max(appConfig.maxBatch) }),
       response: {
-        200: z.object({ acknowledged: z.number().int().meta({ description: 'How many of the IDs were pending.' }) }),
+        200: z.object({ acknowledged: nonNegative().meta({ description: 'How many of the IDs were pending.' }) }).meta({ description: 'Acknowledged' }),
         ...problemResponses(...BODY_ERRORS, 404),
       },
     },
@@ -39,7 +40,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['pending'],
       'x-redis-command': 'XPENDING',
       params: groupParams,
-      response: { 200: pendingSummarySchema, ...problemResponses(400, 404) },
+      response: { 200: pendingSummarySchema.meta({ description: 'The pending summary' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => pendingSummaryToWire(await backend.xpendingSummary(request.params.stream, request.params.group)),
   });
@@ -52,7 +53,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XPENDING',
       params: groupParams,
       querystring: pendingQuery(appConfig.maxCount),
-      response: { 200: pendingListSchema, ...problemResponses(400, 404) },
+      response: { 200: pendingListSchema.meta({ description: 'Pending entries, oldest first' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;
@@ -70,7 +71,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       params: groupParams,
       querystring: fieldsFormatQuery,
       body: claimBody(appConfig.maxBatch),
-      response: { 200: claimResultSchema, ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: claimResultSchema.meta({ description: 'The claimed messages (deleted ones are dropped)' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;
@@ -88,7 +89,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       params: groupParams,
       querystring: fieldsFormatQuery,
       body: autoclaimBody(appConfig.maxCount),
-      response: { 200: autoclaimResultSchema, ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: autoclaimResultSchema.meta({ description: 'Claimed messages and the cursor for the next call' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;

@@ -13,7 +13,7 @@ export const serviceRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Liveness: the process answers',
       tags: ['service'],
       'x-redis-command': 'PING',
-      response: { 200: status },
+      response: { 200: status.meta({ description: 'Alive' }) },
     },
     handler: async () => ({ status: 'ok' as const }),
   });
@@ -24,7 +24,7 @@ export const serviceRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Readiness: storage loaded and not shutting down',
       tags: ['service'],
       'x-redis-command': 'INFO persistence (loading)',
-      response: { 200: status, ...problemResponses() },
+      response: { 200: status.meta({ description: 'Ready' }), ...problemResponses() },
     },
     handler: async () => {
       assertServing(app);

@@ -32,7 +32,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
         limit: queryInteger(1, MAX_PAGE, `Page size, 1 to ${MAX_PAGE}; default 100.`).optional(),
         cursor: z.string().optional().meta({ description: '`nextCursor` of the previous page.' }),
       }),
-      response: { 200: streamListSchema, ...problemResponses(400) },
+      response: { 200: streamListSchema.meta({ description: 'A page of streams, by name' }), ...problemResponses(400) },
     },
     handler: async (request) => {
       const { prefix, limit = 100, cursor } = request.query;
@@ -54,7 +54,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
           count: countQuery(appConfig.maxCount, FULL_DEFAULT_COUNT).meta({ description: `With full=true: most entries and PEL entries listed, 1 to ${appConfig.maxCount}; default ${FULL_DEFAULT_COUNT}.` }),
         })
         .refine((query) => query.full === true || query.count === undefined, { message: 'count needs full=true', path: ['count'] }),
-      response: { 200: z.union([streamInfoSchema, streamInfoFullSchema]), ...problemResponses(400, 404) },
+      response: { 200: z.union([streamInfoSchema, streamInfoFullSchema]).meta({ description: 'Stream info (StreamInfoFull with full=true)' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => {
       const { stream } = request.params;
@@ -73,7 +73,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       params: streamParams,
       querystring: fieldsFormatQuery,
       body: setIdBody,
-      response: { 200: streamInfoSchema, ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: streamInfoSchema.meta({ description: 'The stream as it is now' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request) => {
       const { stream } = request.params;

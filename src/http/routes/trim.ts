@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { orNoStream } from '../missing.js';
 import { streamParams } from '../schemas/names.js';
+import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
 import { trimInput } from '../schemas/trim.js';
 
@@ -16,7 +17,10 @@ export const trimRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XTRIM',
       params: streamParams,
       body: trimInput,
-      response: { 200: z.object({ trimmed: z.number().int().meta({ description: 'Entries removed.' }) }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: {
+        200: z.object({ trimmed: nonNegative().meta({ description: 'Entries removed.' }) }).meta({ description: 'Trimmed' }),
+        ...problemResponses(...BODY_ERRORS, 404),
+      },
     },
     handler: async (request) => ({ trimmed: orNoStream(await backend.xtrim(request.params.stream, request.body)) }),
   });

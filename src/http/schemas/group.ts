@@ -3,16 +3,16 @@ import { formatId } from '../../core/stream-id.js';
 import type { ConsumerInfo, GroupInfo } from '../../core/types.js';
 import { groupStart, idOutput } from './ids.js';
 import { groupName } from './names.js';
-import { counterBody, counterToWire } from './numbers.js';
+import { counterBody, counterToWire, nonNegative } from './numbers.js';
 
 export const groupSchema = z
   .object({
     name: z.string(),
-    consumers: z.number().int(),
-    pending: z.number().int().meta({ description: 'Entries delivered and not yet acknowledged (the PEL size).' }),
+    consumers: nonNegative(),
+    pending: nonNegative().meta({ description: 'Entries delivered and not yet acknowledged (the PEL size).' }),
     lastDeliveredId: idOutput,
-    entriesRead: z.number().int().nullable().meta({ description: 'Logical read counter; null when unknown (after SETID without entriesRead, or a group made at `$`/a middle ID).' }),
-    lag: z.number().int().nullable().meta({ description: 'Entries not yet delivered to the group; null when it cannot be known.' }),
+    entriesRead: nonNegative().nullable().meta({ description: 'Logical read counter; null when unknown (after SETID without entriesRead, or a group made at `$`/a middle ID).' }),
+    lag: nonNegative().nullable().meta({ description: 'Entries not yet delivered to the group; null when it cannot be known.' }),
   })
   .meta({ id: 'Group' });
 
@@ -21,8 +21,8 @@ export const groupListSchema = z.object({ groups: z.array(groupSchema) });
 export const consumerSchema = z
   .object({
     name: z.string(),
-    pending: z.number().int(),
-    idleMs: z.number().int().meta({ description: 'Since the last read or claim attempt.' }),
+    pending: nonNegative(),
+    idleMs: nonNegative().meta({ description: 'Since the last read or claim attempt.' }),
     inactiveMs: z.number().int().meta({ description: 'Since the last successful delivery or claim; -1 if never.' }),
   })
   .meta({ id: 'Consumer' });

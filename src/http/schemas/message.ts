@@ -3,14 +3,13 @@ import { formatId } from '../../core/stream-id.js';
 import type { Delivery, Entry } from '../../core/types.js';
 import { fieldsOutput, fieldsToWire, type FieldsFormat, type WireFields } from './fields.js';
 import { idOutput } from './ids.js';
+import { nonNegative } from './numbers.js';
 
 export const messageSchema = z
   .object({
     id: idOutput,
     fields: fieldsOutput.nullable().meta({ description: 'null for a deleted entry returned by a group history read.' }),
-    deliveryCount: z
-      .number()
-      .int()
+    deliveryCount: nonNegative()
       .optional()
       .meta({ description: 'Group deliveries only: the delivery count after this delivery. Absent for NOACK reads, and for deleted entries (`fields: null`), which Redis does not count as delivered.' }),
   })

@@ -48,7 +48,10 @@ export function counterToWire(value: bigint | null): number | null {
   return value === null ? null : Number(value);
 }
 
-export const counterOutput = (description: string) => z.number().int().meta({ description });
+/** A count, size or delivery counter on output. */
+export const nonNegative = () => z.number().int().min(0);
+
+export const counterOutput = (description: string) => nonNegative().meta({ description });
 
 export const booleanQuery = (description: string) =>
   z

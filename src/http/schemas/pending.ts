@@ -3,21 +3,21 @@ import { formatId } from '../../core/stream-id.js';
 import type { PendingEntryInfo, PendingSummary } from '../../core/types.js';
 import { idOutput, rangeEnd, rangeStart } from './ids.js';
 import { consumerName } from './names.js';
-import { countQuery, millisecondsQuery } from './numbers.js';
+import { countQuery, millisecondsQuery, nonNegative } from './numbers.js';
 
 export const pendingSummarySchema = z
   .object({
-    count: z.number().int(),
+    count: nonNegative(),
     minId: idOutput.nullable(),
     maxId: idOutput.nullable(),
     consumers: z
-      .array(z.object({ name: z.string(), count: z.number().int() }))
+      .array(z.object({ name: z.string(), count: nonNegative() }))
       .meta({ description: 'Consumers holding at least one pending entry.' }),
   })
   .meta({ id: 'PendingSummary' });
 
 export const pendingEntrySchema = z
-  .object({ id: idOutput, consumer: z.string(), idleMs: z.number().int(), deliveryCount: z.number().int() })
+  .object({ id: idOutput, consumer: z.string(), idleMs: nonNegative(), deliveryCount: nonNegative() })
   .meta({ id: 'PendingEntry' });
 
 export const pendingListSchema = z.object({ messages: z.array(pendingEntrySchema) });

@@ -4,11 +4,11 @@ import type { FullGroupInfo, StreamInfo, StreamInfoFull, StreamSummary } from '.
 import type { FieldsFormat } from './fields.js';
 import { idOutput, messageId } from './ids.js';
 import { messageSchema, messageToWire } from './message.js';
-import { counterBody, counterOutput, counterToWire } from './numbers.js';
+import { counterBody, counterOutput, counterToWire, nonNegative } from './numbers.js';
 
 const streamCommon = {
   name: z.string(),
-  length: z.number().int(),
+  length: nonNegative(),
   lastGeneratedId: idOutput,
   maxDeletedEntryId: idOutput,
   entriesAdded: counterOutput('Entries ever added (a 64-bit counter, exact up to 2^53-1).'),
@@ -18,13 +18,13 @@ const streamCommon = {
 export const streamInfoSchema = z
   .object({
     ...streamCommon,
-    groups: z.number().int().meta({ description: 'Number of consumer groups.' }),
+    groups: nonNegative().meta({ description: 'Number of consumer groups.' }),
     firstEntry: messageSchema.nullable(),
     lastEntry: messageSchema.nullable(),
   })
   .meta({ id: 'StreamInfo' });
 
-const pendingEntry = z.object({ id: idOutput, consumer: z.string(), deliveryTime: z.number().int(), deliveryCount: z.number().int() });
+const pendingEntry = z.object({ id: idOutput, consumer: z.string(), deliveryTime: z.number().int(), deliveryCount: nonNegative() });
 
 export const streamInfoFullSchema = z
   .object({
@@ -34,16 +34,16 @@ export const streamInfoFullSchema = z
       z.object({
         name: z.string(),
         lastDeliveredId: idOutput,
-        entriesRead: z.number().int().nullable(),
-        lag: z.number().int().nullable(),
-        pelCount: z.number().int(),
+        entriesRead: nonNegative().nullable(),
+        lag: nonNegative().nullable(),
+        pelCount: nonNegative(),
         pending: z.array(pendingEntry),
         consumers: z.array(
           z.object({
             name: z.string(),
             seenTime: z.number().int(),
             activeTime: z.number().int(),
-            pelCount: z.number().int(),
+            pelCount: nonNegative(),
             pending: z.array(pendingEntry.omit({ consumer: true })),
           }),
         ),
@@ -53,7 +53,7 @@ export const streamInfoFullSchema = z
   .meta({ id: 'StreamInfoFull', description: 'XINFO STREAM FULL: entries and groups are limited by `count`.' });
 
 export const streamSummarySchema = z
-  .object({ name: z.string(), length: z.number().int(), lastGeneratedId: idOutput, groups: z.number().int() })
+  .object({ name: z.string(), length: nonNegative(), lastGeneratedId: idOutput, groups: nonNegative() })
   .meta({ id: 'StreamSummary' });
 
 export const streamListSchema = z.object({
