@@ -21,7 +21,9 @@ export function makeProblem(code: ErrorCode, detail: string, status: number = ER
   return { type: problemType(code), title: ERROR_CATALOGUE[code].title, status, detail, code };
 }
 
+const REDIS_ERROR_TOKEN = /^(ERR|NOGROUP|BUSYGROUP|WRONGTYPE) /;
+
 /** Redis's words without the leading error token (`ERR `, `NOGROUP `, ...). */
 export function redisDetail(message: string): string {
-  return message.replace(/^[A-Z][A-Z_]+ /, '');
+  return message.replace(REDIS_ERROR_TOKEN, '');
 }
