@@ -25,11 +25,12 @@ export class SseChannel {
     this.raw = reply.raw;
     const headers: Record<string, string | number | string[]> = {};
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+    // An event stream's connection is never reused: closing it with the stream lets shutdown finish at once.
+    this.raw.shouldKeepAlive = false;
     this.raw.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
     this.raw.socket?.setNoDelay(true);
