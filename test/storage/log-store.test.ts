@@ -1,0 +1,316 @@
+import fc from 'fast-check';
+import { appendFile, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StreamCore } from '../../src/core/stream-core.js';
+import { createLogFile, logName, snapshotName } from '../../src/storage/data-dir.js';
+import { openLogStore, type LogStore, type LogStoreOptions } from '../../src/storage/log-store.js';
+import { repairDataDir } from '../../src/storage/repair.js';
+import { nodeStorageFs } from '../../src/storage/storage-fs.js';
+import { FakeClock, opArb, runOp } from './helpers/core-ops.js';
+import { faultyFs, fsError } from './helpers/faulty-fs.js';
+import { recordingLogger, useTempDirs } from './helpers/temp-dir.js';
+
+const tempDir = useTempDirs();
+
+interface Opened {
+  core: StreamCore;
+  store: LogStore;
+  clock: FakeClock;
+  logger: ReturnType<typeof recordingLogger>;
+}
+
+async function open(dir: string, options: Partial<LogStoreOptions> = {}, clock = new FakeClock()): Promise<Opened> {
+  const logger = recordingLogger();
+  const core = new StreamCore({ clock: clock.now });
+  const store = await openLogStore({ dir, fsync: 'no', logger, ...options }, core);
+  core.setSink((batch) => store.append(batch));
+  return { core, store, clock, logger };
+}
+
+/** Closes, reopens into a fresh core and returns its state. */
+async function reopenState(dir: string, options: Partial<LogStoreOptions> = {}): Promise<{ state: unknown; logger: ReturnType<typeof recordingLogger> }> {
+  const { core, store, logger } = await open(dir, options);
+  const state = core.debugState();
+  await store.close();
+  return { state, logger };
+}
+
+const yieldOnce = () => new Promise((r) => setImmediate(r));
+
+describe('log store: close and reopen', () => {
+  it('restores entries, IDs, counters, groups, consumers and PELs exactly', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 120 }), async (ops) => {
+        const dir = await tempDir();
+        const { core, store, clock } = await open(dir);
+        for (const op of ops) runOp(core, clock, op);
+        await store.sync();
+        const expected = core.debugState();
+        await store.close();
+        expect((await reopenState(dir)).state).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('restores the same state across snapshots taken while writes go on', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 1, maxLength: 80 }),
+        // XSETID is kept out of the snapshot window until the core's replay of `set-id` then `add` over a
+        // newer snapshot stops duplicating the entry (see the it.fails test below).
+        fc.array(fc.tuple(opArb.filter((op) => op.cmd !== 'xsetid'), fc.boolean()), { minLength: 1, maxLength: 80 }),
+        fc.array(opArb, { maxLength: 40 }),
+        async (before, during, after) => {
+          const dir = await tempDir();
+          const { core, store, clock } = await open(dir);
+          for (const op of before) runOp(core, clock, op);
+          const snapshot = store.snapshot();
+          // Past the switch point, writes interleave with the snapshot, which yields between streams.
+          while (store.stats.generation === 0) await yieldOnce();
+          for (const [op, yields] of during) {
+            runOp(core, clock, op);
+            if (yields) await yieldOnce();
+          }
+          await snapshot;
+          expect(store.stats.snapshots).toBe(1);
+          for (const op of after) runOp(core, clock, op);
+          await store.sync();
+          const expected = core.debugState();
+          await store.close();
+          const files = await readdir(dir);
+          expect(files.sort()).toEqual([logName(1), snapshotName(1)]);
+          expect((await reopenState(dir)).state).toEqual(expected);
+        },
+      ),
+      { numRuns: Number(process.env.STORAGE_RUNS ?? 60) },
+    );
+  });
+
+  // Core bug, reported: replaying the log from the switch point re-applies `set-id` (lastId back to
+  // its older value), after which `add` of an entry the snapshot already holds appends it again.
+  // Flip to `it` once applyEffect('add') skips an entry that is present.
+  it.fails('restores the same state when XSETID then XADD run during a snapshot', async () => {
+    const dir = await tempDir();
+    const { core, store } = await open(dir);
+    core.xadd('s', { id: { kind: 'explicit', id: 1n }, fields: ['a', '1'] });
+    core.xadd('t', { id: { kind: 'explicit', id: 1n }, fields: ['a', '1'] });
+    const snapshot = store.snapshot();
+    while (store.stats.generation === 0) await yieldOnce();
+    core.xsetid('t', { lastId: 5n });
+    core.xadd('t', { id: { kind: 'explicit', id: 6n }, fields: ['b', '2'] });
+    await snapshot;
+    await store.sync();
+    const expected = core.debugState();
+    await store.close();
+    expect((await reopenState(dir)).state).toEqual(expected);
+  });
+
+  it('snapshots by itself when the log passes SNAPSHOT_LOG_BYTES, repeatedly', async () => {
+    const dir = await tempDir();
+    const { core, store, clock } = await open(dir, { snapshotLogBytes: 4096 });
+    const ops = fc.sample(opArb, { numRuns: 3000, seed: 42 });
+    for (const [i, op] of ops.entries()) {
+      runOp(core, clock, op);
+      if (i % 10 === 0) await store.sync();
+    }
+    await store.sync();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.stats.snapshots).toBeGreaterThan(2);
+    const expected = core.debugState();
+    await store.close();
+    const files = (await readdir(dir)).sort();
+    expect(files).toHaveLength(2);
+    expect((await reopenState(dir)).state).toEqual(expected);
+  });
+
+  it('keeps appending to the same log across restarts', async () => {
+    const dir = await tempDir();
+    let expected: unknown;
+    for (let round = 0; round < 3; round++) {
+      const { core, store } = await open(dir);
+      core.xadd('s', { id: { kind: 'auto' }, fields: ['round', String(round)] });
+      core.xadd('s', { id: { kind: 'auto' }, fields: ['round', String(round)] });
+      await store.sync();
+      expected = core.debugState();
+      await store.close();
+    }
+    expect((await reopenState(dir)).state).toEqual(expected);
+    expect(await readdir(dir)).toEqual([logName(0)]);
+  });
+});
+
+/** A directory holding one log with `n` XADD batches; returns the state and the byte offset where each record starts. */
+async function logWithRecords(n: number): Promise<{ dir: string; path: string; offsets: number[]; states: unknown[] }> {
+  const dir = await tempDir();
+  const { core, store } = await open(dir);
+  const path = join(dir, logName(0));
+  const offsets: number[] = [];
+  const states: unknown[] = [core.debugState()];
+  for (let i = 0; i < n; i++) {
+    offsets.push((await stat(path)).size);
+    core.xadd('s', { id: { kind: 'auto' }, fields: ['i', String(i), 'pad', 'x'.repeat(i % 7)] });
+    await store.sync();
+    states.push(core.debugState());
+  }
+  await store.close();
+  offsets.push((await stat(path)).size);
+  return { dir, path, offsets, states };
+}
+
+describe('recovery', () => {
+  it('cuts a torn last record (at any byte) with a warning naming the file and the bytes dropped', async () => {
+    const { dir, path, offsets, states } = await logWithRecords(5);
+    const original = await readFile(path);
+    const lastStart = offsets[4]!;
+    for (let cut = lastStart + 1; cut < offsets[5]!; cut++) {
+      await writeFile(path, original.subarray(0, cut));
+      const { state, logger } = await reopenState(dir);
+      expect(state).toEqual(states[4]);
+      const warning = logger.lines.find((l) => l.level === 'warn');
+      expect(warning?.obj).toMatchObject({ file: path, droppedBytes: cut - lastStart });
+      expect(warning?.msg).toContain(path);
+      expect((await stat(path)).size).toBe(lastStart);
+    }
+  });
+
+  it('takes a checksum mismatch in the very last record, or a zero-filled tail, as a torn write', async () => {
+    const { dir, path, offsets, states } = await logWithRecords(4);
+    const buf = await readFile(path);
+    buf[offsets[4]! - 2]! ^= 0xff;
+    await writeFile(path, buf);
+    expect((await reopenState(dir)).state).toEqual(states[3]);
+    await appendFile(path, Buffer.alloc(4096));
+    const { state, logger } = await reopenState(dir);
+    expect(state).toEqual(states[3]);
+    expect(logger.lines.find((l) => l.level === 'warn')?.obj).toMatchObject({ droppedBytes: 4096 });
+  });
+
+  it('refuses to start on a flipped byte in the middle, naming file and offset, and repair-log fixes it', async () => {
+    const { dir, path, offsets, states } = await logWithRecords(6);
+    const buf = await readFile(path);
+    const bad = offsets[2]!;
+    buf[bad + 12]! ^= 0x01;
+    await writeFile(path, buf);
+    const failure = await open(dir).then(
+      () => {
+        throw new Error('opened');
+      },
+      (err: Error) => err,
+    );
+    expect(failure.message).toContain(path);
+    expect(failure.message).toContain(`byte offset ${bad}`);
+    expect(failure.message).toContain(`npm run repair-log -- ${dir}`);
+    expect((await readdir(dir)).includes('LOCK')).toBe(false);
+    // Startup changed nothing.
+    expect(await readFile(path)).toEqual(buf);
+
+    const printed: string[] = [];
+    const dry = await repairDataDir(dir, { dryRun: true, print: (l) => printed.push(l) });
+    expect(dry[0]?.problem).toMatchObject({ kind: 'corrupt', offset: bad, recordsAfter: 3 });
+    expect(await readFile(path)).toEqual(buf);
+
+    const actions = await repairDataDir(dir, { print: (l) => printed.push(l) });
+    expect(printed.join('\n')).toContain(`will drop ${buf.length - bad} bytes from offset ${bad}`);
+    expect(await readFile(actions[0]!.savedTo!)).toEqual(buf.subarray(bad));
+    expect((await reopenState(dir)).state).toEqual(states[2]);
+  });
+
+  it('uses the previous generation when a snapshot was interrupted half-way', async () => {
+    const dir = await tempDir();
+    const { core, store } = await open(dir);
+    for (let i = 0; i < 30; i++) core.xadd(`s${i % 3}`, { id: { kind: 'auto' }, fields: ['i', String(i)] });
+    core.xgroupCreate('s1', 'g', { startId: 0n });
+    core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 's1', from: '>' }], count: 3 });
+    await store.snapshot(); // generation 1: snapshot-1 + log-1
+    core.xadd('s0', { id: { kind: 'auto' }, fields: ['after', 'snapshot'] });
+    core.xack('s1', 'g', [core.xrange('s1', { start: { id: 0n, exclusive: false }, end: { id: 1n << 127n, exclusive: false } })![0]!.id]);
+    await store.sync();
+    const snap1 = await readFile(join(dir, snapshotName(1)));
+    await store.close();
+
+    // A crash while generation 2's snapshot was written: its log exists (and got writes), its snapshot
+    // is a temp file, or (as if the end never reached the disk) lacks its end marker.
+    for (const partial of [`${snapshotName(2)}.tmp`, snapshotName(2)]) {
+      const before = await open(dir);
+      expect(before.store.stats.generation).toBe(1);
+      await (await createLogFile(dir, 2, nodeStorageFs)).close();
+      await before.store.close();
+      const { core: c2, store: s2 } = await open(dir);
+      expect(s2.stats.generation).toBe(2);
+      c2.xadd('s2', { id: { kind: 'auto' }, fields: ['in', 'log-2'] });
+      await s2.sync();
+      const expected = c2.debugState();
+      await s2.close();
+      await writeFile(join(dir, partial), snap1.subarray(0, snap1.length - 5));
+
+      const { state, logger } = await reopenState(dir);
+      expect(state).toEqual(expected);
+      if (partial === snapshotName(2)) {
+        expect(logger.lines.some((l) => l.level === 'warn' && /incomplete snapshot/.test(l.msg) && l.obj.file === join(dir, partial))).toBe(true);
+      }
+      expect((await readdir(dir)).sort()).toEqual([logName(1), logName(2), snapshotName(1)]);
+      // Back to generation 1 alone for the next case.
+      await unlink(join(dir, logName(2)));
+      const undo = await open(dir);
+      undo.core.xadd('s2', { id: { kind: 'auto' }, fields: ['in', 'log-1'] });
+      await undo.store.close();
+    }
+  });
+
+  it('refuses to start when a snapshot is incomplete and the generation before it is gone', async () => {
+    const dir = await tempDir();
+    const { core, store } = await open(dir);
+    core.xadd('s', { id: { kind: 'auto' }, fields: ['a', '1'] });
+    await store.snapshot();
+    await store.close();
+    const snap = await readFile(join(dir, snapshotName(1)));
+    await writeFile(join(dir, snapshotName(1)), snap.subarray(0, snap.length - 1));
+    await expect(open(dir)).rejects.toThrow(/no complete snapshot, and the logs do not reach back to generation 0/);
+  });
+
+  it('refuses a second store on the same directory with a clear message', async () => {
+    const dir = await tempDir();
+    const first = await open(dir);
+    await expect(open(dir)).rejects.toThrow(/in use by another streamgate server/);
+    await first.store.close();
+    const second = await open(dir);
+    await second.store.close();
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 12345, hostname: hostname(), createdAt: 'then' }));
+    const { store, logger } = await open(dir);
+    expect(logger.lines.some((l) => l.level === 'warn' && /stale lock/.test(l.msg))).toBe(true);
+    await store.close();
+  });
+});
+
+describe('write failures', () => {
+  it('rejects STORAGE_UNAVAILABLE, keeps nothing of the failed batch, and the next write succeeds', async () => {
+    const dir = await tempDir();
+    let fail = false;
+    const { fs } = faultyFs((step, file) => (fail && step === 'write' && file.endsWith('.sgl') ? { error: fsError('ENOSPC'), partial: true } : undefined));
+    const { core, store } = await open(dir, { fs, fsync: 'always' });
+    core.xadd('s', { id: { kind: 'explicit', id: 1n << 64n }, fields: ['a', '1'] });
+    await store.sync();
+    const good = core.debugState();
+
+    fail = true;
+    core.xadd('s', { id: { kind: 'explicit', id: 2n << 64n }, fields: ['lost', 'x'] });
+    await expect(store.sync()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+
+    fail = false;
+    core.xgroupCreate('s', 'g', { startId: 0n });
+    await store.sync();
+    await store.close();
+
+    const { state } = await reopenState(dir);
+    const s = (state as Record<string, { entries: unknown[]; groups: unknown[] }>).s!;
+    expect(s.entries).toEqual((good as Record<string, { entries: unknown[] }>).s!.entries);
+    expect(s.groups).toHaveLength(1);
+  });
+});
