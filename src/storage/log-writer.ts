@@ -79,6 +79,8 @@ export class LogWriter {
   private mustTruncate = false;
   /** A background fsync failed: the next write is fsynced inline. */
   private fsyncFailed = false;
+  /** everysec: the once-a-second fdatasync is due. */
+  private fsyncDue = false;
   private spare: ByteWriter | null = null;
   private readonly timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | null = null;
@@ -196,6 +198,7 @@ export class LogWriter {
     this.running = true;
     try {
       for (;;) {
+        if (this.fsyncDue) await this.fsyncNow();
         this.seal();
         const item = this.queue[0];
         if (item === undefined) break;
@@ -278,6 +281,7 @@ export class LogWriter {
     }
     this.mustTruncate = false;
     this.dirty = false;
+    this.fsyncDue = false;
     this.fsyncFailed = false;
     this.target = rotation.next;
     try {
@@ -288,32 +292,25 @@ export class LogWriter {
     rotation.done();
   }
 
+  /** everysec: marks an fsync due; the write loop runs it between writes, so it never races a write or a cut. */
   private backgroundFsync(): void {
-    if (!this.dirty || this.running || this.closed) return;
-    this.running = true;
+    if (!this.dirty || this.closed) return;
+    this.fsyncDue = true;
+    this.schedule();
+  }
+
+  private async fsyncNow(): Promise<void> {
+    this.fsyncDue = false;
     this.dirty = false;
     const file = this.target.file;
-    file
-      .datasync()
-      .then(
-        () => {
-          this.stats.fsyncs++;
-        },
-        (err: unknown) => {
-          this.fsyncFailed = true;
-          this.stats.failures++;
-          this.options.logger.error({ file: file.path, code: errorCode(err) }, 'background fsync of the log failed');
-        },
-      )
-      .finally(() => {
-        this.running = false;
-        if (this.queue.length > 0 || this.open !== null) this.schedule();
-        else {
-          const resolve = this.idleResolve;
-          this.idleResolve = null;
-          resolve?.();
-        }
-      });
+    try {
+      await file.datasync();
+      this.stats.fsyncs++;
+    } catch (err) {
+      this.fsyncFailed = true;
+      this.stats.failures++;
+      this.options.logger.error({ file: file.path, code: errorCode(err) }, 'background fsync of the log failed');
+    }
   }
 
   private recycle(group: Group): void {

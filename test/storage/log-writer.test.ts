@@ -108,6 +108,21 @@ describe('log writer', () => {
     await writer.close();
   });
 
+  it('keeps fsyncing once per interval under "everysec" while writes never stop', async () => {
+    const { writer } = await openWriter('everysec');
+    const until = Date.now() + 150;
+    await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        for (let i = 0; Date.now() < until; i++) {
+          writer.append(add(i));
+          await writer.sync();
+        }
+      }),
+    );
+    expect(writer.stats.fsyncs).toBeGreaterThanOrEqual(3);
+    await writer.close();
+  });
+
   for (const step of ['write', 'datasync'] as const) {
     it(`on a failed ${step}: every pending sync rejects STORAGE_UNAVAILABLE, the file is cut back, the next append succeeds`, async () => {
       let fail = false;
