@@ -72,6 +72,13 @@ describe('consumer groups', () => {
     expectProblem(await call(t.app, 'PATCH', streamPath(s, 'groups', 'g'), { lastDeliveredId: 'x' }), 400, 'INVALID_ID');
   });
 
+  it('answers entriesRead set above entriesAdded (Redis allows it; lag is then computed from it)', async () => {
+    const s = await withGroup();
+    const r = await call(t.app, 'PATCH', streamPath(s, 'groups', 'g'), { lastDeliveredId: '0-0', entriesRead: 6 });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ lastDeliveredId: '0-0', entriesRead: 6 });
+  });
+
   it('destroys a group (204), then 404 NOGROUP', async () => {
     const s = await withGroup();
     expect((await call(t.app, 'DELETE', streamPath(s, 'groups', 'g'))).statusCode).toBe(204);

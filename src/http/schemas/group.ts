@@ -3,7 +3,7 @@ import { formatId } from '../../core/stream-id.js';
 import type { ConsumerInfo, GroupInfo } from '../../core/types.js';
 import { groupStart, idOutput } from './ids.js';
 import { groupName } from './names.js';
-import { counterBody, counterToWire, nonNegative } from './numbers.js';
+import { counterBody, counterToWire, integerOutput, nonNegative } from './numbers.js';
 
 export const groupSchema = z
   .object({
@@ -12,7 +12,9 @@ export const groupSchema = z
     pending: nonNegative().meta({ description: 'Entries delivered and not yet acknowledged (the PEL size).' }),
     lastDeliveredId: idOutput,
     entriesRead: nonNegative().nullable().meta({ description: 'Logical read counter; null when unknown (after SETID without entriesRead, or a group made at `$`/a middle ID).' }),
-    lag: nonNegative().nullable().meta({ description: 'Entries not yet delivered to the group; null when it cannot be known.' }),
+    lag: integerOutput()
+      .nullable()
+      .meta({ description: 'entriesAdded - entriesRead: entries not yet delivered to the group; null when it cannot be known (negative, as in Redis, after entriesRead was set above entriesAdded).' }),
   })
   .meta({ id: 'Group' });
 
@@ -23,7 +25,7 @@ export const consumerSchema = z
     name: z.string(),
     pending: nonNegative(),
     idleMs: nonNegative().meta({ description: 'Since the last read or claim attempt.' }),
-    inactiveMs: z.number().int().meta({ description: 'Since the last successful delivery or claim; -1 if never.' }),
+    inactiveMs: integerOutput().meta({ description: 'Since the last successful delivery or claim; -1 if never.' }),
   })
   .meta({ id: 'Consumer' });
 

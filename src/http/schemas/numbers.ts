@@ -48,8 +48,14 @@ export function counterToWire(value: bigint | null): number | null {
   return value === null ? null : Number(value);
 }
 
+/**
+ * Integers on output are documented, not enforced: a value the core produced
+ * after a write must never turn into a 500 at serialization.
+ */
+export const integerOutput = () => z.number().meta({ type: 'integer' });
+
 /** A count, size or delivery counter on output. */
-export const nonNegative = () => z.number().int().min(0);
+export const nonNegative = () => z.number().meta({ type: 'integer', minimum: 0 });
 
 export const counterOutput = (description: string) => nonNegative().meta({ description });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../core/errors.js';
 import { PROBLEM_CONTENT_TYPE } from '../problem.js';
+import { integerOutput } from './numbers.js';
 
 const CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
 
@@ -8,7 +9,7 @@ export const problemSchema = z
   .object({
     type: z.string().meta({ description: 'URI naming the problem type, one per code.' }),
     title: z.string().meta({ description: 'Short summary of the problem type.' }),
-    status: z.number().int().meta({ description: 'The HTTP status.' }),
+    status: integerOutput().meta({ description: 'The HTTP status.' }),
     detail: z.string().meta({ description: 'What went wrong, in words (for stream errors, what Redis would say).' }),
     code: z.enum(CODES).meta({ description: 'Stable error code.' }),
   })

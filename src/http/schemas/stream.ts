@@ -4,7 +4,7 @@ import type { FullGroupInfo, StreamInfo, StreamInfoFull, StreamSummary } from '.
 import type { FieldsFormat } from './fields.js';
 import { idOutput, messageId } from './ids.js';
 import { messageSchema, messageToWire } from './message.js';
-import { counterBody, counterOutput, counterToWire, nonNegative } from './numbers.js';
+import { counterBody, counterOutput, counterToWire, integerOutput, nonNegative } from './numbers.js';
 
 const streamCommon = {
   name: z.string(),
@@ -24,7 +24,7 @@ export const streamInfoSchema = z
   })
   .meta({ id: 'StreamInfo' });
 
-const pendingEntry = z.object({ id: idOutput, consumer: z.string(), deliveryTime: z.number().int(), deliveryCount: nonNegative() });
+const pendingEntry = z.object({ id: idOutput, consumer: z.string(), deliveryTime: integerOutput(), deliveryCount: nonNegative() });
 
 export const streamInfoFullSchema = z
   .object({
@@ -35,14 +35,14 @@ export const streamInfoFullSchema = z
         name: z.string(),
         lastDeliveredId: idOutput,
         entriesRead: nonNegative().nullable(),
-        lag: nonNegative().nullable(),
+        lag: integerOutput().nullable(),
         pelCount: nonNegative(),
         pending: z.array(pendingEntry),
         consumers: z.array(
           z.object({
             name: z.string(),
-            seenTime: z.number().int(),
-            activeTime: z.number().int(),
+            seenTime: integerOutput(),
+            activeTime: integerOutput(),
             pelCount: nonNegative(),
             pending: z.array(pendingEntry.omit({ consumer: true })),
           }),
