@@ -6,7 +6,8 @@ function digitsToNumber(value: unknown): unknown {
 }
 
 export function queryInteger(min: number, max: number, description: string) {
-  return z.preprocess(digitsToNumber, z.number().int().min(min).max(max)).meta({ description });
+  const message = `expected an integer from ${min} to ${max}`;
+  return z.preprocess(digitsToNumber, z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message })).meta({ description });
 }
 
 export function bodyInteger(min: number, max: number, description: string) {
