@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { formatId, MAX_ID, MIN_ID } from '../../core/stream-id.js';
+import { formatId, MAX_ID, MIN_ID, type StreamId } from '../../core/stream-id.js';
+import type { Entry } from '../../core/types.js';
 import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
@@ -19,6 +20,13 @@ function messageLocation(stream: string, id: string): string {
 
 export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
   const { backend, appConfig } = app;
+
+  /** XREAD [BLOCK] of one existing stream; `$` is pinned by the backend when the wait begins. */
+  async function readTail(stream: string, after: StreamId | '$', count: number, waitMs: number, signal: AbortSignal): Promise<Entry[]> {
+    if (!(await backend.exists(stream))) throw noStream();
+    const results = await backend.readStreams([{ key: stream, after }], count, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
+    return results[0]?.entries ?? [];
+  }
 
   app.post('/streams/:stream/messages', {
     schema: {
@@ -83,14 +91,9 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream } = request.params;
       const { start, end, reverse, count = appConfig.maxCount, after, waitMs = 0, fieldsFormat } = request.query;
-      if (after === undefined) {
-        const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
-        return messagesToWire(orNoStream(await backend.xrange(stream, range)), fieldsFormat);
-      }
-      if (!(await backend.exists(stream))) throw noStream();
-      const signal = waitSignal(reply, app.shutdownSignal);
-      const results = await backend.readStreams([{ key: stream, after }], count, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
-      return messagesToWire(results[0]?.entries ?? [], fieldsFormat);
+      if (after !== undefined) return messagesToWire(await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
+      const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
+      return messagesToWire(orNoStream(await backend.xrange(stream, range)), fieldsFormat);
     },
   });
 

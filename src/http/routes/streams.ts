@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { orNoStream } from '../missing.js';
+import { noStream, orNoStream } from '../missing.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, queryInteger } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
@@ -93,7 +93,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 204: z.undefined().meta({ description: 'Deleted' }), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
-      orNoStream((await backend.del(request.params.stream)) || null);
+      if (!(await backend.del(request.params.stream))) throw noStream();
       return reply.code(204).send();
     },
   });
