@@ -328,23 +328,25 @@ export class RecordDecoder {
     return s;
   }
 
+  /**
+   * Interned decode of a short string: the slot comes from the length and the first and last two
+   * bytes; a hit is confirmed byte by byte. Only ASCII strings are cached (their UTF-16 length
+   * equals their byte length, which the comparison relies on).
+   */
   private shortString(start: number, end: number): string {
     const buf = this.buf;
-    let hash = end - start;
-    for (let i = start; i < end; i++) {
-      const b = buf[i]!;
-      if (b >= 0x80) return buf.utf8Slice(start, end);
-      hash = (Math.imul(hash, 31) + b) | 0;
-    }
-    const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1);
+    const n = end - start;
+    if (n === 0) return '';
+    const hash = Math.imul(n * 0x10001 + buf[start]! * 0x101 + buf[end - 1]!, 0x9e3779b1) ^ (buf[start + (n >> 1)]! << 7);
+    const slot = (hash >>> 20) & (INTERN_SLOTS - 1);
     const cached = this.interned[slot];
-    if (cached !== undefined && cached.length === end - start) {
+    if (cached !== undefined && cached.length === n) {
       let i = 0;
-      while (i < cached.length && cached.charCodeAt(i) === buf[start + i]) i++;
-      if (i === cached.length) return cached;
+      while (i < n && cached.charCodeAt(i) === buf[start + i]) i++;
+      if (i === n) return cached;
     }
-    const s = buf.latin1Slice(start, end);
-    this.interned[slot] = s;
+    const s = buf.utf8Slice(start, end);
+    if (s.length === n) this.interned[slot] = s;
     return s;
   }
 
