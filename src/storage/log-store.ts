@@ -6,7 +6,7 @@ import { createLogFile, listDataDir, logName, removeFiles, snapshotName, syncDir
 import type { EffectStore } from './effect-store.js';
 import { FILE_HEADER_BYTES } from './file-header.js';
 import { DirLock } from './lock.js';
-import { LogWriter, type FsyncPolicy, type LogWriterStats } from './log-writer.js';
+import { LogWriter, type FsyncPolicy, type LogTarget, type LogWriterStats } from './log-writer.js';
 import { loadDataDir, removeObsolete } from './recovery.js';
 import { writeSnapshot, type SnapshotSource } from './snapshot.js';
 import { consoleLogger, errorCode, nodeStorageFs, type StorageFs, type StorageLogger } from './storage-fs.js';
@@ -85,6 +85,11 @@ export class LogStore implements EffectStore {
       this.snapshotting = null;
     });
     return this.snapshotting;
+  }
+
+  /** Resolves when no snapshot is running. */
+  async snapshotSettled(): Promise<void> {
+    await this.snapshotting;
   }
 
   get stats(): LogStoreStats {
@@ -173,19 +178,18 @@ export async function openLogStore(options: LogStoreOptions, core: DurableCore):
   const { dir, logger, fs } = resolved;
   await mkdir(dir, { recursive: true });
   const lock = await DirLock.acquire(dir, logger);
+  let target: LogTarget | undefined;
   try {
     const started = performance.now();
     const load = await loadDataDir(dir, (batch) => core.applyBatch(batch), logger);
     let generation: number;
-    let target;
     if (load.lastLog === undefined) {
       generation = load.plan.snapshot ?? 0;
       target = { file: await createLogFile(dir, generation, fs), size: FILE_HEADER_BYTES };
     } else {
       generation = load.lastLog.generation;
-      const file = await fs.open(join(dir, logName(generation)), 'r+');
-      await file.datasync();
-      target = { file, size: load.lastLog.fileSize };
+      target = { file: await fs.open(join(dir, logName(generation)), 'r+'), size: load.lastLog.fileSize };
+      await target.file.datasync();
     }
     await removeObsolete(dir, load.plan, logger);
     const loaded = { batches: load.batches, entries: load.entries, ms: Math.round(performance.now() - started) };
@@ -193,6 +197,7 @@ export async function openLogStore(options: LogStoreOptions, core: DurableCore):
     const writer = new LogWriter(target, { fsync: resolved.fsync, logger });
     return new LogStore(core, writer, lock, generation, resolved, loaded);
   } catch (err) {
+    await target?.file.close().catch(() => {});
     await lock.release();
     throw err;
   }

@@ -112,13 +112,19 @@ describe('log store: close and reopen', () => {
     const dir = await tempDir();
     const { core, store, clock } = await open(dir, { snapshotLogBytes: 4096 });
     const ops = fc.sample(opArb, { numRuns: 3000, seed: 42 });
-    for (const [i, op] of ops.entries()) {
-      runOp(core, clock, op);
-      if (i % 10 === 0) await store.sync();
+    try {
+      for (const [i, op] of ops.entries()) {
+        runOp(core, clock, op);
+        if (i % 10 === 0) await store.sync();
+        if (i % 300 === 0) await store.snapshotSettled();
+      }
+      await store.sync();
+      await store.snapshotSettled();
+      expect(store.stats.snapshots).toBeGreaterThan(2);
+    } catch (err) {
+      await store.close();
+      throw err;
     }
-    await store.sync();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(store.stats.snapshots).toBeGreaterThan(2);
     const expected = core.debugState();
     await store.close();
     const files = (await readdir(dir)).sort();
@@ -286,6 +292,47 @@ describe('recovery', () => {
     const { store, logger } = await open(dir);
     expect(logger.lines.some((l) => l.level === 'warn' && /stale lock/.test(l.msg))).toBe(true);
     await store.close();
+  });
+});
+
+describe('snapshot failures', () => {
+  it('a failed snapshot leaves no file, keeps the store writing, and the state reopens whole', async () => {
+    const dir = await tempDir();
+    let failSnapshot = true;
+    const { fs } = faultyFs((step, file) => (failSnapshot && step === 'write' && file.endsWith('.sgs.tmp') ? { error: fsError('ENOSPC') } : undefined));
+    const { core, store, logger } = await open(dir, { fs, snapshotRetryMs: 0 });
+    for (let i = 0; i < 20; i++) core.xadd(`s${i % 4}`, { id: { kind: 'auto' }, fields: ['i', String(i)] });
+    await store.snapshot();
+    expect(store.stats).toMatchObject({ snapshots: 0, snapshotFailures: 1, generation: 1 });
+    expect(logger.lines.some((l) => l.level === 'error' && l.obj.code === 'ENOSPC')).toBe(true);
+    core.xadd('s0', { id: { kind: 'auto' }, fields: ['after', 'failure'] });
+    await store.sync();
+    expect((await readdir(dir)).sort()).toEqual(['LOCK', logName(0), logName(1)]);
+
+    failSnapshot = false;
+    await store.snapshot();
+    expect(store.stats).toMatchObject({ snapshots: 1, generation: 2 });
+    core.xadd('s1', { id: { kind: 'auto' }, fields: ['after', 'success'] });
+    await store.sync();
+    const expected = core.debugState();
+    await store.close();
+    expect((await readdir(dir)).sort()).toEqual([logName(2), snapshotName(2)]);
+    expect((await reopenState(dir)).state).toEqual(expected);
+  });
+
+  it('close() during a snapshot stops it cleanly; nothing is lost', async () => {
+    const dir = await tempDir();
+    const { core, store } = await open(dir);
+    for (let i = 0; i < 300; i++) core.xadd(`s${i % 100}`, { id: { kind: 'auto' }, fields: ['i', String(i)] });
+    await store.sync();
+    const snapshot = store.snapshot();
+    while (store.stats.generation === 0) await yieldOnce();
+    core.xadd('s0', { id: { kind: 'auto' }, fields: ['during', 'snapshot'] });
+    const expected = core.debugState();
+    await store.close();
+    await snapshot;
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp') || f === 'LOCK')).toEqual([]);
+    expect((await reopenState(dir)).state).toEqual(expected);
   });
 });
 
