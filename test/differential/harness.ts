@@ -36,6 +36,11 @@
  *
  * Errors compare by their whole message (first word included), except the
  * pairs listed in KNOWN_ERROR_WORDING.
+ *
+ * Replies are compared in ioredis's RESP2 shape. ioredis turns integer
+ * replies into JS numbers, inexactly from 2^53 on (it reads
+ * 9007199254740991 as 9007199254740992), so the generator keeps counters
+ * small; redis-notes.test.ts compares the 64-bit counters exactly.
  */
 import type { Redis } from 'ioredis';
 import type { StreamCommands } from '../../src/core/types.js';

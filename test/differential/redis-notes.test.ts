@@ -490,6 +490,54 @@ describe.skipIf(!redisServerAvailable())('REDIS-NOTES.md, against redis-server',
   });
 });
 
+/**
+ * ioredis parses integer replies into JS numbers, inexactly from 2^53 on, so
+ * the random test keeps counters small. Here the 64-bit counters are compared
+ * exactly: Redis through a stringNumbers client, ours straight from the core.
+ */
+describe.skipIf(!redisServerAvailable())('64-bit counters, exactly', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  let makeCore: CoreFactory;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, stringNumbers: true, maxRetriesPerRequest: 1 });
+    makeCore = await loadCoreFactory();
+  }, 30_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('entries-added, entries-read and lag near 2^63 agree digit for digit', async () => {
+    const lines = [
+      'XADD k 1-1 f v',
+      'XADD k 2-1 f v',
+      'XGROUP CREATE k huge 0 ENTRIESREAD 9223372036854775807',
+      'XGROUP CREATE k safe 0 ENTRIESREAD 9007199254740993',
+      'XGROUP CREATE k small 0',
+      'XSETID k 3-0 ENTRIESADDED 9223372036854775806',
+      'XREADGROUP GROUP small c COUNT 1 STREAMS k >',
+      'XADD k 4-1 f v',
+      'XREADGROUP GROUP safe c STREAMS k >',
+    ];
+    await redis.call('FLUSHALL');
+    const { core } = makeCore();
+    for (const line of lines) {
+      const argv = words(line);
+      await redis.call(argv[0]!, ...argv.slice(1));
+      execute(core, argv);
+    }
+    const redisGroups = ((await redis.call('XINFO', 'GROUPS', 'k')) as string[][]).map((g) => [g[1], g[9], g[11]]);
+    const ourGroups = core.xinfoGroups('k')!.map((g) => [g.name, g.entriesRead?.toString() ?? null, g.lag?.toString() ?? null]);
+    expect(ourGroups).toEqual(redisGroups);
+    const redisStream = (await redis.call('XINFO', 'STREAM', 'k')) as string[];
+    expect(core.xinfoStream('k')!.entriesAdded.toString()).toBe(redisStream[redisStream.indexOf('entries-added') + 1]);
+  });
+});
+
 /** The 7.2+ consumer rules: Redis 7.0 cannot be the oracle here, so these check our core alone. */
 describe('7.2+ consumer rules (our core alone)', () => {
   let makeCore: CoreFactory;
