@@ -66,7 +66,7 @@ async function appendsThroughBackend(fsync: FsyncPolicy): Promise<string> {
   return `backend   fsync=${fsync.padEnd(8)} ${Math.round(n / SECONDS).toLocaleString('en').padStart(9)} XADD/s`;
 }
 
-async function restart(): Promise<string[]> {
+async function buildRestartDir(): Promise<{ dir: string; expected: string; line: string }> {
   const dir = await tempDir();
   const ENTRIES = 1_000_000;
   const IN_SNAPSHOT = 900_000;
@@ -74,7 +74,7 @@ async function restart(): Promise<string[]> {
   const base = BigInt(Date.now()) << 64n;
   const fields = (i: number) => ['user', `u${i % 1000}`, 'action', i % 3 ? 'view' : 'buy', 'amount', String(i % 997)];
 
-  let t = performance.now();
+  const t = performance.now();
   const core = new StreamCore();
   const store = await openLogStore({ dir, fsync: 'no', logger: silentLogger, snapshotLogBytes: Number.MAX_SAFE_INTEGER }, core);
   core.setSink((batch) => store.append(batch));
@@ -96,17 +96,35 @@ async function restart(): Promise<string[]> {
   const files = await listDataDir(dir);
   const snapBytes = (await stat(join(dir, snapshotName(files.snapshots[0]!)))).size;
   const logBytes = (await stat(join(dir, logName(files.logs[0]!)))).size;
-  const setup = performance.now() - t;
+  const line =
+    `restart: ${ENTRIES.toLocaleString('en')} entries, ${PENDING.toLocaleString('en')} pending; snapshot ${(snapBytes / 1e6).toFixed(1)} MB ` +
+    `+ log ${(logBytes / 1e6).toFixed(1)} MB (built in ${Math.round(performance.now() - t)} ms); each open in a fresh process:`;
+  return { dir, expected, line };
+}
 
-  const out = [`restart: ${ENTRIES.toLocaleString('en')} entries, ${PENDING.toLocaleString('en')} pending; snapshot ${(snapBytes / 1e6).toFixed(1)} MB + log ${(logBytes / 1e6).toFixed(1)} MB (built in ${Math.round(setup)} ms)`];
-  for (let run = 0; run < 3; run++) {
-    t = performance.now();
-    const fresh = new StreamCore();
-    const reopened = await openLogStore({ dir, fsync: 'no', logger: silentLogger }, fresh);
-    const ms = performance.now() - t;
-    if (JSON.stringify(summary(fresh)) !== expected) throw new Error('restored state differs');
-    await reopened.close();
-    out.push(`  open #${run + 1}: ${Math.round(ms)} ms = ${Math.round(ENTRIES / (ms / 1000)).toLocaleString('en')} entries/s (heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB)`);
+/** Opens `dir` into a fresh core (in this process, which should be fresh) and prints the time and a state summary. */
+async function openOnce(dir: string): Promise<void> {
+  const t = performance.now();
+  const core = new StreamCore();
+  const store = await openLogStore({ dir, fsync: 'no', logger: silentLogger }, core);
+  const ms = performance.now() - t;
+  console.log(JSON.stringify({ ms, summary: JSON.stringify(summary(core)), heapMB: Math.round(process.memoryUsage().heapUsed / 1e6) }));
+  await store.close();
+}
+
+async function restart(): Promise<string[]> {
+  const { dir, expected, line } = await buildRestartDir();
+  const out = [line];
+  const { execFileSync } = await import('node:child_process');
+  for (const flags of [[], ['--max-semi-space-size=32']]) {
+    for (let run = 0; run < 3; run++) {
+      const stdout = execFileSync(process.execPath, [...flags, '--import', 'tsx', new URL(import.meta.url).pathname, 'open', dir], { encoding: 'utf8' });
+      const result = JSON.parse(stdout.trim().split('\n').pop()!) as { ms: number; summary: string; heapMB: number };
+      if (result.summary !== expected) throw new Error(`restored state differs: ${result.summary} vs ${expected}`);
+      out.push(
+        `  open ${flags.join(' ') || '(default flags)'} #${run + 1}: ${Math.round(result.ms)} ms = ${Math.round(1_000_000 / (result.ms / 1000)).toLocaleString('en')} entries/s (heap ${result.heapMB} MB)`,
+      );
+    }
   }
   await rm(dir, { recursive: true, force: true });
   return out;
@@ -124,3 +142,4 @@ if (what === 'appends' || what === 'all') {
   for (const policy of ['always', 'everysec', 'no'] as const) console.log(await appendsThroughBackend(policy));
 }
 if (what === 'restart' || what === 'all') for (const line of await restart()) console.log(line);
+if (what === 'open') await openOnce(process.argv[3]!);

@@ -167,21 +167,24 @@ describe('crash recovery', () => {
     // FSYNC alternates: `always` is the default path; `no` is as safe against a process kill and
     // fast enough to cross many snapshots.
     let server = await startServer(command, dir, 'always');
-    for (const key of KEYS) expect(await post(server, '/group', { key, group: GROUP })).toEqual({});
-    for (let round = 0; round < ROUNDS; round++) {
-      const rounds = { stop: false };
-      const running = load(server, told, rounds);
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 700));
+    try {
+      for (const key of KEYS) expect(await post(server, '/group', { key, group: GROUP })).toEqual({});
+      for (let round = 0; round < ROUNDS; round++) {
+        const rounds = { stop: false };
+        const running = load(server, told, rounds);
+        await new Promise((r) => setTimeout(r, 150 + Math.random() * 700));
+        await kill(server);
+        rounds.stop = true;
+        await running;
+        logLines.push(...server.stderr);
+        server = await startServer(command, dir, round % 2 ? 'always' : 'no');
+        const state = await fetch(`${server.base}/state`, { method: 'POST' }).then((r) => r.json() as Promise<Record<string, StreamState>>);
+        verify(state, told);
+        expect(server.stderr.filter((l) => l.startsWith('ERROR'))).toEqual([]);
+      }
+    } finally {
       await kill(server);
-      rounds.stop = true;
-      await running;
-      logLines.push(...server.stderr);
-      server = await startServer(command, dir, round % 2 ? 'always' : 'no');
-      const state = await fetch(`${server.base}/state`, { method: 'POST' }).then((r) => r.json() as Promise<Record<string, StreamState>>);
-      verify(state, told);
-      expect(server.stderr.filter((l) => l.startsWith('ERROR'))).toEqual([]);
     }
-    await kill(server);
     expect(told.added.size).toBeGreaterThan(ROUNDS * 10);
     expect(told.acked.size).toBeGreaterThan(0);
     const snapshots = logLines.filter((l) => l.includes('snapshot written')).length;
