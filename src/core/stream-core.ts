@@ -395,8 +395,7 @@ export class StreamCore implements StreamCommands {
     if (maxDeletedId !== undefined && lastId < maxDeletedId) throw new StreamError('SETID_TOO_SMALL', RedisMessages.setIdMaxDeleted);
     const s = this.streams.get(key);
     if (s === undefined) throw new StreamError('NO_STREAM', RedisMessages.noSuchKey);
-    if (lastId < s.maxDeletedId)
-      throw new StreamError('SETID_TOO_SMALL', 'ERR The ID specified in XSETID is smaller than current max_deleted_entry_id');
+    // Redis 7.0 (the oracle) does not check lastId against the current max-deleted-entry-id; 7.2 does.
     if (s.length > 0) {
       if (lastId < s.lastValidId()) throw new StreamError('SETID_TOO_SMALL', RedisMessages.setIdSmaller);
       if (entriesAdded !== undefined && BigInt(s.length) > entriesAdded)
@@ -640,7 +639,9 @@ export class StreamCore implements StreamCommands {
       if (state === undefined && options.force) state = { owner: null, time: now, count: 1 };
       if (state === undefined) continue;
       if (state.owner !== null && minIdle && now - state.time < minIdle) continue;
-      const count = options.retryCount ?? (options.justId ? state.count : state.count + 1);
+      // A negative RETRYCOUNT counts as not given, as in Redis.
+      const retryCount = options.retryCount !== undefined && options.retryCount >= 0 ? options.retryCount : undefined;
+      const count = retryCount ?? (options.justId ? state.count : state.count + 1);
       claims.delete(id);
       claims.set(id, { owner: name, time: deliveryTime, count });
       out.push(options.justId ? { id, fields } : { id, fields, deliveryCount: count });
@@ -716,7 +717,6 @@ export class StreamCore implements StreamCommands {
     return {
       length: s.length,
       radixTreeKeys: s.nodeCount,
-      radixTreeNodes: s.nodeCount,
       lastGeneratedId: s.lastId,
       maxDeletedEntryId: s.maxDeletedId,
       entriesAdded: s.entriesAdded,
@@ -763,7 +763,6 @@ export class StreamCore implements StreamCommands {
     return {
       length: s.length,
       radixTreeKeys: s.nodeCount,
-      radixTreeNodes: s.nodeCount,
       lastGeneratedId: s.lastId,
       maxDeletedEntryId: s.maxDeletedId,
       entriesAdded: s.entriesAdded,

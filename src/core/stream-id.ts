@@ -68,9 +68,10 @@ export interface RangeBound {
  * incomplete end seq max.
  */
 export function parseRangeBound(text: string, side: 'start' | 'end'): RangeBound | undefined {
+  const missingSeq = side === 'start' ? 0n : U64_MAX;
+  // `(-` and `(+` are invalid, as in Redis: only a real ID can be exclusive.
   const exclusive = text.length > 1 && text.startsWith('(');
-  const body = exclusive ? text.slice(1) : text;
-  const id = parseIdOrSpecial(body, side === 'start' ? 0n : U64_MAX);
+  const id = exclusive ? parseId(text.slice(1), missingSeq) : parseIdOrSpecial(text, missingSeq);
   return id === undefined ? undefined : { id, exclusive };
 }
 

@@ -237,7 +237,7 @@ export class Stream {
       }
     }
     this.length -= removed;
-    this.firstId = this.length > 0 ? this.firstEntry()!.id : MAX_ID;
+    this.firstId = this.length > 0 ? this.firstEntry()!.id : 0n;
     return removed;
   }
 

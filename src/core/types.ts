@@ -160,8 +160,8 @@ export interface ConsumerInfo {
 
 export interface StreamInfo {
   length: number;
+  /** Nodes of up to 100 entries (Redis's listpacks, the keys of its radix tree). */
   radixTreeKeys: number;
-  radixTreeNodes: number;
   lastGeneratedId: StreamId;
   maxDeletedEntryId: StreamId;
   entriesAdded: bigint;
@@ -198,8 +198,8 @@ export interface FullGroupInfo {
 
 export interface StreamInfoFull {
   length: number;
+  /** Nodes of up to 100 entries (Redis's listpacks, the keys of its radix tree). */
   radixTreeKeys: number;
-  radixTreeNodes: number;
   lastGeneratedId: StreamId;
   maxDeletedEntryId: StreamId;
   entriesAdded: bigint;
