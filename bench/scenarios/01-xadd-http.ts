@@ -1,0 +1,76 @@
+import { orderFields } from '../lib/fixtures.js';
+import { httpLoad, type HttpLoadResult } from '../lib/load.js';
+import { keepAliveAgent } from '../lib/net.js';
+import { alternate, compareRow } from '../lib/rows.js';
+import { startBareFastify, startStreamgate, type StreamgateHandle } from '../lib/servers.js';
+import { formatNumber } from '../lib/report.js';
+import { expectStatus } from '../lib/fixtures.js';
+import type { BenchContext, Scenario } from '../lib/types.js';
+
+export const APPEND_BODY = JSON.stringify({ fields: orderFields(1) });
+export const CONNECTIONS = 50;
+
+export function loadTiming(ctx: BenchContext): { warmupMs: number; durationMs: number; maxRequests: number } {
+  return ctx.quick ? { warmupMs: 300, durationMs: 1000, maxRequests: 300_000 } : { warmupMs: 2000, durationMs: 5000, maxRequests: 2_000_000 };
+}
+
+/** POST /v1/streams/{stream}/messages at 50 connections: one autocannon run. */
+export function appendLoad(ctx: BenchContext, baseUrl: string, stream: string): Promise<HttpLoadResult> {
+  return httpLoad(ctx.root, {
+    url: `${baseUrl}/v1/streams/${encodeURIComponent(stream)}/messages`,
+    method: 'POST',
+    body: APPEND_BODY,
+    connections: CONNECTIONS,
+    ...loadTiming(ctx),
+  });
+}
+
+/** Fails loudly when a load run saw errors: a benchmark of failures is no benchmark. */
+export function checkLoad(what: string, result: HttpLoadResult): number {
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (result.ok === 0) throw new Error(`${what}: no 2xx answers (status codes ${JSON.stringify(result.statusCodes)}, ${result.errors} errors)`);
+  if (bad > result.ok * 0.01) throw new Error(`${what}: ${bad} failed requests against ${result.ok} good (${JSON.stringify(result.statusCodes)})`);
+  return result.rps;
+}
+
+export function latencyNote(label: string, results: HttpLoadResult[]): string {
+  const p50 = results.map((r) => r.latencyP50Ms).sort((a, b) => a - b)[results.length >> 1];
+  const p99 = results.map((r) => r.latencyP99Ms).sort((a, b) => a - b)[results.length >> 1];
+  return `${label} latency p50 ${formatNumber(p50)} ms, p99 ${formatNumber(p99)} ms`;
+}
+
+/** Whether the server wrote anything to DATA_DIR: when not, FSYNC cannot have cost anything. */
+export function durabilityNote(server: StreamgateHandle): string | undefined {
+  return server.dataDirBytes() === 0 ? 'DATA_DIR stayed empty: this server build does not persist, so FSYNC cost nothing here' : undefined;
+}
+
+export const scenario: Scenario = {
+  id: 1,
+  title: 'single XADD over HTTP, 50 connections',
+  anchor: 'bare fastify POST route (own process) validating the same body with zod, answering 201 {id}',
+  target: 'streamgate req/s >= 0.9x the anchor',
+  async run(ctx) {
+    const [sg, bare] = await Promise.all([startStreamgate(ctx, { profileName: '1-xadd' }), startBareFastify(ctx, 'post')]);
+    try {
+      await expectStatus(keepAliveAgent(1), sg.url, 'POST', '/v1/streams/bench-xadd/messages', APPEND_BODY, [201]);
+      const runs = await alternate(
+        ctx.rounds,
+        () => appendLoad(ctx, sg.url, 'bench-xadd'),
+        () => appendLoad(ctx, bare.url, 'bench-xadd'),
+      );
+      const notes = [latencyNote('streamgate', runs.a), latencyNote('anchor', runs.b), `FSYNC=always`, durabilityNote(sg)].filter(Boolean);
+      return [
+        compareRow(
+          'XADD req/s',
+          'req/s',
+          runs.a.map((r) => checkLoad('streamgate', r)),
+          runs.b.map((r) => checkLoad('bare fastify', r)),
+          0.9,
+          notes.join('; '),
+        ),
+      ];
+    } finally {
+      await Promise.all([sg.stop(), bare.stop()]);
+    }
+  },
+};
