@@ -105,10 +105,12 @@ async function buildRestartDir(): Promise<{ dir: string; expected: string; line:
 /** Opens `dir` into a fresh core (in this process, which should be fresh) and prints the time and a state summary. */
 async function openOnce(dir: string): Promise<void> {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const core = new StreamCore();
   const store = await openLogStore({ dir, fsync: 'no', logger: silentLogger }, core);
   const ms = performance.now() - t;
-  console.log(JSON.stringify({ ms, summary: JSON.stringify(summary(core)), heapMB: Math.round(process.memoryUsage().heapUsed / 1e6) }));
+  const used = process.cpuUsage(cpu);
+  console.log(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000, summary: JSON.stringify(summary(core)), heapMB: Math.round(process.memoryUsage().heapUsed / 1e6) }));
   await store.close();
 }
 
