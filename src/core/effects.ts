@@ -12,8 +12,13 @@ import type { FieldList } from './types.js';
  * (entries-added, entries-read) are bigints.
  */
 export type Effect =
-  /** XADD with its concrete ID; creates the stream when missing. Skipped when `id` <= last-generated-id. */
-  | { op: 'add'; key: string; id: StreamId; fields: FieldList }
+  /**
+   * XADD with its concrete ID; creates the stream when missing. The entry is
+   * appended unless it is already there (or below the last slot: it was
+   * deleted since); last-generated-id becomes `id` and entries-added
+   * `entriesAdded` either way, so a replay over a newer snapshot converges.
+   */
+  | { op: 'add'; key: string; id: StreamId; fields: FieldList; entriesAdded: bigint }
   /** A stream that exists with no entries (XGROUP CREATE ... MKSTREAM). */
   | { op: 'create'; key: string }
   /**
@@ -22,8 +27,8 @@ export type Effect =
    * MAXLEN, MINID, `=` and `~` all reduce to this.
    */
   | { op: 'trim'; key: string; upTo: StreamId }
-  /** XDEL: removes these entries; max-deleted-entry-id becomes max(itself, the largest of `ids`). */
-  | { op: 'delete'; key: string; ids: StreamId[] }
+  /** XDEL: removes these entries; max-deleted-entry-id and recorded-first-entry-id become what they were after it. */
+  | { op: 'delete'; key: string; ids: StreamId[]; maxDeletedId: StreamId; firstId: StreamId }
   /** XSETID; `firstId` (recorded-first-entry-id) only from snapshots, which restore it exactly. */
   | { op: 'set-id'; key: string; lastId: StreamId; entriesAdded: bigint; maxDeletedId: StreamId; firstId?: StreamId }
   /** DEL */

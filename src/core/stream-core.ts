@@ -112,7 +112,9 @@ export class StreamCore implements StreamCommands {
     switch (e.op) {
       case 'add': {
         const s = this.streamOrCreate(e.key);
-        if (e.id > s.lastId) s.append(e.id, e.fields);
+        if (e.id > s.lastSlotId()) s.append(e.id, e.fields);
+        s.lastId = e.id;
+        s.entriesAdded = e.entriesAdded;
         return;
       }
       case 'create':
@@ -124,18 +126,9 @@ export class StreamCore implements StreamCommands {
       case 'delete': {
         const s = this.streams.get(e.key);
         if (s === undefined) return;
-        let removedFirst = false;
-        let removedAny = false;
-        for (const id of e.ids) {
-          if (!s.remove(id)) continue;
-          removedAny = true;
-          if (id === s.firstId) removedFirst = true;
-          if (id > s.maxDeletedId) s.maxDeletedId = id;
-        }
-        if (removedAny) {
-          if (s.length === 0) s.firstId = 0n;
-          else if (removedFirst) s.firstId = s.firstEntry()!.id;
-        }
+        for (const id of e.ids) s.remove(id);
+        s.maxDeletedId = e.maxDeletedId;
+        s.firstId = e.firstId;
         return;
       }
       case 'set-id': {
@@ -266,7 +259,7 @@ export class StreamCore implements StreamCommands {
     if (s === undefined && options.noMkStream) return null;
     const id = this.nextAddId(s?.lastId ?? 0n, options.id);
     return this.command(() => {
-      this.emit({ op: 'add', key, id, fields: options.fields });
+      this.emit({ op: 'add', key, id, fields: options.fields, entriesAdded: (s?.entriesAdded ?? 0n) + 1n });
       if (trim) this.trimStream(this.streams.get(key)!, trim);
       return id;
     });
@@ -296,7 +289,8 @@ export class StreamCore implements StreamCommands {
       ids.push(top);
     });
     return this.command(() => {
-      messages.forEach((m, i) => this.emit({ op: 'add', key, id: ids[i]!, fields: m.fields }));
+      const base = s?.entriesAdded ?? 0n;
+      messages.forEach((m, i) => this.emit({ op: 'add', key, id: ids[i]!, fields: m.fields, entriesAdded: base + BigInt(i + 1) }));
       if (trim) this.trimStream(this.streams.get(key)!, trim);
       return ids;
     });
@@ -384,7 +378,16 @@ export class StreamCore implements StreamCommands {
     if (s === undefined) return 0;
     const present = [...new Set(ids)].filter((id) => s.has(id));
     if (present.length === 0) return 0;
-    this.command(() => this.emit({ op: 'delete', key, ids: present }));
+    // Redis: max-deleted-entry-id only grows; the recorded first ID follows a deleted first entry.
+    let maxDeletedId = s.maxDeletedId;
+    for (const id of present) if (id > maxDeletedId) maxDeletedId = id;
+    let firstId = s.firstId;
+    if (present.length === s.length) firstId = 0n;
+    else if (present.includes(s.firstId)) {
+      const gone = new Set(present);
+      firstId = s.range(s.firstId, MAX_ID, gone.size + 1).find((e) => !gone.has(e.id))!.id;
+    }
+    this.command(() => this.emit({ op: 'delete', key, ids: present, maxDeletedId, firstId }));
     return present.length;
   }
 
@@ -814,7 +817,8 @@ export class StreamCore implements StreamCommands {
     const s = this.streams.get(key);
     if (s === undefined) return [];
     const out: Effect[] = [{ op: 'create', key }];
-    for (const { id, fields } of s.allEntries()) out.push({ op: 'add', key, id, fields: fields! });
+    let added = 0n;
+    for (const { id, fields } of s.allEntries()) out.push({ op: 'add', key, id, fields: fields!, entriesAdded: ++added });
     out.push({ op: 'set-id', key, lastId: s.lastId, entriesAdded: s.entriesAdded, maxDeletedId: s.maxDeletedId, firstId: s.firstId });
     for (const g of s.groups.values()) {
       out.push({ op: 'group-create', key, group: g.name, lastId: g.lastId, entriesRead: g.entriesRead });

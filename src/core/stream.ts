@@ -70,6 +70,12 @@ export class Stream {
     if (this.length === 1) this.firstId = id;
   }
 
+  /** The largest ID in any slot (tombstones included), 0-0 when there is none: appends must go above it. */
+  lastSlotId(): StreamId {
+    const node = this.nodes[this.nodes.length - 1];
+    return node === undefined ? 0n : node.ids[node.ids.length - 1]!;
+  }
+
   /** Index of the node that would hold `id`: the last node whose first ID is <= id (0 when none). */
   private nodeIndexFor(id: StreamId): number {
     const nodes = this.nodes;

@@ -105,6 +105,7 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
   switch (e.op) {
     case 'add':
       out.id(e.id);
+      out.u64(e.entriesAdded);
       out.varint(e.fields.length);
       for (const field of e.fields) out.string(field);
       return;
@@ -116,6 +117,8 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       return;
     case 'delete':
       ids(out, e.ids);
+      out.id(e.maxDeletedId);
+      out.id(e.firstId);
       return;
     case 'set-id':
       out.id(e.lastId);
@@ -368,10 +371,11 @@ export class RecordDecoder {
     switch (op) {
       case 1: {
         const id = this.id();
+        const entriesAdded = this.u64();
         const n = this.varint();
         const fields: string[] = new Array(n);
         for (let i = 0; i < n; i++) fields[i] = this.string();
-        return { op: 'add', key, id, fields };
+        return { op: 'add', key, id, fields, entriesAdded };
       }
       case 2:
         return { op: 'create', key };
@@ -380,7 +384,7 @@ export class RecordDecoder {
       case 3:
         return { op: 'trim', key, upTo: this.id() };
       case 4:
-        return { op: 'delete', key, ids: this.ids() };
+        return { op: 'delete', key, ids: this.ids(), maxDeletedId: this.id(), firstId: this.id() };
       case 5: {
         const lastId = this.id();
         const entriesAdded = this.u64();

@@ -34,7 +34,7 @@ async function appendsThroughWriter(fsync: FsyncPolicy): Promise<string> {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, c) => {
       for (let i = 0; performance.now() < until; i++) {
-        writer.append([{ op: 'add', key: 'orders', id: (BigInt(Date.now()) << 64n) + BigInt(n), fields: ['client', String(c), 'seq', String(i), 'payload', 'x'.repeat(40)] }]);
+        writer.append([{ op: 'add', key: 'orders', id: (BigInt(Date.now()) << 64n) + BigInt(n), fields: ['client', String(c), 'seq', String(i), 'payload', 'x'.repeat(40)], entriesAdded: BigInt(n) }]);
         await writer.sync();
         n++;
       }
@@ -79,7 +79,7 @@ async function buildRestartDir(): Promise<{ dir: string; expected: string; line:
   const store = await openLogStore({ dir, fsync: 'no', logger: silentLogger, snapshotLogBytes: Number.MAX_SAFE_INTEGER }, core);
   core.setSink((batch) => store.append(batch));
   for (let i = 0; i < IN_SNAPSHOT; i += 1000) {
-    core.applyBatch(Array.from({ length: 1000 }, (_, j) => ({ op: 'add' as const, key: 'events', id: base + BigInt(i + j + 1), fields: fields(i + j) })));
+    core.applyBatch(Array.from({ length: 1000 }, (_, j) => ({ op: 'add' as const, key: 'events', id: base + BigInt(i + j + 1), fields: fields(i + j), entriesAdded: BigInt(i + j + 1) })));
   }
   core.xgroupCreate('events', 'workers', { startId: 0n });
   await store.snapshot();

@@ -13,7 +13,7 @@ import { recordingLogger, useTempDirs } from './helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
 
-const add = (i: number): EffectBatch => [{ op: 'add', key: 'orders', id: BigInt(i + 1), fields: ['n', String(i)] }];
+const add = (i: number): EffectBatch => [{ op: 'add', key: 'orders', id: BigInt(i + 1), fields: ['n', String(i)], entriesAdded: BigInt(i + 1) }];
 
 async function openWriter(fsync: FsyncPolicy, fs: StorageFs = nodeStorageFs, logger = silentLogger) {
   const dir = await tempDir();

@@ -50,8 +50,8 @@ describe('record codec', () => {
 
   it('round-trips batches whose effects share a key (written as a back-reference)', () => {
     const batch = [
-      { op: 'add' as const, key: 's', id: 1n, fields: ['f', 'v'] },
-      { op: 'add' as const, key: 's', id: 2n, fields: ['f', 'v'] },
+      { op: 'add' as const, key: 's', id: 1n, fields: ['f', 'v'], entriesAdded: 1n },
+      { op: 'add' as const, key: 's', id: 2n, fields: ['f', 'v'], entriesAdded: 2n },
       { op: 'create' as const, key: '' },
       { op: 'create' as const, key: '' },
       { op: 'trim' as const, key: 's', upTo: 2n },
@@ -64,7 +64,7 @@ describe('record codec', () => {
   it('keeps the extreme IDs and counters exact', () => {
     const max = makeId(U64_MAX, U64_MAX);
     const batch = [
-      { op: 'add' as const, key: '', id: max, fields: ['', ''] },
+      { op: 'add' as const, key: '', id: max, fields: ['', ''], entriesAdded: U64_MAX },
       { op: 'set-id' as const, key: 'k', lastId: max, entriesAdded: U64_MAX, maxDeletedId: makeId(U64_MAX, 0n), firstId: max },
       { op: 'set-id' as const, key: 'k', lastId: 1n, entriesAdded: 0n, maxDeletedId: 0n },
       { op: 'group-create' as const, key: 'k', group: 'g', lastId: makeId(0n, U64_MAX), entriesRead: (1n << 63n) - 1n },
@@ -100,7 +100,7 @@ describe('record codec', () => {
   });
 
   it('detects a flipped byte, a short record and a zero length', () => {
-    const buf = encodeBatch([{ op: 'add', key: 'stream', id: 5n, fields: ['f', 'v'] }]);
+    const buf = encodeBatch([{ op: 'add', key: 'stream', id: 5n, fields: ['f', 'v'], entriesAdded: 1n }]);
     for (let i = RECORD_HEADER_BYTES; i < buf.length; i++) {
       const copy = Buffer.from(buf);
       copy[i]! ^= 0x40;

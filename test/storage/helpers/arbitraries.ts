@@ -39,10 +39,10 @@ const consumer = textArb;
 const ids = fc.array(streamIdArb, { maxLength: 6 });
 
 export const effectArb: fc.Arbitrary<Effect> = fc.oneof(
-  fc.record({ op: fc.constant('add' as const), key, id: streamIdArb, fields: fc.array(textArb, { maxLength: 8 }) }),
+  fc.record({ op: fc.constant('add' as const), key, id: streamIdArb, fields: fc.array(textArb, { maxLength: 8 }), entriesAdded: fc.bigInt(0n, (1n << 64n) - 1n) }),
   fc.record({ op: fc.constant('create' as const), key }),
   fc.record({ op: fc.constant('trim' as const), key, upTo: streamIdArb }),
-  fc.record({ op: fc.constant('delete' as const), key, ids }),
+  fc.record({ op: fc.constant('delete' as const), key, ids, maxDeletedId: streamIdArb, firstId: streamIdArb }),
   fc.record(
     {
       op: fc.constant('set-id' as const),
