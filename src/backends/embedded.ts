@@ -40,6 +40,8 @@ export class EmbeddedBackend implements StreamBackend {
   readonly waiters: WaiterRegistry;
   private closing = false;
   private wroteThisCall = false;
+  /** Set while the core is rebuilt from storage after a failed write; writes are refused meanwhile. */
+  private recovering: Promise<void> | null = null;
 
   constructor(options: EmbeddedBackendOptions = {}) {
     this.core = options.core ?? new StreamCore();
@@ -56,11 +58,50 @@ export class EmbeddedBackend implements StreamBackend {
   }
 
   private async execute(name: keyof StreamCommands, args: unknown[]): Promise<unknown> {
-    if (this.closing && !READ_ONLY.has(name)) throw new StreamError('SHUTTING_DOWN', 'The server is shutting down');
+    if (!READ_ONLY.has(name)) this.assertWritable();
     this.wroteThisCall = false;
     const result = (this.core[name] as (...a: unknown[]) => unknown)(...args);
-    if (this.wroteThisCall) await this.store.sync();
+    if (this.wroteThisCall) await this.durable();
     return result;
+  }
+
+  private assertWritable(): void {
+    if (this.closing) throw new StreamError('SHUTTING_DOWN', 'The server is shutting down');
+    if (this.recovering) throw new StreamError('STORAGE_UNAVAILABLE', 'storage is recovering from a failed write; retry shortly');
+  }
+
+  /**
+   * Waits until what was appended is stored. When that fails, the request gets
+   * STORAGE_UNAVAILABLE and the core is rebuilt from storage, so that memory
+   * never holds a change the log lost.
+   */
+  private async durable(): Promise<void> {
+    try {
+      await this.store.sync();
+    } catch (err) {
+      this.startRecovery();
+      throw err;
+    }
+  }
+
+  private startRecovery(): void {
+    const reload = this.store.reload?.bind(this.store);
+    if (this.recovering || reload === undefined || this.closing) return;
+    this.recovering = (async () => {
+      await this.store.sync().catch(() => {});
+      await reload(this.core);
+    })()
+      .catch(() => {
+        // Storage is still failing: the next write tries again and fails over here again.
+      })
+      .finally(() => {
+        this.recovering = null;
+      });
+  }
+
+  /** Resolves when no recovery is running (for tests). */
+  async recovered(): Promise<void> {
+    await this.recovering;
   }
 
   /**
@@ -70,11 +111,11 @@ export class EmbeddedBackend implements StreamBackend {
    */
   async readGroup(options: XreadgroupOptions & BlockingReadOptions): Promise<XreadgroupResult[]> {
     const { waitMs, signal, ...read } = options;
-    if (this.closing) throw new StreamError('SHUTTING_DOWN', 'The server is shutting down');
+    this.assertWritable();
     // The first attempt and the registration happen in one turn, so no entry can slip in between.
     this.wroteThisCall = false;
     const first = this.core.xreadgroup(read);
-    const durable = this.wroteThisCall ? this.store.sync() : undefined;
+    const durable = this.wroteThisCall ? this.durable() : undefined;
     const fromHistory = read.streams.some((s) => s.from !== '>');
     if (first.length > 0 || fromHistory || waitMs <= 0 || signal?.aborted) {
       await durable;
@@ -129,7 +170,7 @@ export class EmbeddedBackend implements StreamBackend {
           const result = read();
           if (result === undefined) return false;
           settle();
-          if (this.wroteThisCall) this.store.sync().then(() => resolve(result), reject);
+          if (this.wroteThisCall) this.durable().then(() => resolve(result), reject);
           else resolve(result);
           return true;
         },

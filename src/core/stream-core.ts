@@ -243,6 +243,11 @@ export class StreamCore implements StreamCommands {
     return true;
   }
 
+  /** Forgets every stream: before a reload from storage. */
+  reset(): void {
+    this.streams.clear();
+  }
+
   streamKeys(): string[] {
     return this.streams.keysArray();
   }

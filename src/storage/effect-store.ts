@@ -11,6 +11,12 @@ export interface EffectStore {
   /** Rejects with StreamError('STORAGE_UNAVAILABLE') when the write or fsync failed. */
   sync(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * After a failed write, memory holds effects the log does not: rebuild the
+   * core from what is stored (nothing may be appended meanwhile). Stores that
+   * cannot fail leave it out.
+   */
+  reload?(core: { reset(): void; applyBatch(batch: EffectBatch): void }): Promise<void>;
 }
 
 /** No persistence: for tests and for a deliberately volatile server. */

@@ -108,6 +108,16 @@ export class LogStore implements EffectStore {
     return this.closing;
   }
 
+  async reload(core: { reset(): void; applyBatch(batch: EffectBatch): void }): Promise<void> {
+    const { dir, logger } = this.options;
+    await this.snapshotting;
+    await this.writer.settle();
+    core.reset();
+    const started = performance.now();
+    const load = await loadDataDir(dir, (batch) => core.applyBatch(batch), logger);
+    logger.warn({ dir, batches: load.batches, ms: Math.round(performance.now() - started) }, 'state reloaded from storage after a failed write');
+  }
+
   private async closeOnce(): Promise<void> {
     try {
       await this.snapshotting;

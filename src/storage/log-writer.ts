@@ -165,6 +165,18 @@ export class LogWriter {
     await this.target.file.close();
   }
 
+  /**
+   * Once idle: cuts the log back to its last good record if a failed write
+   * left bytes after it. Throws when the file still cannot be cut.
+   */
+  async settle(): Promise<void> {
+    await this.drain();
+    if (this.mustTruncate) {
+      await this.target.file.truncate(this.target.size);
+      this.mustTruncate = false;
+    }
+  }
+
   /** Resolves when nothing is queued or in flight. */
   drain(): Promise<void> {
     if (!this.running && !this.scheduled && this.queue.length === 0 && this.open === null) return Promise.resolve();
