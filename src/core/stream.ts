@@ -11,26 +11,199 @@ import type { Entry, FieldList } from './types.js';
  */
 export const NODE_MAX_ENTRIES = 100;
 
+const SAME_FIELDS = 1;
+const DELETED = 2;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * One node: up to NODE_MAX_ENTRIES slots in a few typed arrays, as a listpack
+ * keeps them. IDs are [ms, seq] words; each slot's fields are one record in
+ * `data`: a flags byte, then (unless SAME_FIELDS, when the names are the
+ * node's first entry's) the field count, then each string as a varint
+ * header and its bytes. A string's header is its UTF-8 byte length * 2, or its
+ * UTF-16 unit count * 2 + 1 for the rare string that is not well-formed
+ * Unicode (kept exactly as UTF-16). Strings are decoded when read.
+ */
 export class StreamNode {
-  /** Sorted ascending; ids[0] is the node's key in the node index. */
-  readonly ids: StreamId[] = [];
-  readonly fields: (FieldList | null)[] = [];
+  private readonly idWords = new BigUint64Array(NODE_MAX_ENTRIES * 2);
+  private readonly offsets = new Uint32Array(NODE_MAX_ENTRIES);
+  private data = new Uint8Array(256);
+  private used = 0;
+  /** Field names of the first slot; later slots with the same names store values only. */
+  private masterNames: string[] | null = null;
+  /** Slots, tombstones included; ids are sorted ascending. */
+  count = 0;
   /** Slots that are not tombstones. */
   live = 0;
+  /** ID of slot 0: the node's key in the node index. */
+  firstId: StreamId = 0n;
 
-  /** First slot whose id is >= `id`, or ids.length. */
+  get full(): boolean {
+    return this.count >= NODE_MAX_ENTRIES;
+  }
+
+  idAt(slot: number): StreamId {
+    return (this.idWords[slot * 2]! << 64n) | this.idWords[slot * 2 + 1]!;
+  }
+
+  lastId(): StreamId {
+    return this.idAt(this.count - 1);
+  }
+
+  isLive(slot: number): boolean {
+    return (this.data[this.offsets[slot]!]! & DELETED) === 0;
+  }
+
+  /** Makes the slot a tombstone; answers false when it was one. */
+  kill(slot: number): boolean {
+    const at = this.offsets[slot]!;
+    if (this.data[at]! & DELETED) return false;
+    this.data[at] = this.data[at]! | DELETED;
+    this.live--;
+    return true;
+  }
+
+  /** First slot whose id is >= `id`, or count. */
   lowerBound(id: StreamId): number {
-    const ids = this.ids;
     let lo = 0;
-    let hi = ids.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < id) lo = mid + 1;
+      if (this.idAt(mid) < id) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
+
+  push(id: StreamId, fields: FieldList): void {
+    const slot = this.count;
+    if (slot === 0) {
+      this.firstId = id;
+      this.masterNames = fields.filter((_, i) => i % 2 === 0);
+    }
+    this.idWords[slot * 2] = id >> 64n;
+    this.idWords[slot * 2 + 1] = id & U64_MASK;
+    const same = this.hasMasterNames(fields);
+    let bound = 1 + 5;
+    for (const f of fields) bound += 5 + f.length * 3;
+    this.reserve(bound);
+    this.offsets[slot] = this.used;
+    this.data[this.used++] = same ? SAME_FIELDS : 0;
+    if (same) {
+      for (let i = 1; i < fields.length; i += 2) this.writeString(fields[i]!);
+    } else {
+      this.writeVarint(fields.length);
+      for (const f of fields) this.writeString(f);
+    }
+    this.count++;
+    this.live++;
+    if (this.full) this.data = this.data.slice(0, this.used);
+  }
+
+  /** The slot's fields; null for a tombstone. */
+  fieldsAt(slot: number): FieldList | null {
+    let at = this.offsets[slot]!;
+    const flags = this.data[at++]!;
+    if (flags & DELETED) return null;
+    const cursor = { at };
+    if (flags & SAME_FIELDS) {
+      const names = this.masterNames!;
+      const out: string[] = new Array(names.length * 2);
+      for (let i = 0; i < names.length; i++) {
+        out[i * 2] = names[i]!;
+        out[i * 2 + 1] = this.readString(cursor);
+      }
+      return out;
+    }
+    const n = this.readVarint(cursor);
+    const out: string[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.readString(cursor);
+    return out;
+  }
+
+  private hasMasterNames(fields: FieldList): boolean {
+    const names = this.masterNames!;
+    if (fields.length !== names.length * 2) return false;
+    for (let i = 0; i < names.length; i++) if (fields[i * 2] !== names[i]) return false;
+    return true;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.data.length) return;
+    let size = this.data.length * 2;
+    while (size < this.used + bytes) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.data.subarray(0, this.used));
+    this.data = grown;
+  }
+
+  private writeVarint(value: number): void {
+    while (value >= 0x80) {
+      this.data[this.used++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.data[this.used++] = value;
+  }
+
+  private readVarint(cursor: { at: number }): number {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = this.data[cursor.at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+  }
+
+  private writeString(text: string): void {
+    if (!text.isWellFormed()) {
+      this.writeVarint(text.length * 2 + 1);
+      this.reserve(text.length * 2);
+      for (let i = 0; i < text.length; i++) {
+        const unit = text.charCodeAt(i);
+        this.data[this.used++] = unit & 0xff;
+        this.data[this.used++] = unit >> 8;
+      }
+      return;
+    }
+    let ascii = text.length <= 64;
+    for (let i = 0; ascii && i < text.length; i++) if (text.charCodeAt(i) >= 0x80) ascii = false;
+    if (ascii) {
+      this.writeVarint(text.length * 2);
+      for (let i = 0; i < text.length; i++) this.data[this.used++] = text.charCodeAt(i);
+      return;
+    }
+    const bytes = encoder.encode(text);
+    this.writeVarint(bytes.length * 2);
+    this.reserve(bytes.length);
+    this.data.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  private readString(cursor: { at: number }): string {
+    const header = this.readVarint(cursor);
+    const start = cursor.at;
+    if (header & 1) {
+      const units = (header - 1) / 2;
+      cursor.at += units * 2;
+      let out = '';
+      for (let i = 0; i < units; i++) out += String.fromCharCode(this.data[start + i * 2]! | (this.data[start + i * 2 + 1]! << 8));
+      return out;
+    }
+    const length = header / 2;
+    cursor.at += length;
+    if (length <= 32) {
+      let ascii = true;
+      for (let i = start; i < start + length; i++) if (this.data[i]! >= 0x80) ascii = false;
+      if (ascii) return String.fromCharCode.apply(null, this.data.subarray(start, start + length) as unknown as number[]);
+    }
+    return decoder.decode(this.data.subarray(start, start + length));
+  }
 }
+
+const U64_MASK = (1n << 64n) - 1n;
 
 /** A position in the stream: node index and slot. */
 interface Cursor {
@@ -57,13 +230,11 @@ export class Stream {
 
   append(id: StreamId, fields: FieldList): void {
     let node = this.nodes[this.nodes.length - 1];
-    if (node === undefined || node.ids.length >= NODE_MAX_ENTRIES) {
+    if (node === undefined || node.full) {
       node = new StreamNode();
       this.nodes.push(node);
     }
-    node.ids.push(id);
-    node.fields.push(fields);
-    node.live++;
+    node.push(id, fields);
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
@@ -73,7 +244,7 @@ export class Stream {
   /** The largest ID in any slot (tombstones included), 0-0 when there is none: appends must go above it. */
   lastSlotId(): StreamId {
     const node = this.nodes[this.nodes.length - 1];
-    return node === undefined ? 0n : node.ids[node.ids.length - 1]!;
+    return node === undefined ? 0n : node.lastId();
   }
 
   /** Index of the node that would hold `id`: the last node whose first ID is <= id (0 when none). */
@@ -84,7 +255,7 @@ export class Stream {
     let found = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (nodes[mid]!.ids[0]! <= id) {
+      if (nodes[mid]!.firstId <= id) {
         found = mid;
         lo = mid + 1;
       } else {
@@ -99,18 +270,19 @@ export class Stream {
     const nodeIndex = this.nodeIndexFor(id);
     const node = this.nodes[nodeIndex]!;
     const slot = node.lowerBound(id);
-    if (slot < node.ids.length && node.ids[slot] === id) return { node: nodeIndex, slot };
+    if (slot < node.count && node.idAt(slot) === id) return { node: nodeIndex, slot };
     return undefined;
   }
 
   get(id: StreamId): FieldList | undefined {
     const at = this.locate(id);
     if (at === undefined) return undefined;
-    return this.nodes[at.node]!.fields[at.slot] ?? undefined;
+    return this.nodes[at.node]!.fieldsAt(at.slot) ?? undefined;
   }
 
   has(id: StreamId): boolean {
-    return this.get(id) !== undefined;
+    const at = this.locate(id);
+    return at !== undefined && this.nodes[at.node]!.isLive(at.slot);
   }
 
   /** Removes one live entry (XDEL); a node left with no live entry goes. */
@@ -118,9 +290,7 @@ export class Stream {
     const at = this.locate(id);
     if (at === undefined) return false;
     const node = this.nodes[at.node]!;
-    if (node.fields[at.slot] === null) return false;
-    node.fields[at.slot] = null;
-    node.live--;
+    if (!node.kill(at.slot)) return false;
     this.length--;
     if (node.live === 0) this.nodes.splice(at.node, 1);
     return true;
@@ -139,12 +309,11 @@ export class Stream {
       let slot = this.nodes[n]!.lowerBound(start);
       for (; n < this.nodes.length; n++, slot = 0) {
         const node = this.nodes[n]!;
-        for (; slot < node.ids.length; slot++) {
-          const id = node.ids[slot]!;
+        for (; slot < node.count; slot++) {
+          const id = node.idAt(slot);
           if (id > end) return out;
-          const fields = node.fields[slot]!;
-          if (fields === null) continue;
-          out.push({ id, fields });
+          if (!node.isLive(slot)) continue;
+          out.push({ id, fields: node.fieldsAt(slot)! });
           if (out.length >= limit) return out;
         }
       }
@@ -152,19 +321,18 @@ export class Stream {
     }
     let n = this.nodeIndexFor(end);
     let slot = this.nodes[n]!.lowerBound(end);
-    if (slot >= this.nodes[n]!.ids.length || this.nodes[n]!.ids[slot]! > end) slot--;
+    if (slot >= this.nodes[n]!.count || this.nodes[n]!.idAt(slot) > end) slot--;
     while (n >= 0) {
       const node = this.nodes[n]!;
       for (; slot >= 0; slot--) {
-        const id = node.ids[slot]!;
+        const id = node.idAt(slot);
         if (id < start) return out;
-        const fields = node.fields[slot]!;
-        if (fields === null) continue;
-        out.push({ id, fields });
+        if (!node.isLive(slot)) continue;
+        out.push({ id, fields: node.fieldsAt(slot)! });
         if (out.length >= limit) return out;
       }
       n--;
-      if (n >= 0) slot = this.nodes[n]!.ids.length - 1;
+      if (n >= 0) slot = this.nodes[n]!.count - 1;
     }
     return out;
   }
@@ -196,21 +364,21 @@ export class Stream {
       if ('maxLen' in rule && length <= rule.maxLen) break;
       const entries = node.live;
       if (limit && removed + entries > limit) break;
-      const removeNode = 'maxLen' in rule ? length - entries >= rule.maxLen : node.ids[node.ids.length - 1]! < rule.minId;
+      const removeNode = 'maxLen' in rule ? length - entries >= rule.maxLen : node.lastId() < rule.minId;
       if (removeNode) {
         length -= entries;
         removed += entries;
-        upTo = node.ids[node.ids.length - 1];
+        upTo = node.lastId();
         continue;
       }
       if (approximate) break;
-      for (let slot = 0; slot < node.ids.length; slot++) {
-        const stop = 'maxLen' in rule ? length <= rule.maxLen : node.ids[slot]! >= rule.minId;
+      for (let slot = 0; slot < node.count; slot++) {
+        const stop = 'maxLen' in rule ? length <= rule.maxLen : node.idAt(slot) >= rule.minId;
         if (stop) break;
-        if (node.fields[slot] !== null) {
+        if (node.isLive(slot)) {
           length--;
           removed++;
-          upTo = node.ids[slot];
+          upTo = node.idAt(slot);
         }
       }
       break;
@@ -227,19 +395,15 @@ export class Stream {
     let removed = 0;
     let whole = 0;
     for (const node of this.nodes) {
-      if (node.ids[node.ids.length - 1]! > upTo) break;
+      if (node.lastId() > upTo) break;
       removed += node.live;
       whole++;
     }
     if (whole > 0) this.nodes.splice(0, whole);
     const node = this.nodes[0];
     if (node !== undefined) {
-      for (let slot = 0; slot < node.ids.length && node.ids[slot]! <= upTo; slot++) {
-        if (node.fields[slot] !== null) {
-          node.fields[slot] = null;
-          node.live--;
-          removed++;
-        }
+      for (let slot = 0; slot < node.count && node.idAt(slot) <= upTo; slot++) {
+        if (node.kill(slot)) removed++;
       }
     }
     this.length -= removed;
@@ -255,9 +419,8 @@ export class Stream {
   /** Every live entry, ascending: for snapshots. */
   *allEntries(): IterableIterator<Entry> {
     for (const node of this.nodes) {
-      for (let slot = 0; slot < node.ids.length; slot++) {
-        const fields = node.fields[slot]!;
-        if (fields !== null) yield { id: node.ids[slot]!, fields };
+      for (let slot = 0; slot < node.count; slot++) {
+        if (node.isLive(slot)) yield { id: node.idAt(slot), fields: node.fieldsAt(slot)! };
       }
     }
   }
