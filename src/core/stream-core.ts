@@ -817,14 +817,37 @@ export class StreamCore implements StreamCommands {
   // ---------------------------------------------------------------------------
   // Snapshots and state inspection
 
-  /** One stream's whole state as effects that rebuild it from nothing. */
-  snapshotStream(key: string): EffectBatch {
-    const s = this.streams.get(key);
-    if (s === undefined) return [];
-    const out: Effect[] = [{ op: 'create', key }];
+  /**
+   * One stream's whole state as effects that rebuild it from nothing, in
+   * batches of at most `batchSize`. Entries are read a batch at a time,
+   * resuming after the last ID, so a caller may yield between batches while
+   * writes go on: replaying the log from before the first batch over the
+   * result converges (see effects.ts). Groups and counters come last, each
+   * taken in one step.
+   */
+  *snapshotStream(key: string, batchSize = 4096): Generator<EffectBatch> {
+    const start = this.streams.get(key);
+    if (start === undefined) return;
+    yield [{ op: 'create', key }];
+    // Entries added after this point are in the log: stop there, or a busy stream is never done.
+    const end = start.lastSlotId();
+    let next: StreamId = 0n;
     let added = 0n;
-    for (const { id, fields } of s.allEntries()) out.push({ op: 'add', key, id, fields: fields!, entriesAdded: ++added });
-    out.push({ op: 'set-id', key, lastId: s.lastId, entriesAdded: s.entriesAdded, maxDeletedId: s.maxDeletedId, firstId: s.firstId });
+    for (;;) {
+      const s = this.streams.get(key);
+      if (s === undefined) return;
+      const entries = s.range(next, end, batchSize);
+      if (entries.length === 0) break;
+      yield entries.map((e) => ({ op: 'add', key, id: e.id, fields: e.fields!, entriesAdded: ++added }) satisfies Effect);
+      const last = entries[entries.length - 1]!.id;
+      if (last === MAX_ID) break;
+      next = last + 1n;
+    }
+    const s = this.streams.get(key);
+    if (s === undefined) return;
+    const out: Effect[] = [
+      { op: 'set-id', key, lastId: s.lastId, entriesAdded: s.entriesAdded, maxDeletedId: s.maxDeletedId, firstId: s.firstId },
+    ];
     for (const g of s.groups.values()) {
       out.push({ op: 'group-create', key, group: g.name, lastId: g.lastId, entriesRead: g.entriesRead });
       for (const c of g.consumers.values()) {
@@ -840,7 +863,7 @@ export class StreamCore implements StreamCommands {
         });
       }
     }
-    return out;
+    for (let i = 0; i < out.length; i += batchSize) yield out.slice(i, i + batchSize);
   }
 
   /**

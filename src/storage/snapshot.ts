@@ -17,8 +17,8 @@ import { writeFully, type StorageFs } from './storage-fs.js';
 /** What a snapshot is taken from; StreamCore provides it. */
 export interface SnapshotSource {
   streamKeys(): string[];
-  /** One stream's whole state as effects that rebuild it from nothing ([] when it is gone). */
-  snapshotStream(key: string): EffectBatch;
+  /** One stream's whole state as batches of effects that rebuild it from nothing (none when it is gone); the caller may yield between batches. */
+  snapshotStream(key: string, batchSize?: number): Iterable<EffectBatch>;
 }
 
 /** A stream's effects are cut into records of at most this many, so that no record is huge. */
@@ -69,14 +69,12 @@ export async function writeSnapshot(
     const keys = source.streamKeys();
     for (const key of keys) {
       if (cancelled()) throw new Error('snapshot cancelled');
-      const batch = source.snapshotStream(key);
-      for (let i = 0; i < batch.length; i += EFFECTS_PER_RECORD) {
-        encodeBatchRecord(out, batch.length <= EFFECTS_PER_RECORD ? batch : batch.slice(i, i + EFFECTS_PER_RECORD));
+      for (const batch of source.snapshotStream(key, EFFECTS_PER_RECORD)) {
+        encodeBatchRecord(out, batch);
         records++;
         if (out.length >= WRITE_BYTES) await flush();
-        if (batch.length > EFFECTS_PER_RECORD) await yieldToLoop();
+        await yieldToLoop();
       }
-      await yieldToLoop();
     }
     encodeSnapshotEndRecord(out, BigInt(records), BigInt(offset + out.length));
     await flush();

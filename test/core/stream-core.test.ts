@@ -396,7 +396,7 @@ describe('effects and replay', () => {
     for (const b of batches) replayed.applyBatch(b as never);
     expect(replayed.debugState()).toEqual(core.debugState());
     const fromSnapshot = coreWithClock().core;
-    fromSnapshot.applyBatch(core.snapshotStream('s'));
+    for (const batch of core.snapshotStream('s', 7)) fromSnapshot.applyBatch(batch);
     expect(fromSnapshot.debugState()).toEqual(core.debugState());
     // Idempotent: the log applied again over the snapshot changes nothing.
     for (const b of batches) fromSnapshot.applyBatch(b as never);
