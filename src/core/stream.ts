@@ -11,6 +11,7 @@ import type { Entry, FieldList } from './types.js';
  */
 export const NODE_MAX_ENTRIES = 100;
 
+const EMPTY_BYTES = new Uint8Array(0);
 const SAME_FIELDS = 1;
 const DELETED = 2;
 const encoder = new TextEncoder();
@@ -28,7 +29,7 @@ const decoder = new TextDecoder();
 export class StreamNode {
   private readonly idWords = new BigUint64Array(NODE_MAX_ENTRIES * 2);
   private readonly offsets = new Uint32Array(NODE_MAX_ENTRIES);
-  private data = new Uint8Array(256);
+  private data = EMPTY_BYTES;
   private used = 0;
   /** Field names of the first slot; later slots with the same names store values only. */
   private masterNames: string[] | null = null;
@@ -87,6 +88,8 @@ export class StreamNode {
     const same = this.hasMasterNames(fields);
     let bound = 1 + 5;
     for (const f of fields) bound += 5 + f.length * 3;
+    // Size the node for a hundred entries like its first (UTF-8 is rarely 3 bytes a unit), trimmed when full.
+    if (slot === 0) this.data = new Uint8Array(Math.min(Math.max(bound, (bound >> 1) * NODE_MAX_ENTRIES), 1 << 16));
     this.reserve(bound);
     this.offsets[slot] = this.used;
     this.data[this.used++] = same ? SAME_FIELDS : 0;

@@ -145,3 +145,4 @@ if (what === 'appends' || what === 'all') {
 }
 if (what === 'restart' || what === 'all') for (const line of await restart()) console.log(line);
 if (what === 'open') await openOnce(process.argv[3]!);
+if (what === 'build') console.log((await buildRestartDir()).dir);
