@@ -2,10 +2,8 @@ import { z } from 'zod';
 
 export const MAX_NAME_BYTES = 512;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Strings must survive a UTF-8 round trip through storage unchanged. */
-export const unicodeString = z.string().refine((text) => !LONE_SURROGATE.test(text), {
+/** Strings must survive a UTF-8 round trip through storage unchanged: no lone surrogates. */
+export const unicodeString = z.string().refine((text) => text.isWellFormed(), {
   message: 'must be valid Unicode (it has a lone surrogate)',
 });
 
