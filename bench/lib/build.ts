@@ -19,6 +19,7 @@ export function buildServer(root: string, log: (message: string) => void): Build
     timeout: 120_000,
   });
   const errors = (tsc.stdout ?? '').split('\n').filter((line) => /error TS\d+/.test(line));
+  const anchorArgs = buildAnchor(root, outDir, log);
   const server = join(outDir, 'src/server.js');
   if (existsSync(server)) {
     const note =
@@ -26,9 +27,33 @@ export function buildServer(root: string, log: (message: string) => void): Build
         ? `compiled src/ with tsc into bench/.build (${Date.now() - started} ms)`
         : `compiled src/ with tsc into bench/.build; tsc reported ${errors.length} type error(s) in work in progress (emitted anyway): ${errors[0]}`;
     log(note);
-    return { serverArgs: [server], modulesRoot: outDir, compiled: true, note };
+    return { serverArgs: [server], modulesRoot: outDir, compiled: true, anchorArgs, note };
   }
   const note = `tsc emitted nothing (exit ${tsc.status}); running src/ through tsx instead. ${(tsc.stderr ?? '').slice(0, 300)}`;
   log(note);
-  return { serverArgs: ['--import', 'tsx', join(root, 'src/server.ts')], modulesRoot: root, compiled: false, note };
+  return { serverArgs: ['--import', 'tsx', join(root, 'src/server.ts')], modulesRoot: root, compiled: false, anchorArgs, note };
+}
+
+/** The anchor server, compiled the same way, so that both sides run plain JS under plain node. */
+function buildAnchor(root: string, outDir: string, log: (message: string) => void): string[] {
+  const source = join(root, 'bench/anchors/bare-fastify.ts');
+  const tsc = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      source,
+      '--ignoreConfig',
+      '--outDir', join(outDir, 'anchors'),
+      '--module', 'nodenext',
+      '--moduleResolution', 'nodenext',
+      '--target', 'es2022',
+      '--types', 'node',
+      '--skipLibCheck',
+    ],
+    { cwd: root, encoding: 'utf8', timeout: 120_000 },
+  );
+  const compiled = join(outDir, 'anchors/bare-fastify.js');
+  if (existsSync(compiled)) return [compiled];
+  log(`could not compile the anchor (exit ${tsc.status}); running it through tsx`);
+  return ['--import', 'tsx', source];
 }

@@ -11,6 +11,7 @@ interface CpuProfile {
   nodes: CpuProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  startTime: number;
 }
 
 export interface ProfileLine {
@@ -23,7 +24,12 @@ export interface ProfileLine {
 /** Samples that are not work: excluded from the percentages, reported apart. */
 const IDLE = new Set(['(idle)', '(program)']);
 
-export function summarizeProfiles(dir: string, root: string, top = 25): { functions: ProfileLine[]; files: ProfileLine[]; totalMs: number; idleMs: number } {
+/**
+ * `skipMs`: samples of the first milliseconds of each profile are left out
+ * (the server's startup: module loading, compiling schemas), so that the
+ * shares are those of the load.
+ */
+export function summarizeProfiles(dir: string, root: string, top = 25, skipMs = 0): { functions: ProfileLine[]; files: ProfileLine[]; totalMs: number; idleMs: number } {
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let total = 0;
@@ -31,8 +37,11 @@ export function summarizeProfiles(dir: string, root: string, top = 25): { functi
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const profile = JSON.parse(readFileSync(join(dir, name), 'utf8')) as CpuProfile;
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    let at = 0;
     profile.samples.forEach((id, i) => {
       const us = profile.timeDeltas[i] ?? 0;
+      at += us;
+      if (at < skipMs * 1000) return;
       const frame = nodes.get(id)?.callFrame;
       if (frame === undefined) return;
       if (IDLE.has(frame.functionName) && frame.url === '') {
@@ -67,7 +76,7 @@ function shortUrl(url: string, root: string): string {
 
 export function formatProfile(title: string, summary: ReturnType<typeof summarizeProfiles>): string {
   const out = [
-    `CPU profile: ${title}: ${Math.round(summary.totalMs)} ms busy, ${Math.round(summary.idleMs)} ms idle (waiting on I/O); shares are of the busy time, startup included`,
+    `CPU profile: ${title}: ${Math.round(summary.totalMs)} ms busy, ${Math.round(summary.idleMs)} ms idle; shares are of the busy time`,
     '  top functions by self time:',
   ];
   for (const l of summary.functions) out.push(`    ${l.selfPct.toFixed(1).padStart(5)}%  ${l.selfMs.toFixed(0).padStart(7)} ms  ${l.name}`);

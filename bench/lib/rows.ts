@@ -1,23 +1,36 @@
 import { median, ratio } from './stats.js';
 import type { Row } from './types.js';
 
-/** A throughput-like row (higher is better): medians of both, ratio value/anchor, met when ratio >= min. */
+/**
+ * A throughput-like row (higher is better): the median of each side, and
+ * the ratio, met when it is >= `minRatio`. When both sides have one figure
+ * per round (they ran side by side, round after round), the ratio is the
+ * median of the per-round ratios, so that a disturbance hitting one round
+ * of one side does not tip the verdict; otherwise the ratio of the medians.
+ */
 export function compareRow(measure: string, unit: string, rounds: (number | null)[], anchorRounds: (number | null)[], minRatio: number, note?: string): Row {
   const value = median(rounds);
   const anchor = median(anchorRounds);
-  const r = ratio(value, anchor);
+  const paired = rounds.length > 1 && rounds.length === anchorRounds.length;
+  const r = paired ? median(rounds.map((v, i) => ratio(v, anchorRounds[i]))) : ratio(value, anchor);
   return {
     measure,
     value,
     unit,
     anchor,
     ratio: r,
+    ...(paired && { ratioNote: 'median of the per-round ratios' }),
     target: `>= ${minRatio.toFixed(1)}x`,
     met: r === null ? null : r >= minRatio,
     rounds: rounds.filter((x): x is number => x !== null),
     anchorRounds: anchorRounds.filter((x): x is number => x !== null),
     ...(note !== undefined && { note }),
   };
+}
+
+/** The same comparison without a verdict: context for reading the rows that have one. */
+export function informational(row: Row): Row {
+  return { ...row, target: undefined, met: null };
 }
 
 /** A row whose measure could not be taken: why, and the anchor when it was. */

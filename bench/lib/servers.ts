@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext } from './types.js';
 import { LOOPBACK, freePort, waitFor200 } from './net.js';
-import { makeTempDir, removeTempDir, rssBytes, spawnChild, spawnNode, type Child } from './proc.js';
+import { makeTempDir, removeTempDir, rssBytes, spawnChild, type Child } from './proc.js';
 
 /** A server under test (or an anchor), in its own child process on 127.0.0.1. */
 export interface ServerHandle {
@@ -101,7 +101,7 @@ export async function startBareFastify(ctx: BenchContext, mode: 'post' | 'sse'):
   let lastError: unknown;
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
     const port = await freePort();
-    const child = spawnNode(`bare-fastify-${mode}`, join(ctx.root, 'bench/anchors/bare-fastify.ts'), {
+    const child = spawnChild(`bare-fastify-${mode}`, process.execPath, ctx.build.anchorArgs, {
       cwd: ctx.root,
       env: { HOST: LOOPBACK, PORT: String(port), MODE: mode },
     });

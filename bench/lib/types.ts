@@ -37,6 +37,8 @@ export interface BuildInfo {
   modulesRoot: string;
   /** Extension of those modules: '.js' for the build, '.ts' under tsx. */
   compiled: boolean;
+  /** How to start bench/anchors/bare-fastify.ts: compiled like the server when that worked, else through tsx. */
+  anchorArgs: string[];
   note: string;
 }
 

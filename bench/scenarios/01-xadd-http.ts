@@ -1,7 +1,7 @@
 import { orderFields } from '../lib/fixtures.js';
 import { httpLoad, type HttpLoadResult } from '../lib/load.js';
 import { keepAliveAgent } from '../lib/net.js';
-import { alternate, compareRow } from '../lib/rows.js';
+import { alternate, compareRow, informational } from '../lib/rows.js';
 import { startBareFastify, startStreamgate, type StreamgateHandle } from '../lib/servers.js';
 import { formatNumber } from '../lib/report.js';
 import { expectStatus } from '../lib/fixtures.js';
@@ -11,7 +11,7 @@ export const APPEND_BODY = JSON.stringify({ fields: orderFields(1) });
 export const CONNECTIONS = 50;
 
 export function loadTiming(ctx: BenchContext): { warmupMs: number; durationMs: number; maxRequests: number } {
-  return ctx.quick ? { warmupMs: 300, durationMs: 1000, maxRequests: 300_000 } : { warmupMs: 2000, durationMs: 5000, maxRequests: 2_000_000 };
+  return ctx.quick ? { warmupMs: 300, durationMs: 1000, maxRequests: 300_000 } : { warmupMs: 1500, durationMs: 4000, maxRequests: 2_000_000 };
 }
 
 /** POST /v1/streams/{stream}/messages at 50 connections: one autocannon run. */
@@ -50,27 +50,33 @@ export const scenario: Scenario = {
   anchor: 'bare fastify POST route (own process) validating the same body with zod, answering 201 {id}',
   target: 'streamgate req/s >= 0.9x the anchor',
   async run(ctx) {
-    const [sg, bare] = await Promise.all([startStreamgate(ctx, { profileName: '1-xadd' }), startBareFastify(ctx, 'post')]);
+    // A second streamgate with FSYNC=no tells the cost of the HTTP + core path apart from the fsync wait.
+    const [sg, sgNoSync, bare] = await Promise.all([
+      startStreamgate(ctx, { profileName: '1-xadd' }),
+      startStreamgate(ctx, { fsync: 'no', profileName: '1-xadd-fsync-no' }),
+      startBareFastify(ctx, 'post'),
+    ]);
     try {
-      await expectStatus(keepAliveAgent(1), sg.url, 'POST', '/v1/streams/bench-xadd/messages', APPEND_BODY, [201]);
+      for (const server of [sg, sgNoSync]) await expectStatus(keepAliveAgent(1), server.url, 'POST', '/v1/streams/bench-xadd/messages', APPEND_BODY, [201]);
+      const noSync: HttpLoadResult[] = [];
       const runs = await alternate(
         ctx.rounds,
-        () => appendLoad(ctx, sg.url, 'bench-xadd'),
+        async () => {
+          noSync.push(await appendLoad(ctx, sgNoSync.url, 'bench-xadd'));
+          return appendLoad(ctx, sg.url, 'bench-xadd');
+        },
         () => appendLoad(ctx, bare.url, 'bench-xadd'),
       );
+      const bareRps = runs.b.map((r) => checkLoad('bare fastify', r));
       const notes = [latencyNote('streamgate', runs.a), latencyNote('anchor', runs.b), `FSYNC=always`, durabilityNote(sg)].filter(Boolean);
       return [
-        compareRow(
-          'XADD req/s',
-          'req/s',
-          runs.a.map((r) => checkLoad('streamgate', r)),
-          runs.b.map((r) => checkLoad('bare fastify', r)),
-          0.9,
-          notes.join('; '),
+        compareRow('XADD req/s', 'req/s', runs.a.map((r) => checkLoad('streamgate', r)), bareRps, 0.9, notes.join('; ')),
+        informational(
+          compareRow('for reference: XADD req/s with FSYNC=no', 'req/s', noSync.map((r) => checkLoad('streamgate FSYNC=no', r)), bareRps, 0.9, latencyNote('FSYNC=no', noSync)),
         ),
       ];
     } finally {
-      await Promise.all([sg.stop(), bare.stop()]);
+      await Promise.all([sg.stop(), sgNoSync.stop(), bare.stop()]);
     }
   },
 };

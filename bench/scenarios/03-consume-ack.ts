@@ -3,7 +3,7 @@ import { enc, expectStatus, fillStream } from '../lib/fixtures.js';
 import { keepAliveAgent } from '../lib/net.js';
 import { runWorker } from '../lib/proc.js';
 import { startRedis } from '../lib/redis.js';
-import { alternate, compareRow } from '../lib/rows.js';
+import { alternate, compareRow, informational } from '../lib/rows.js';
 import { startStreamgate } from '../lib/servers.js';
 import type { Scenario } from '../lib/types.js';
 import type { ConsumeInput, ConsumeResult } from '../workers/consume.js';
@@ -21,12 +21,17 @@ export const scenario: Scenario = {
     // The stream is filled once; each round reads it whole through a new group (from 0).
     const total = ctx.quick ? 20_000 : 150_000;
     const timeLimitMs = ctx.quick ? 20_000 : 60_000;
-    const [sg, redis] = await Promise.all([startStreamgate(ctx, { profileName: '3-consume' }), startRedis()]);
+    // A second streamgate with FSYNC=no (for reference) tells the CPU cost apart from the fsync waits.
+    const [sg, sgNoSync, redis] = await Promise.all([
+      startStreamgate(ctx, { profileName: '3-consume' }),
+      startStreamgate(ctx, { fsync: 'no', profileName: '3-consume-fsync-no' }),
+      startRedis(),
+    ]);
     const agent = keepAliveAgent(4);
     const admin = redis.client();
     const worker = join(ctx.root, 'bench/workers/consume.ts');
     try {
-      await fillStream(agent, sg.url, STREAM, total);
+      await Promise.all([fillStream(agent, sg.url, STREAM, total), fillStream(agent, sgNoSync.url, STREAM, total)]);
       for (let from = 0; from < total; from += 1000) {
         const pipeline = admin.pipeline();
         for (let i = from; i < Math.min(total, from + 1000); i++) pipeline.xadd(STREAM, '*', 'order', String(i), 'product', 'laptop', 'user', 'alice');
@@ -34,14 +39,19 @@ export const scenario: Scenario = {
       }
       const base: Omit<ConsumeInput, 'target' | 'group'> = { stream: STREAM, consumers: CONSUMERS, count: COUNT, maxMessages: total, timeLimitMs };
       const consume = (input: ConsumeInput): Promise<ConsumeResult> => runWorker<ConsumeResult>('consume', worker, input, { timeoutMs: timeLimitMs + 30_000 });
+      const overHttp = async (url: string, round: number): Promise<ConsumeResult> => {
+        const group = `g${round}`;
+        await expectStatus(agent, url, 'POST', `/v1/streams/${enc(STREAM)}/groups`, { name: group, startId: '0' }, [201]);
+        const result = await consume({ ...base, target: 'http', url, group });
+        await expectStatus(agent, url, 'DELETE', `/v1/streams/${enc(STREAM)}/groups/${group}`, undefined, [204]);
+        return result;
+      };
+      const noSync: ConsumeResult[] = [];
       const runs = await alternate(
         ctx.rounds,
         async (round) => {
-          const group = `g${round}`;
-          await expectStatus(agent, sg.url, 'POST', `/v1/streams/${enc(STREAM)}/groups`, { name: group, startId: '0' }, [201]);
-          const result = await consume({ ...base, target: 'http', url: sg.url, group });
-          await expectStatus(agent, sg.url, 'DELETE', `/v1/streams/${enc(STREAM)}/groups/${group}`, undefined, [204]);
-          return result;
+          noSync.push(await overHttp(sgNoSync.url, round));
+          return overHttp(sg.url, round);
         },
         async (round) => {
           const group = `g${round}`;
@@ -51,17 +61,21 @@ export const scenario: Scenario = {
           return result;
         },
       );
-      const partial = [...runs.a, ...runs.b].filter((r) => r.timedOut).length;
+      const partial = [...runs.a, ...runs.b, ...noSync].filter((r) => r.timedOut).length;
       const note = [
         `${total.toLocaleString('en-US')} messages read and acked per round`,
         partial > 0 ? `${partial} run(s) hit the ${timeLimitMs / 1000} s limit (rate over what was done)` : undefined,
         'FSYNC=always',
       ].filter(Boolean);
-      return [compareRow('read + ack: messages/s', 'msg/s', runs.a.map((r) => r.perSecond), runs.b.map((r) => r.perSecond), 1.0, note.join('; '))];
+      const redisRates = runs.b.map((r) => r.perSecond);
+      return [
+        compareRow('read + ack: messages/s', 'msg/s', runs.a.map((r) => r.perSecond), redisRates, 1.0, note.join('; ')),
+        informational(compareRow('for reference: read + ack with FSYNC=no', 'msg/s', noSync.map((r) => r.perSecond), redisRates, 1.0)),
+      ];
     } finally {
       admin.disconnect();
       agent.destroy();
-      await Promise.all([sg.stop(), redis.stop()]);
+      await Promise.all([sg.stop(), sgNoSync.stop(), redis.stop()]);
     }
   },
 };

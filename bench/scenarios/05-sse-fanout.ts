@@ -129,6 +129,7 @@ export const scenario: Scenario = {
     const eventsPerRound = ctx.quick ? 100_000 : 500_000;
     const timeoutMs = ctx.quick ? 30_000 : 90_000;
     const rows: Row[] = [];
+    const rssByCount = new Map<number, number>();
     for (const count of sizes) {
       const perClient = Math.max(PUBLISH_BATCH, Math.round(eventsPerRound / count / PUBLISH_BATCH) * PUBLISH_BATCH);
       const label = `${count.toLocaleString('en-US')} subscribers`;
@@ -165,6 +166,10 @@ export const scenario: Scenario = {
           ),
         );
         const kb = sg.rssPerConnection / 1024;
+        rssByCount.set(count, sg.rssPerConnection);
+        // The slope between two sizes leaves out one-off costs (code compiled for the first subscriber, heap growth steps).
+        const smaller = [...rssByCount.keys()].filter((c) => c < count).pop();
+        const marginal = smaller === undefined ? undefined : (sg.rssPerConnection * count - rssByCount.get(smaller)! * smaller) / (count - smaller) / 1024;
         rows.push({
           measure: `${label}: RSS per connection`,
           value: kb,
@@ -174,7 +179,9 @@ export const scenario: Scenario = {
           ratioNote: 'memory: lower is better; the target is absolute',
           target: `<= ${RSS_TARGET_KB} KB`,
           met: kb <= RSS_TARGET_KB,
-          note: 'server RSS after all subscribers connected minus before, over the count (groups already created)',
+          note:
+            'server RSS after all subscribers connected minus before, over the count (groups already created)' +
+            (marginal === undefined ? '' : `; marginal cost from ${smaller!.toLocaleString('en-US')} to ${count.toLocaleString('en-US')} subscribers: ${marginal.toFixed(1)} KB per connection`),
         });
       } finally {
         await Promise.all([closeSide(sg), closeSide(anchorSideOpen)]);

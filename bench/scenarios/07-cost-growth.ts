@@ -34,7 +34,7 @@ export const scenario: Scenario = {
         compiled: ctx.build.compiled,
       };
       ctx.log(`  ${short(size)} entries, ${short(size / 10)} pending`);
-      results.push(await runWorker<GrowthResult>(`growth-${size}`, join(ctx.root, 'bench/workers/growth.ts'), input, { timeoutMs: 300_000 }));
+      results.push(await runWorker<GrowthResult>(`growth-${size}`, join(ctx.root, 'bench/workers/growth.ts'), input, { timeoutMs: 300_000, execArgv: ['--expose-gc'] }));
     }
     const smallest = results[0]!;
     const largest = results[results.length - 1]!;

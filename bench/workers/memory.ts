@@ -1,5 +1,6 @@
 /**
- * Memory per entry (scenario 6), in its own process run with --expose-gc:
+ * Memory per entry (scenario 6), in its own process run with --expose-gc
+ * (V8 heap used + external memory, so that typed-array storage counts):
  * `n` entries `order <i> product laptop user alice` added to one stream with
  * StreamCore.xadd. Each entry's fields come from JSON.parse of its own body,
  * as the HTTP layer hands them over, so that no string is shared that would
@@ -16,7 +17,10 @@ export interface MemoryInput {
 
 export interface MemoryResult {
   n: number;
+  /** V8 heap used plus external memory (ArrayBuffer backing stores: typed arrays live there), per entry. */
+  bytesPerEntry: number;
   heapBytesPerEntry: number;
+  externalBytesPerEntry: number;
   rssBytesPerEntry: number;
   length: number;
 }
@@ -43,7 +47,9 @@ runWorkerMain(async (): Promise<MemoryResult> => {
   const after = collect();
   return {
     n: o.n,
+    bytesPerEntry: (after.heapUsed + after.external - before.heapUsed - before.external) / o.n,
     heapBytesPerEntry: (after.heapUsed - before.heapUsed) / o.n,
+    externalBytesPerEntry: (after.external - before.external) / o.n,
     rssBytesPerEntry: (after.rss - before.rss) / o.n,
     length: core.xlen('mem'),
   };
