@@ -1,7 +1,7 @@
 /**
  * Cost growth (scenario 7): core-level operations per second on a stream of
  * `size` entries whose group holds `pending` unacknowledged entries. Each
- * operation runs for `opMs` (at most `maxOps` times), `reps` times; the
+ * operation runs for `opMs`, `reps` times after one warm-up repetition; the
  * median rate is kept. The stream keeps its size: XADD batches are deleted
  * (untimed) after they are measured, and read+ack rewinds (untimed) when
  * the group reaches the end.
