@@ -25,6 +25,7 @@ const READ_ONLY = new Set<keyof StreamCommands>([
   'xinfoStream',
   'xinfoStreamFull',
   'xinfoGroups',
+  'groupInfo',
   'xinfoConsumers',
 ]);
 
@@ -235,6 +236,7 @@ const COMMANDS: (keyof StreamCommands)[] = [
   'xinfoStream',
   'xinfoStreamFull',
   'xinfoGroups',
+  'groupInfo',
   'xinfoConsumers',
 ];
 

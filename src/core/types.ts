@@ -271,5 +271,7 @@ export interface StreamCommands {
   xinfoStream(key: string): StreamInfo | null;
   xinfoStreamFull(key: string, count?: number): StreamInfoFull | null;
   xinfoGroups(key: string): GroupInfo[] | null;
+  /** One group's XINFO GROUPS row without building the others; null when the key or the group is missing. */
+  groupInfo(key: string, group: string): GroupInfo | null;
   xinfoConsumers(key: string, group: string): ConsumerInfo[];
 }

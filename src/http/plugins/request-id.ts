@@ -11,7 +11,8 @@ export function genReqId(request: IncomingMessage): string {
 }
 
 export const requestIdPlugin = unencapsulated('streamgate-request-id', async (app) => {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 });

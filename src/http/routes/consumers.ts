@@ -87,7 +87,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
       const { after, count = appConfig.maxCount, waitMs = 0, noAck } = request.body;
-      const signal = waitSignal(reply, app.shutdownSignal);
+      const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const streams = [{ key: stream, from: after }];
       const results = await backend.readGroup({ group, consumer, streams, count, noAck, waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
       return messagesToWire(results[0]?.entries ?? [], request.query.fieldsFormat);

@@ -130,9 +130,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
 };
 
 async function requireGroup(backend: StreamBackend, stream: string, group: string): Promise<void> {
-  const groups = await backend.xinfoGroups(stream);
-  if (groups === null) throw noStream();
-  if (!groups.some((g) => g.name === group)) throw await noStreamOrGroup(backend, stream, group);
+  if ((await backend.groupInfo(stream, group)) === null) throw await noStreamOrGroup(backend, stream, group);
 }
 
 /** A reconnecting client's `Last-Event-ID`, when it is a message ID. */
@@ -141,9 +139,10 @@ function resumeId(header: string | undefined): StreamId | undefined {
 }
 
 function sendMessages(channel: SseChannel, entries: readonly (Entry | Delivery)[], format: FieldsFormat): void {
-  for (const entry of entries) {
-    channel.send('message', JSON.stringify(messageToWire(entry, format)), formatId(entry.id));
-  }
+  if (entries.length === 0) return;
+  channel.batch(() => {
+    for (const entry of entries) channel.send('message', JSON.stringify(messageToWire(entry, format)), formatId(entry.id));
+  });
 }
 
 /**

@@ -12,6 +12,13 @@ import { trimRoutes } from './trim.js';
 export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes, eventRoutes];
 
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('onRequest', async () => assertServing(app));
+  app.addHook('onRequest', (_request, _reply, done) => {
+    try {
+      assertServing(app);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
   for (const routes of V1_ROUTES) await app.register(routes);
 };

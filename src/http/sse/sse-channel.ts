@@ -58,6 +58,17 @@ export class SseChannel {
     return this.raw.write(id === undefined ? `event: ${event}\ndata: ${data}\n\n` : `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`);
   }
 
+  /** Writes everything `write` sends in one socket write. */
+  batch(write: () => void): void {
+    if (this.ended) return;
+    this.raw.cork();
+    try {
+      write();
+    } finally {
+      this.raw.uncork();
+    }
+  }
+
   comment(text: string): void {
     if (!this.ended) this.raw.write(`: ${text}\n\n`);
   }
