@@ -19,6 +19,7 @@ import type {
   PendingRangeOptions,
   PendingSummary,
   StreamCommands,
+  StreamCounters,
   StreamInfo,
   StreamInfoFull,
   TrimSpec,
@@ -722,17 +723,7 @@ export class StreamCore implements StreamCommands {
   xinfoStream(key: string): StreamInfo | null {
     const s = this.streams.get(key);
     if (s === undefined) return null;
-    return {
-      length: s.length,
-      radixTreeKeys: s.nodeCount,
-      lastGeneratedId: s.lastId,
-      maxDeletedEntryId: s.maxDeletedId,
-      entriesAdded: s.entriesAdded,
-      recordedFirstEntryId: s.firstId,
-      groups: s.groups.size,
-      firstEntry: s.firstEntry(),
-      lastEntry: s.lastEntry(),
-    };
+    return { ...streamCounters(s), groups: s.groups.size, firstEntry: s.firstEntry(), lastEntry: s.lastEntry() };
   }
 
   // XINFO STREAM key FULL [COUNT count]   (COUNT 0: everything)
@@ -768,16 +759,7 @@ export class StreamCore implements StreamCommands {
         pending: take(c.pel.values()).map((p) => ({ id: p.id, deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount })),
       })),
     }));
-    return {
-      length: s.length,
-      radixTreeKeys: s.nodeCount,
-      lastGeneratedId: s.lastId,
-      maxDeletedEntryId: s.maxDeletedId,
-      entriesAdded: s.entriesAdded,
-      recordedFirstEntryId: s.firstId,
-      entries: s.range(0n, MAX_ID, limit),
-      groups,
-    };
+    return { ...streamCounters(s), entries: s.range(0n, MAX_ID, limit), groups };
   }
 
   // XINFO GROUPS key
@@ -953,6 +935,17 @@ function consumerOrCreate(g: ConsumerGroup, name: string, time: number): Consume
     g.consumers.set(name, c);
   }
   return c;
+}
+
+function streamCounters(s: Stream): StreamCounters {
+  return {
+    length: s.length,
+    radixTreeKeys: s.nodeCount,
+    lastGeneratedId: s.lastId,
+    maxDeletedEntryId: s.maxDeletedId,
+    entriesAdded: s.entriesAdded,
+    recordedFirstEntryId: s.firstId,
+  };
 }
 
 function sortedGroups(s: Stream): ConsumerGroup[] {

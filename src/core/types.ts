@@ -158,7 +158,8 @@ export interface ConsumerInfo {
   inactiveMs: number;
 }
 
-export interface StreamInfo {
+/** What XINFO STREAM reports in both its forms. */
+export interface StreamCounters {
   length: number;
   /** Nodes of up to 100 entries (Redis's listpacks, the keys of its radix tree). */
   radixTreeKeys: number;
@@ -166,6 +167,9 @@ export interface StreamInfo {
   maxDeletedEntryId: StreamId;
   entriesAdded: bigint;
   recordedFirstEntryId: StreamId;
+}
+
+export interface StreamInfo extends StreamCounters {
   groups: number;
   firstEntry: Entry | null;
   lastEntry: Entry | null;
@@ -196,14 +200,7 @@ export interface FullGroupInfo {
   consumers: FullConsumerInfo[];
 }
 
-export interface StreamInfoFull {
-  length: number;
-  /** Nodes of up to 100 entries (Redis's listpacks, the keys of its radix tree). */
-  radixTreeKeys: number;
-  lastGeneratedId: StreamId;
-  maxDeletedEntryId: StreamId;
-  entriesAdded: bigint;
-  recordedFirstEntryId: StreamId;
+export interface StreamInfoFull extends StreamCounters {
   entries: Entry[];
   groups: FullGroupInfo[];
 }

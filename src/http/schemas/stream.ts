@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatId } from '../../core/stream-id.js';
-import type { FullGroupInfo, StreamInfo, StreamInfoFull, StreamSummary } from '../../core/types.js';
+import type { FullGroupInfo, StreamCounters, StreamInfo, StreamInfoFull, StreamSummary } from '../../core/types.js';
 import type { FieldsFormat } from './fields.js';
 import { idOutput, messageId } from './ids.js';
 import { messageSchema, messageToWire } from './message.js';
@@ -67,7 +67,7 @@ export const setIdBody = z.strictObject({
   maxDeletedId: messageId.optional(),
 });
 
-export function streamInfoToWire(name: string, info: StreamInfo, format: FieldsFormat) {
+function countersToWire(name: string, info: StreamCounters) {
   return {
     name,
     length: info.length,
@@ -75,6 +75,12 @@ export function streamInfoToWire(name: string, info: StreamInfo, format: FieldsF
     maxDeletedEntryId: formatId(info.maxDeletedEntryId),
     entriesAdded: counterToWire(info.entriesAdded),
     recordedFirstEntryId: formatId(info.recordedFirstEntryId),
+  };
+}
+
+export function streamInfoToWire(name: string, info: StreamInfo, format: FieldsFormat) {
+  return {
+    ...countersToWire(name, info),
     groups: info.groups,
     firstEntry: info.firstEntry === null ? null : messageToWire(info.firstEntry, format),
     lastEntry: info.lastEntry === null ? null : messageToWire(info.lastEntry, format),
@@ -101,12 +107,7 @@ function fullGroupToWire(group: FullGroupInfo) {
 
 export function streamInfoFullToWire(name: string, info: StreamInfoFull, format: FieldsFormat) {
   return {
-    name,
-    length: info.length,
-    lastGeneratedId: formatId(info.lastGeneratedId),
-    maxDeletedEntryId: formatId(info.maxDeletedEntryId),
-    entriesAdded: counterToWire(info.entriesAdded),
-    recordedFirstEntryId: formatId(info.recordedFirstEntryId),
+    ...countersToWire(name, info),
     entries: info.entries.map((entry) => messageToWire(entry, format)),
     groups: info.groups.map(fullGroupToWire),
   };
