@@ -43,8 +43,9 @@ export type Effect =
   /** XGROUP DELCONSUMER: the consumer and its pending entries go. */
   | { op: 'consumer-delete'; key: string; group: string; consumer: string }
   /**
-   * A `>` read: `ids` were delivered to `consumer` at `time` (each now pending
-   * with count 1 unless `noAck`), and the group moved to `lastId`/`entriesRead`.
+   * A `>` read at `time`: `ids` are now pending for `consumer` with count 1
+   * (none for NOACK, whose deliveries are not logged one by one), `active`
+   * says it delivered anything, and the group moved to `lastId`/`entriesRead`.
    */
   | {
       op: 'deliver';
@@ -53,7 +54,7 @@ export type Effect =
       consumer: string;
       time: number;
       ids: StreamId[];
-      noAck: boolean;
+      active: boolean;
       lastId: StreamId;
       entriesRead: bigint | null;
     }

@@ -175,11 +175,11 @@ export class StreamCore implements StreamCommands {
         const g = this.streams.get(e.key)?.groups.get(e.group);
         if (g === undefined) return;
         const c = consumerOrCreate(g, e.consumer, e.time);
-        if (!e.noAck) for (const id of e.ids) g.assign(id, c, e.time, 1);
+        for (const id of e.ids) g.assign(id, c, e.time, 1);
         g.lastId = e.lastId;
         g.entriesRead = e.entriesRead;
         c.seenTime = e.time;
-        if (e.ids.length > 0) c.activeTime = e.time;
+        if (e.active) c.activeTime = e.time;
         return;
       }
       case 'pending-set': {
@@ -544,8 +544,8 @@ export class StreamCore implements StreamCommands {
       else if (s.entriesAdded !== 0n) entriesRead = estimateEntriesRead(s, id);
       lastId = id;
     }
-    const ids = entries.map((e) => e.id);
-    this.emit({ op: 'deliver', key: s.key, group: g.name, consumer, time: now, ids, noAck, lastId, entriesRead });
+    const ids = noAck ? [] : entries.map((e) => e.id);
+    this.emit({ op: 'deliver', key: s.key, group: g.name, consumer, time: now, ids, active: entries.length > 0, lastId, entriesRead });
     return noAck ? entries : entries.map((e) => ({ id: e.id, fields: e.fields, deliveryCount: 1 }));
   }
 

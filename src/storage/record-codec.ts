@@ -153,7 +153,7 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       out.string(e.consumer);
       out.f64(e.time);
       ids(out, e.ids);
-      out.u8(e.noAck ? 1 : 0);
+      out.u8(e.active ? 1 : 0);
       out.id(e.lastId);
       entriesRead(out, e.entriesRead);
       return;
@@ -415,10 +415,10 @@ export class RecordDecoder {
         const consumer = this.string();
         const time = this.f64();
         const ids = this.ids();
-        const noAck = this.u8() === 1;
+        const active = this.u8() === 1;
         const lastId = this.id();
         const entriesRead = this.entriesRead();
-        return { op: 'deliver', key, group, consumer, time, ids, noAck, lastId, entriesRead };
+        return { op: 'deliver', key, group, consumer, time, ids, active, lastId, entriesRead };
       }
       case 13: {
         const group = this.string();

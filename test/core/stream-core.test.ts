@@ -380,6 +380,20 @@ describe('XSETID, XDEL and XINFO', () => {
 });
 
 describe('effects and replay', () => {
+  it('logs a NOACK read without its IDs: nothing entered the PEL', () => {
+    const batches: unknown[][] = [];
+    const { core } = coreWithClock();
+    core.xgroupCreate('s', 'g', { startId: 0n, mkStream: true });
+    for (let i = 1; i <= 3; i++) core.xadd('s', { id: add(`${i}-0`), fields: ['n', String(i)] });
+    core.setSink((b) => batches.push(b));
+    core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 's', from: '>' }], noAck: true });
+    const deliver = batches.flat().find((e) => (e as { op: string }).op === 'deliver');
+    expect(deliver).toMatchObject({ ids: [], active: true, lastId: id('3-0'), entriesRead: 3n });
+    const replayed = coreWithClock().core;
+    for (const b of core.snapshotStream('s')) replayed.applyBatch(b);
+    expect(replayed.xinfoConsumers('s', 'g')[0]!.inactiveMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('replaying the emitted effects rebuilds the same state', () => {
     const batches: unknown[][] = [];
     const { core, clock } = coreWithClock();

@@ -67,7 +67,7 @@ export const effectArb: fc.Arbitrary<Effect> = fc.oneof(
     consumer,
     time: timeArb,
     ids,
-    noAck: fc.boolean(),
+    active: fc.boolean(),
     lastId: streamIdArb,
     entriesRead: entriesReadArb,
   }),
