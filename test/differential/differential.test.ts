@@ -7,11 +7,11 @@
  * By default: the fixed seeds, the regression seeds and two random ones
  * (printed, so that a failure can be replayed).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisServerAvailable, startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+import { redisServerAvailable, type RedisServerHandle } from '../helpers/redis-server.js';
 import { CommandGenerator, KEYS } from './generator.js';
-import { loadCoreFactory, runSeed, type CoreFactory } from './harness.js';
+import { closeOracle, openOracle, runSeed, type CoreFactory } from './harness.js';
 import { REGRESSION_SEEDS } from './seeds.js';
 
 const FIXED_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -40,16 +40,13 @@ describe.skipIf(!redisServerAvailable())('differential: StreamCore vs redis-serv
   let makeCore: CoreFactory;
 
   beforeAll(async () => {
-    server = await startRedisServer();
-    redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, maxRetriesPerRequest: 1 });
-    makeCore = await loadCoreFactory();
+    ({ server, redis, makeCore } = await openOracle());
     console.info(`differential: redis-server ${server.version} on port ${server.port}; seeds ${SEEDS.map((r) => `${r.seed} (${r.ops} ops)`).join(', ')}`);
   }, 30_000);
 
   afterAll(async () => {
     console.info(`differential: ${totalOps} commands compared`);
-    redis?.disconnect();
-    await server?.stop();
+    await closeOracle({ server, redis });
   });
 
   it.each(SEEDS)('seed $seed ($ops ops)', async ({ seed, ops }) => {

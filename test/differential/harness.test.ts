@@ -4,17 +4,18 @@
  * argument errors (which the random test only samples).
  */
 import { existsSync } from 'node:fs';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
 import { CommandGenerator } from './generator.js';
 import {
   argvText,
   callRedis,
+  closeOracle,
   compareOutcomes,
   difference,
-  loadCoreFactory,
   normalise,
+  openOracle,
   redisClockAt,
   runBoth,
   show,
@@ -80,14 +81,11 @@ describe.skipIf(!redisServerAvailable())('against redis-server', () => {
   let makeCore: CoreFactory;
 
   beforeAll(async () => {
-    server = await startRedisServer();
-    redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, maxRetriesPerRequest: 1 });
-    makeCore = await loadCoreFactory();
+    ({ server, redis, makeCore } = await openOracle());
   }, 30_000);
 
   afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+    await closeOracle({ server, redis });
   });
 
   it('starts a private redis-server that answers, and removes it on stop', async () => {

@@ -42,7 +42,8 @@
  * 9007199254740991 as 9007199254740992), so the generator keeps counters
  * small; redis-notes.test.ts compares the 64-bit counters exactly.
  */
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
 import type { StreamCommands } from '../../src/core/types.js';
 import { CommandError, execute, type Reply } from './adapter.js';
 import { triageSelection } from './triage.js';
@@ -80,6 +81,24 @@ export interface CoreHandle {
 export type CoreFactory = () => CoreHandle;
 
 /** Loads src/core/stream-core.ts (written separately; imported lazily so the harness loads without it). */
+/** The oracle a differential suite runs against: a private redis-server, a RESP2 client to it, and a core factory. */
+export interface Oracle {
+  server: RedisServerHandle;
+  redis: Redis;
+  makeCore: CoreFactory;
+}
+
+export async function openOracle(): Promise<Oracle> {
+  const server = await startRedisServer();
+  const redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, maxRetriesPerRequest: 1 });
+  return { server, redis, makeCore: await loadCoreFactory() };
+}
+
+export async function closeOracle(oracle: Partial<Oracle>): Promise<void> {
+  oracle.redis?.disconnect();
+  await oracle.server?.stop();
+}
+
 export async function loadCoreFactory(): Promise<CoreFactory> {
   const path = '../../src/core/stream-core.js';
   const mod = (await import(/* @vite-ignore */ path)) as {

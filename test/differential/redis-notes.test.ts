@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
 import { execute, type Reply } from './adapter.js';
-import { argvText, compareOutcomes, loadCoreFactory, runBoth, show, type CoreFactory, type Outcome } from './harness.js';
+import { argvText, closeOracle, compareOutcomes, loadCoreFactory, openOracle, runBoth, show, type CoreFactory, type Outcome } from './harness.js';
 
 const U64_MAX = '18446744073709551615';
 const MAX_ID = `${U64_MAX}-${U64_MAX}`;
@@ -22,14 +22,11 @@ describe.skipIf(!redisServerAvailable())('REDIS-NOTES.md, against redis-server',
   let makeCore: CoreFactory;
 
   beforeAll(async () => {
-    server = await startRedisServer();
-    redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, maxRetriesPerRequest: 1 });
-    makeCore = await loadCoreFactory();
+    ({ server, redis, makeCore } = await openOracle());
   }, 30_000);
 
   afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+    await closeOracle({ server, redis });
   });
 
   /**
@@ -507,8 +504,7 @@ describe.skipIf(!redisServerAvailable())('64-bit counters, exactly', () => {
   }, 30_000);
 
   afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+    await closeOracle({ server, redis });
   });
 
   it('entries-added, entries-read and lag near 2^63 agree digit for digit', async () => {
