@@ -32,6 +32,7 @@ import type {
   Entry,
   GroupInfo,
   StreamCommands,
+  StreamCounters,
   TrimSpec,
   XreadgroupStream,
   XreadStream,
@@ -220,6 +221,20 @@ function groupExists(core: StreamCommands, key: string, group: string): boolean 
 }
 
 type Handler = (core: StreamCommands, argv: string[]) => Reply;
+
+/** The fields both forms of XINFO STREAM open with, in Redis's order. */
+function countersReply(info: StreamCounters): Reply[] {
+  // prettier-ignore
+  return [
+    'length', info.length,
+    'radix-tree-keys', info.radixTreeKeys,
+    'radix-tree-nodes', NOT_MODELLED,
+    'last-generated-id', formatId(info.lastGeneratedId),
+    'max-deleted-entry-id', formatId(info.maxDeletedEntryId),
+    'entries-added', num(info.entriesAdded),
+    'recorded-first-entry-id', formatId(info.recordedFirstEntryId),
+  ];
+}
 
 const handlers: Record<string, Handler> = {
   DEL(core, argv) {
@@ -545,13 +560,7 @@ const handlers: Record<string, Handler> = {
         if (argv.length === 3) {
           const info = core.xinfoStream(key) ?? noKey();
           return [
-            'length', info.length,
-            'radix-tree-keys', info.radixTreeKeys,
-            'radix-tree-nodes', NOT_MODELLED,
-            'last-generated-id', formatId(info.lastGeneratedId),
-            'max-deleted-entry-id', formatId(info.maxDeletedEntryId),
-            'entries-added', num(info.entriesAdded),
-            'recorded-first-entry-id', formatId(info.recordedFirstEntryId),
+            ...countersReply(info),
             'groups', info.groups,
             'first-entry', info.firstEntry === null ? null : entryReply(info.firstEntry),
             'last-entry', info.lastEntry === null ? null : entryReply(info.lastEntry),
@@ -572,13 +581,7 @@ const handlers: Record<string, Handler> = {
         }
         const info = core.xinfoStreamFull(key, count) ?? noKey();
         return [
-          'length', info.length,
-          'radix-tree-keys', info.radixTreeKeys,
-          'radix-tree-nodes', NOT_MODELLED,
-          'last-generated-id', formatId(info.lastGeneratedId),
-          'max-deleted-entry-id', formatId(info.maxDeletedEntryId),
-          'entries-added', num(info.entriesAdded),
-          'recorded-first-entry-id', formatId(info.recordedFirstEntryId),
+          ...countersReply(info),
           'entries', info.entries.map(entryReply),
           'groups', info.groups.map((g) => [
             'name', g.name,
