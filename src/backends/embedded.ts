@@ -122,11 +122,24 @@ export class EmbeddedBackend implements StreamBackend {
       await durable;
       return first;
     }
-    const blocked = this.block<XreadgroupResult[]>(read.streams.map((s) => s.key), read.group, waitMs, signal, () => {
-      const result = this.core.xreadgroup(read);
-      return result.length > 0 ? result : undefined;
-    });
-    await durable;
+    // If storing the first attempt fails, the request fails and its waiter must go too, taking nothing.
+    const cancel = new AbortController();
+    const blocked = this.block<XreadgroupResult[]>(
+      read.streams.map((s) => s.key),
+      read.group,
+      waitMs,
+      signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal,
+      () => {
+        const result = this.core.xreadgroup(read);
+        return result.length > 0 ? result : undefined;
+      },
+    );
+    try {
+      await durable;
+    } catch (err) {
+      cancel.abort();
+      throw err;
+    }
     return blocked;
   }
 

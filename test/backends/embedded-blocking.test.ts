@@ -107,3 +107,27 @@ describe('blocking stream reads', () => {
     await backend.close();
   });
 });
+
+describe('a blocking read whose first write cannot be stored', () => {
+  it('fails with STORAGE_UNAVAILABLE and leaves no waiter behind', async () => {
+    const { StreamError } = await import('../../src/core/errors.js');
+    let failing = false;
+    const store = {
+      append() {},
+      sync: async () => {
+        if (failing) throw new StreamError('STORAGE_UNAVAILABLE', 'injected');
+      },
+      close: async () => {},
+    };
+    const backend = createEmbeddedBackend({ store });
+    const key = `test-${randomUUID()}`;
+    await backend.xgroupCreate(key, 'g', { startId: '$', mkStream: true });
+    failing = true;
+    // The read creates its consumer (a write), which cannot be stored.
+    await expect(backend.readGroup({ group: 'g', consumer: 'new', streams: [{ key, from: '>' }], waitMs: 10_000 })).rejects.toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+    });
+    expect(backend.waiterCount).toBe(0);
+    await backend.close();
+  });
+});
