@@ -1,14 +1,8 @@
-import { BTree } from './btree.js';
+import { IdTree } from './id-tree.js';
 import type { StreamId } from './stream-id.js';
 
-const compareIds = (a: StreamId, b: StreamId): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** A pending-entries list: ID -> entry, ordered, O(log n) seek, insert and delete. */
-export type PendingList = BTree<StreamId, PendingEntry>;
-
-export function createPendingList(): PendingList {
-  return new BTree<StreamId, PendingEntry>(undefined, compareIds);
-}
+export type PendingList = IdTree<PendingEntry>;
 
 /**
  * A delivered, unacknowledged entry (Redis's streamNACK). The same object sits
@@ -27,7 +21,7 @@ export class PendingEntry {
 
 export class Consumer {
   /** This consumer's share of the group PEL. */
-  readonly pel: PendingList = createPendingList();
+  readonly pel: PendingList = new IdTree<PendingEntry>();
   constructor(
     readonly name: string,
     /** Last read or claim attempt (drives `idle`). */
@@ -38,7 +32,7 @@ export class Consumer {
 }
 
 export class ConsumerGroup {
-  readonly pel: PendingList = createPendingList();
+  readonly pel: PendingList = new IdTree<PendingEntry>();
   readonly consumers = new Map<string, Consumer>();
   constructor(
     readonly name: string,
@@ -53,14 +47,17 @@ export class ConsumerGroup {
     let entry = this.pel.get(id);
     if (entry === undefined) {
       entry = new PendingEntry(id, consumer, time, count);
-      this.pel.set(id, entry);
-    } else {
-      if (entry.consumer !== consumer) entry.consumer.pel.delete(id);
-      entry.consumer = consumer;
-      entry.deliveryTime = time;
-      entry.deliveryCount = count;
+      this.pel.set(entry);
+      consumer.pel.set(entry);
+      return entry;
     }
-    consumer.pel.set(id, entry);
+    if (entry.consumer !== consumer) {
+      entry.consumer.pel.delete(id);
+      consumer.pel.set(entry);
+      entry.consumer = consumer;
+    }
+    entry.deliveryTime = time;
+    entry.deliveryCount = count;
     return entry;
   }
 

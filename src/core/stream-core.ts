@@ -553,8 +553,10 @@ export class StreamCore implements StreamCommands {
     const c = g.consumers.get(consumer)!;
     const out: Delivery[] = [];
     const bumped: { id: StreamId; time: number; count: number }[] = [];
-    for (const [id, p] of c.pel.entries(after + 1n)) {
+    const pending = c.pel.cursor(after + 1n);
+    for (let p = pending.next(); p !== undefined; p = pending.next()) {
       if (count !== undefined && out.length >= count) break;
+      const id = p.id;
       const fields = s.get(id);
       if (fields === undefined) {
         out.push({ id, fields: null });
@@ -610,11 +612,12 @@ export class StreamCore implements StreamCommands {
     const minIdle = options.minIdleMs ?? 0;
     const out: PendingEntryInfo[] = [];
     if (options.count <= 0 || start > end) return out;
-    for (const [id, p] of pel.entries(start)) {
-      if (id > end) break;
+    const pending = pel.cursor(start);
+    for (let p = pending.next(); p !== undefined; p = pending.next()) {
+      if (p.id > end) break;
       const idleMs = now - p.deliveryTime;
       if (minIdle && idleMs < minIdle) continue;
-      out.push({ id, consumer: p.consumer.name, idleMs, deliveryCount: p.deliveryCount });
+      out.push({ id: p.id, consumer: p.consumer.name, idleMs, deliveryCount: p.deliveryCount });
       if (out.length >= options.count) break;
     }
     return out;
@@ -683,17 +686,16 @@ export class StreamCore implements StreamCommands {
     const claimed: { id: StreamId; time: number; count: number }[] = [];
     const deletedIds: StreamId[] = [];
     const entries: Delivery[] = [];
-    const pel = g.pel.entries(options.start);
+    const pending = g.pel.cursor(options.start);
     let nextStart = 0n;
     for (;;) {
       if (attempts-- === 0 || remaining === 0) {
-        const next = pel.next();
-        nextStart = next.done ? 0n : next.value[0];
+        nextStart = pending.next()?.id ?? 0n;
         break;
       }
-      const next = pel.next();
-      if (next.done) break;
-      const [id, p] = next.value;
+      const p = pending.next();
+      if (p === undefined) break;
+      const id = p.id;
       const fields = s.get(id);
       if (fields === undefined) {
         deletedIds.push(id);

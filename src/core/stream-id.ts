@@ -98,3 +98,35 @@ export function compareIds(a: StreamId, b: StreamId): number {
 export function maxId(a: StreamId, b: StreamId): StreamId {
   return a > b ? a : b;
 }
+
+/**
+ * Hot searches compare IDs as four 32-bit words (ms high, ms low, seq high,
+ * seq low) held in typed arrays: a BigInt compare is a runtime call, and each
+ * BigInt is a heap object that a probe would have to follow.
+ * `splitId` writes an ID's words, in that order, into ID_WORDS; the caller
+ * copies them out before splitting another.
+ */
+export const ID_WORDS = new Uint32Array(4);
+const splitScratch = new BigUint64Array(2);
+const splitScratchWords = new Uint32Array(splitScratch.buffer);
+
+/**
+ * Offsets of the ms-high, ms-low, seq-high and seq-low words of an ID stored
+ * as [ms, seq] in a BigUint64Array, in a Uint32Array view of it: the
+ * platform's byte order decides which half of a 64-bit word comes first.
+ */
+const HIGH_HALF = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+export const MS_HIGH = HIGH_HALF;
+export const MS_LOW = 1 - HIGH_HALF;
+export const SEQ_HIGH = 2 + HIGH_HALF;
+export const SEQ_LOW = 3 - HIGH_HALF;
+
+export function splitId(id: StreamId): void {
+  splitScratch[0] = id >> 64n;
+  // A BigUint64Array stores a value modulo 2^64: the sequence.
+  splitScratch[1] = id;
+  ID_WORDS[0] = splitScratchWords[MS_HIGH]!;
+  ID_WORDS[1] = splitScratchWords[MS_LOW]!;
+  ID_WORDS[2] = splitScratchWords[SEQ_HIGH]!;
+  ID_WORDS[3] = splitScratchWords[SEQ_LOW]!;
+}

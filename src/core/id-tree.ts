@@ -1,0 +1,308 @@
+import { ID_WORDS, splitId, type StreamId } from './stream-id.js';
+
+/**
+ * An ordered map of records keyed by their stream ID: a B+tree whose nodes
+ * keep their keys as 32-bit words in one typed array (see splitId).
+ *
+ * Hand-written rather than sorted-btree: there, keys are BigInts in JS
+ * arrays, so each probe of a search calls a comparator that follows a pointer
+ * to a heap BigInt and compares through the runtime; at 100k pending entries
+ * those probes miss the cache and dominated XPENDING and XAUTOCLAIM.
+ *
+ * Seek, insert and delete are O(log n). A node that falls below MIN_FILL
+ * items merges with a neighbour under the same parent that has room for it;
+ * one left below MIN_FILL has only neighbours too full to take it, so space
+ * and height stay proportional to those of a tree of half-full nodes.
+ */
+const CAPACITY = 64;
+const MIN_FILL = CAPACITY / 4;
+
+interface Keyed {
+  readonly id: StreamId;
+}
+
+class Leaf<V extends Keyed> {
+  readonly isLeaf = true;
+  /** Four words per value; one spare slot, so that a full leaf can take an insert before it splits. */
+  readonly keys = new Uint32Array((CAPACITY + 1) * 4);
+  values: V[] = [];
+  prev: Leaf<V> | null = null;
+  next: Leaf<V> | null = null;
+
+  get size(): number {
+    return this.values.length;
+  }
+}
+
+class Branch<V extends Keyed> {
+  readonly isLeaf = false;
+  /**
+   * Separators, four words each: for i >= 1, keys of slot i are <= every key
+   * under children[i] and > every key under children[i - 1]. Slot 0 is unused.
+   */
+  readonly keys = new Uint32Array((CAPACITY + 1) * 4);
+  children: TreeNode<V>[] = [];
+
+  get size(): number {
+    return this.children.length;
+  }
+}
+
+type TreeNode<V extends Keyed> = Leaf<V> | Branch<V>;
+
+/** Sign of (key in `keys` at word `at`) - (k0, k1, k2, k3). */
+function compareAt(keys: Uint32Array, at: number, k0: number, k1: number, k2: number, k3: number): number {
+  return keys[at]! - k0 || keys[at + 1]! - k1 || keys[at + 2]! - k2 || keys[at + 3]! - k3;
+}
+
+/** First index in the leaf whose key is >= k, or its size. */
+function leafLowerBound<V extends Keyed>(leaf: Leaf<V>, k0: number, k1: number, k2: number, k3: number): number {
+  let lo = 0;
+  let hi = leaf.values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareAt(leaf.keys, mid * 4, k0, k1, k2, k3) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The child of `branch` whose range holds k: the last i >= 1 whose separator is <= k, else 0. */
+function childIndex<V extends Keyed>(branch: Branch<V>, k0: number, k1: number, k2: number, k3: number): number {
+  let lo = 1;
+  let hi = branch.children.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareAt(branch.keys, mid * 4, k0, k1, k2, k3) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** Reads values in key order from a position; the tree must not change while it is used. */
+export class IdTreeCursor<V extends Keyed> {
+  constructor(
+    private leaf: Leaf<V> | null,
+    private index: number,
+  ) {}
+
+  next(): V | undefined {
+    while (this.leaf !== null && this.index >= this.leaf.values.length) {
+      this.leaf = this.leaf.next;
+      this.index = 0;
+    }
+    return this.leaf?.values[this.index++];
+  }
+}
+
+export class IdTree<V extends Keyed> {
+  private root: TreeNode<V> = new Leaf<V>();
+  private count = 0;
+  /** The branches and child indexes the last descent went through, reused by every operation. */
+  private readonly pathNodes: Branch<V>[] = [];
+  private readonly pathIndexes: number[] = [];
+  private depth = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(id: StreamId): V | undefined {
+    splitId(id);
+    const k0 = ID_WORDS[0]!;
+    const k1 = ID_WORDS[1]!;
+    const k2 = ID_WORDS[2]!;
+    const k3 = ID_WORDS[3]!;
+    const leaf = this.descend(k0, k1, k2, k3);
+    const i = leafLowerBound(leaf, k0, k1, k2, k3);
+    return i < leaf.values.length && compareAt(leaf.keys, i * 4, k0, k1, k2, k3) === 0 ? leaf.values[i] : undefined;
+  }
+
+  has(id: StreamId): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Adds `value` under its ID, replacing the value there. */
+  set(value: V): void {
+    splitId(value.id);
+    const k0 = ID_WORDS[0]!;
+    const k1 = ID_WORDS[1]!;
+    const k2 = ID_WORDS[2]!;
+    const k3 = ID_WORDS[3]!;
+    const leaf = this.descend(k0, k1, k2, k3);
+    const size = leaf.values.length;
+    const i = leafLowerBound(leaf, k0, k1, k2, k3);
+    if (i < size && compareAt(leaf.keys, i * 4, k0, k1, k2, k3) === 0) {
+      leaf.values[i] = value;
+      return;
+    }
+    leaf.keys.copyWithin((i + 1) * 4, i * 4, size * 4);
+    leaf.keys[i * 4] = k0;
+    leaf.keys[i * 4 + 1] = k1;
+    leaf.keys[i * 4 + 2] = k2;
+    leaf.keys[i * 4 + 3] = k3;
+    leaf.values.splice(i, 0, value);
+    this.count++;
+    if (leaf.values.length > CAPACITY) this.splitUp(leaf, i === size);
+  }
+
+  /** Removes the value under `id`; answers whether there was one. */
+  delete(id: StreamId): boolean {
+    splitId(id);
+    const k0 = ID_WORDS[0]!;
+    const k1 = ID_WORDS[1]!;
+    const k2 = ID_WORDS[2]!;
+    const k3 = ID_WORDS[3]!;
+    const leaf = this.descend(k0, k1, k2, k3);
+    const size = leaf.values.length;
+    const i = leafLowerBound(leaf, k0, k1, k2, k3);
+    if (i === size || compareAt(leaf.keys, i * 4, k0, k1, k2, k3) !== 0) return false;
+    leaf.keys.copyWithin(i * 4, (i + 1) * 4, size * 4);
+    leaf.values.splice(i, 1);
+    this.count--;
+    if (leaf.values.length < MIN_FILL) this.rebalanceUp(leaf);
+    return true;
+  }
+
+  /** A cursor at the first value whose ID is >= `id`. */
+  cursor(id: StreamId): IdTreeCursor<V> {
+    splitId(id);
+    const k0 = ID_WORDS[0]!;
+    const k1 = ID_WORDS[1]!;
+    const k2 = ID_WORDS[2]!;
+    const k3 = ID_WORDS[3]!;
+    const leaf = this.descend(k0, k1, k2, k3);
+    return new IdTreeCursor(leaf, leafLowerBound(leaf, k0, k1, k2, k3));
+  }
+
+  minKey(): StreamId | undefined {
+    let node = this.root;
+    while (!node.isLeaf) node = node.children[0]!;
+    return node.values[0]?.id;
+  }
+
+  maxKey(): StreamId | undefined {
+    let node = this.root;
+    while (!node.isLeaf) node = node.children[node.children.length - 1]!;
+    return node.values[node.values.length - 1]?.id;
+  }
+
+  /** Every value, ascending by ID. */
+  *values(): IterableIterator<V> {
+    const cursor = this.cursor(0n);
+    for (let value = cursor.next(); value !== undefined; value = cursor.next()) yield value;
+  }
+
+  *keys(): IterableIterator<StreamId> {
+    for (const value of this.values()) yield value.id;
+  }
+
+  private descend(k0: number, k1: number, k2: number, k3: number): Leaf<V> {
+    let node = this.root;
+    let depth = 0;
+    while (!node.isLeaf) {
+      const i = childIndex(node, k0, k1, k2, k3);
+      this.pathNodes[depth] = node;
+      this.pathIndexes[depth] = i;
+      depth++;
+      node = node.children[i]!;
+    }
+    this.depth = depth;
+    return node;
+  }
+
+  /**
+   * Splits an overfull node (one item over CAPACITY) of the last descent, and
+   * its parents as they overflow in turn. After an insert at the end, the new
+   * node takes only the last item, so that IDs added in order fill nodes.
+   */
+  private splitUp(full: TreeNode<V>, appended: boolean): void {
+    let node = full;
+    for (let level = this.depth; ; level--) {
+      const size = node.size;
+      const from = appended ? size - 1 : size >> 1;
+      let right: TreeNode<V>;
+      if (node.isLeaf) {
+        const leaf = new Leaf<V>();
+        leaf.values = node.values.splice(from);
+        leaf.next = node.next;
+        leaf.prev = node;
+        if (node.next !== null) node.next.prev = leaf;
+        node.next = leaf;
+        right = leaf;
+      } else {
+        const branch = new Branch<V>();
+        branch.children = node.children.splice(from);
+        right = branch;
+      }
+      // A branch's slot 0 then holds the separator of its first child: the one the parent needs.
+      right.keys.set(node.keys.subarray(from * 4, size * 4));
+      if (level === 0) {
+        const root = new Branch<V>();
+        root.children.push(node, right);
+        root.keys.set(right.keys.subarray(0, 4), 4);
+        this.root = root;
+        return;
+      }
+      const parent = this.pathNodes[level - 1]!;
+      const at = this.pathIndexes[level - 1]! + 1;
+      const parentSize = parent.children.length;
+      parent.keys.copyWithin((at + 1) * 4, at * 4, parentSize * 4);
+      parent.keys.set(right.keys.subarray(0, 4), at * 4);
+      parent.children.splice(at, 0, right);
+      if (parent.children.length <= CAPACITY) return;
+      appended = at === parentSize;
+      node = parent;
+    }
+  }
+
+  /** Merges or removes an underfull node of the last descent, and its parents as they fall below MIN_FILL in turn. */
+  private rebalanceUp(underfull: TreeNode<V>): void {
+    let node = underfull;
+    for (let level = this.depth; level > 0 && node.size < MIN_FILL; level--) {
+      const parent = this.pathNodes[level - 1]!;
+      const at = this.pathIndexes[level - 1]!;
+      if (node.size === 0) {
+        removeChild(parent, at);
+      } else if (at > 0 && parent.children[at - 1]!.size + node.size <= CAPACITY) {
+        mergeInto(parent, at - 1);
+      } else if (at + 1 < parent.children.length && parent.children[at + 1]!.size + node.size <= CAPACITY) {
+        mergeInto(parent, at);
+      } else {
+        return;
+      }
+      node = parent;
+    }
+    let root = this.root;
+    while (!root.isLeaf && root.children.length <= 1) root = root.children[0] ?? new Leaf<V>();
+    this.root = root;
+  }
+}
+
+/** Removes children[at] of `parent` (with its separator), unlinking it when it is a leaf. */
+function removeChild<V extends Keyed>(parent: Branch<V>, at: number): void {
+  const child = parent.children[at]!;
+  if (child.isLeaf) {
+    if (child.prev !== null) child.prev.next = child.next;
+    if (child.next !== null) child.next.prev = child.prev;
+  }
+  parent.keys.copyWithin(at * 4, (at + 1) * 4, parent.children.length * 4);
+  parent.children.splice(at, 1);
+}
+
+/** Moves every item of children[at + 1] to the end of children[at], then removes the emptied child. */
+function mergeInto<V extends Keyed>(parent: Branch<V>, at: number): void {
+  const left = parent.children[at]!;
+  const right = parent.children[at + 1]!;
+  const leftSize = left.size;
+  const rightSize = right.size;
+  left.keys.set(right.keys.subarray(0, rightSize * 4), leftSize * 4);
+  if (left.isLeaf) {
+    for (const value of (right as Leaf<V>).values) left.values.push(value);
+  } else {
+    // The right branch's first child had its separator in the parent, not in the right branch.
+    left.keys.set(parent.keys.subarray((at + 1) * 4, (at + 2) * 4), leftSize * 4);
+    for (const child of (right as Branch<V>).children) left.children.push(child);
+  }
+  removeChild(parent, at + 1);
+}
