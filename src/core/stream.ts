@@ -1,5 +1,5 @@
 import type { ConsumerGroup } from './consumer-group.js';
-import { MAX_ID, type StreamId } from './stream-id.js';
+import { ID_WORDS, MAX_ID, MS_HIGH, MS_LOW, SEQ_HIGH, SEQ_LOW, splitId, type StreamId } from './stream-id.js';
 import type { Entry, FieldList } from './types.js';
 
 /**
@@ -28,17 +28,19 @@ const decoder = new TextDecoder();
  */
 export class StreamNode {
   private readonly idWords = new BigUint64Array(NODE_MAX_ENTRIES * 2);
+  /** The same IDs as 32-bit words (see MS_HIGH), for searches that allocate no BigInt. */
+  private readonly idWords32 = new Uint32Array(this.idWords.buffer);
   private readonly offsets = new Uint32Array(NODE_MAX_ENTRIES);
   private data = EMPTY_BYTES;
   private used = 0;
   /** Field names of the first slot; later slots with the same names store values only. */
   private masterNames: string[] | null = null;
+  /** Where fieldsAt's decoding has got to in `data`. */
+  private readAt = 0;
   /** Slots, tombstones included; ids are sorted ascending. */
   count = 0;
   /** Slots that are not tombstones. */
   live = 0;
-  /** ID of slot 0: the node's key in the node index. */
-  firstId: StreamId = 0n;
 
   get full(): boolean {
     return this.count >= NODE_MAX_ENTRIES;
@@ -46,6 +48,19 @@ export class StreamNode {
 
   idAt(slot: number): StreamId {
     return (this.idWords[slot * 2]! << 64n) | this.idWords[slot * 2 + 1]!;
+  }
+
+  setIdAt(slot: number, id: StreamId): void {
+    this.idWords[slot * 2] = id >> 64n;
+    // A BigUint64Array stores a value modulo 2^64: the sequence.
+    this.idWords[slot * 2 + 1] = id;
+  }
+
+  /** Sign of (the slot's ID) - (the ID split into k0..k3, as splitId does). */
+  compareIdAt(slot: number, k0: number, k1: number, k2: number, k3: number): number {
+    const words = this.idWords32;
+    const at = slot * 4;
+    return words[at + MS_HIGH]! - k0 || words[at + MS_LOW]! - k1 || words[at + SEQ_HIGH]! - k2 || words[at + SEQ_LOW]! - k3;
   }
 
   lastId(): StreamId {
@@ -65,13 +80,13 @@ export class StreamNode {
     return true;
   }
 
-  /** First slot whose id is >= `id`, or count. */
-  lowerBound(id: StreamId): number {
+  /** First slot whose id is >= the ID split into k0..k3, or count. */
+  lowerBound(k0: number, k1: number, k2: number, k3: number): number {
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.idAt(mid) < id) lo = mid + 1;
+      if (this.compareIdAt(mid, k0, k1, k2, k3) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -79,12 +94,8 @@ export class StreamNode {
 
   push(id: StreamId, fields: FieldList): void {
     const slot = this.count;
-    if (slot === 0) {
-      this.firstId = id;
-      this.masterNames = fields.filter((_, i) => i % 2 === 0);
-    }
-    this.idWords[slot * 2] = id >> 64n;
-    this.idWords[slot * 2 + 1] = id & U64_MASK;
+    if (slot === 0) this.masterNames = fields.filter((_, i) => i % 2 === 0);
+    this.setIdAt(slot, id);
     const same = this.hasMasterNames(fields);
     let bound = 1 + 5;
     for (const f of fields) bound += 5 + f.length * 3;
@@ -106,22 +117,22 @@ export class StreamNode {
 
   /** The slot's fields; null for a tombstone. */
   fieldsAt(slot: number): FieldList | null {
-    let at = this.offsets[slot]!;
-    const flags = this.data[at++]!;
+    const at = this.offsets[slot]!;
+    const flags = this.data[at]!;
     if (flags & DELETED) return null;
-    const cursor = { at };
+    this.readAt = at + 1;
     if (flags & SAME_FIELDS) {
       const names = this.masterNames!;
       const out: string[] = new Array(names.length * 2);
       for (let i = 0; i < names.length; i++) {
         out[i * 2] = names[i]!;
-        out[i * 2 + 1] = this.readString(cursor);
+        out[i * 2 + 1] = this.readString();
       }
       return out;
     }
-    const n = this.readVarint(cursor);
+    const n = this.readVarint();
     const out: string[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.readString(cursor);
+    for (let i = 0; i < n; i++) out[i] = this.readString();
     return out;
   }
 
@@ -149,11 +160,11 @@ export class StreamNode {
     this.data[this.used++] = value;
   }
 
-  private readVarint(cursor: { at: number }): number {
+  private readVarint(): number {
     let value = 0;
     let scale = 1;
     for (;;) {
-      const byte = this.data[cursor.at++]!;
+      const byte = this.data[this.readAt++]!;
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
       scale *= 128;
@@ -185,18 +196,18 @@ export class StreamNode {
     this.used += bytes.length;
   }
 
-  private readString(cursor: { at: number }): string {
-    const header = this.readVarint(cursor);
-    const start = cursor.at;
+  private readString(): string {
+    const header = this.readVarint();
+    const start = this.readAt;
     if (header & 1) {
       const units = (header - 1) / 2;
-      cursor.at += units * 2;
+      this.readAt += units * 2;
       let out = '';
       for (let i = 0; i < units; i++) out += String.fromCharCode(this.data[start + i * 2]! | (this.data[start + i * 2 + 1]! << 8));
       return out;
     }
     const length = header / 2;
-    cursor.at += length;
+    this.readAt += length;
     if (length <= 32) {
       let ascii = true;
       for (let i = start; i < start + length; i++) if (this.data[i]! >= 0x80) ascii = false;
@@ -206,17 +217,20 @@ export class StreamNode {
   }
 }
 
-const U64_MASK = (1n << 64n) - 1n;
-
-/** A position in the stream: node index and slot. */
-interface Cursor {
-  node: number;
-  slot: number;
-}
+/** A position in the stream packed in one number, node index * SLOT_SPAN + slot, so that a lookup allocates nothing. */
+const SLOT_SPAN = 128;
 
 export class Stream {
-  /** Sorted by first ID; never holds a node with no slots. */
-  nodes: StreamNode[] = [];
+  /**
+   * nodes[head..] are the stream's nodes, sorted by first ID, none without
+   * slots; the slots before `head` are null, left by removals at the head,
+   * and go when a node is added while they are at least as many as the nodes
+   * after them, so that trimming costs amortised O(1) a node.
+   */
+  private nodes: (StreamNode | null)[] = [];
+  private head = 0;
+  /** nodes[i]'s first ID as four words (see splitId) at 4 * i: the node index, searched without touching the nodes. */
+  private firstIdWords = new Uint32Array(64);
   /** Live entries. */
   length = 0;
   /** last-generated-id: the top ID ever added (or set by XSETID), deleted or not. */
@@ -233,9 +247,9 @@ export class Stream {
 
   append(id: StreamId, fields: FieldList): void {
     let node = this.nodes[this.nodes.length - 1];
-    if (node === undefined || node.full) {
+    if (node === undefined || node === null || node.full) {
       node = new StreamNode();
-      this.nodes.push(node);
+      this.pushNode(node, id);
     }
     node.push(id, fields);
     this.length++;
@@ -244,58 +258,97 @@ export class Stream {
     if (this.length === 1) this.firstId = id;
   }
 
+  private pushNode(node: StreamNode, firstId: StreamId): void {
+    if (this.head > 0 && this.head * 2 >= this.nodes.length) this.compact();
+    const at = this.nodes.length * 4;
+    if (at === this.firstIdWords.length) {
+      const grown = new Uint32Array(at * 2);
+      grown.set(this.firstIdWords);
+      this.firstIdWords = grown;
+    }
+    splitId(firstId);
+    this.firstIdWords.set(ID_WORDS, at);
+    this.nodes.push(node);
+  }
+
+  /** Drops the null slots before `head`. */
+  private compact(): void {
+    this.firstIdWords.copyWithin(0, this.head * 4, this.nodes.length * 4);
+    this.nodes.splice(0, this.head);
+    this.head = 0;
+  }
+
+  /** Removes nodes[at] from the index. */
+  private removeNode(at: number): void {
+    if (at === this.head) {
+      this.nodes[at] = null;
+      this.head++;
+      if (this.head === this.nodes.length) this.nodes.length = this.head = 0;
+      return;
+    }
+    // A node in the middle (XDEL emptied it): O(nodes after it), a memmove of pointers and words.
+    this.firstIdWords.copyWithin(at * 4, (at + 1) * 4, this.nodes.length * 4);
+    this.nodes.splice(at, 1);
+  }
+
   /** The largest ID in any slot (tombstones included), 0-0 when there is none: appends must go above it. */
   lastSlotId(): StreamId {
     const node = this.nodes[this.nodes.length - 1];
-    return node === undefined ? 0n : node.lastId();
+    return node === undefined || node === null ? 0n : node.lastId();
   }
 
-  /** Index of the node that would hold `id`: the last node whose first ID is <= id (0 when none). */
-  private nodeIndexFor(id: StreamId): number {
-    const nodes = this.nodes;
-    let lo = 0;
-    let hi = nodes.length - 1;
-    let found = 0;
-    while (lo <= hi) {
+  /**
+   * Index of the node that would hold the ID split into k0..k3: the last node
+   * whose first ID is <= it (the first node when none is). The stream must
+   * have a node.
+   */
+  private nodeIndexFor(k0: number, k1: number, k2: number, k3: number): number {
+    const words = this.firstIdWords;
+    let lo = this.head + 1;
+    let hi = this.nodes.length;
+    while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (nodes[mid]!.firstId <= id) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
+      const at = mid * 4;
+      if ((words[at]! - k0 || words[at + 1]! - k1 || words[at + 2]! - k2 || words[at + 3]! - k3) <= 0) lo = mid + 1;
+      else hi = mid;
     }
-    return found;
+    return lo - 1;
   }
 
-  private locate(id: StreamId): Cursor | undefined {
-    if (this.nodes.length === 0) return undefined;
-    const nodeIndex = this.nodeIndexFor(id);
-    const node = this.nodes[nodeIndex]!;
-    const slot = node.lowerBound(id);
-    if (slot < node.count && node.idAt(slot) === id) return { node: nodeIndex, slot };
-    return undefined;
+  /** The position of `id` (see SLOT_SPAN), or -1 when no slot has it. */
+  private locate(id: StreamId): number {
+    if (this.nodeCount === 0) return -1;
+    splitId(id);
+    const k0 = ID_WORDS[0]!;
+    const k1 = ID_WORDS[1]!;
+    const k2 = ID_WORDS[2]!;
+    const k3 = ID_WORDS[3]!;
+    const n = this.nodeIndexFor(k0, k1, k2, k3);
+    const node = this.nodes[n]!;
+    const slot = node.lowerBound(k0, k1, k2, k3);
+    return slot < node.count && node.compareIdAt(slot, k0, k1, k2, k3) === 0 ? n * SLOT_SPAN + slot : -1;
   }
 
   get(id: StreamId): FieldList | undefined {
     const at = this.locate(id);
-    if (at === undefined) return undefined;
-    return this.nodes[at.node]!.fieldsAt(at.slot) ?? undefined;
+    if (at < 0) return undefined;
+    return this.nodes[Math.floor(at / SLOT_SPAN)]!.fieldsAt(at % SLOT_SPAN) ?? undefined;
   }
 
   has(id: StreamId): boolean {
     const at = this.locate(id);
-    return at !== undefined && this.nodes[at.node]!.isLive(at.slot);
+    return at >= 0 && this.nodes[Math.floor(at / SLOT_SPAN)]!.isLive(at % SLOT_SPAN);
   }
 
   /** Removes one live entry (XDEL); a node left with no live entry goes. */
   remove(id: StreamId): boolean {
     const at = this.locate(id);
-    if (at === undefined) return false;
-    const node = this.nodes[at.node]!;
-    if (!node.kill(at.slot)) return false;
+    if (at < 0) return false;
+    const n = Math.floor(at / SLOT_SPAN);
+    const node = this.nodes[n]!;
+    if (!node.kill(at % SLOT_SPAN)) return false;
     this.length--;
-    if (node.live === 0) this.nodes.splice(at.node, 1);
+    if (node.live === 0) this.removeNode(n);
     return true;
   }
 
@@ -305,37 +358,46 @@ export class Stream {
    */
   range(start: StreamId, end: StreamId, count: number | undefined, reverse = false): Entry[] {
     const out: Entry[] = [];
-    if (start > end || this.nodes.length === 0 || count === 0) return out;
+    if (start > end || this.nodeCount === 0 || count === 0) return out;
     const limit = count ?? Number.POSITIVE_INFINITY;
+    const nodes = this.nodes;
+    splitId(reverse ? start : end);
+    const b0 = ID_WORDS[0]!;
+    const b1 = ID_WORDS[1]!;
+    const b2 = ID_WORDS[2]!;
+    const b3 = ID_WORDS[3]!;
+    splitId(reverse ? end : start);
+    const k0 = ID_WORDS[0]!;
+    const k1 = ID_WORDS[1]!;
+    const k2 = ID_WORDS[2]!;
+    const k3 = ID_WORDS[3]!;
+    let n = this.nodeIndexFor(k0, k1, k2, k3);
+    let slot = nodes[n]!.lowerBound(k0, k1, k2, k3);
     if (!reverse) {
-      let n = this.nodeIndexFor(start);
-      let slot = this.nodes[n]!.lowerBound(start);
-      for (; n < this.nodes.length; n++, slot = 0) {
-        const node = this.nodes[n]!;
+      // b0..b3 is the end.
+      for (; n < nodes.length; n++, slot = 0) {
+        const node = nodes[n]!;
         for (; slot < node.count; slot++) {
-          const id = node.idAt(slot);
-          if (id > end) return out;
+          if (node.compareIdAt(slot, b0, b1, b2, b3) > 0) return out;
           if (!node.isLive(slot)) continue;
-          out.push({ id, fields: node.fieldsAt(slot)! });
+          out.push({ id: node.idAt(slot), fields: node.fieldsAt(slot)! });
           if (out.length >= limit) return out;
         }
       }
       return out;
     }
-    let n = this.nodeIndexFor(end);
-    let slot = this.nodes[n]!.lowerBound(end);
-    if (slot >= this.nodes[n]!.count || this.nodes[n]!.idAt(slot) > end) slot--;
-    while (n >= 0) {
-      const node = this.nodes[n]!;
+    // b0..b3 is the start; the seek found the first slot >= end: step back unless it is the end itself.
+    if (slot >= nodes[n]!.count || nodes[n]!.compareIdAt(slot, k0, k1, k2, k3) > 0) slot--;
+    while (n >= this.head) {
+      const node = nodes[n]!;
       for (; slot >= 0; slot--) {
-        const id = node.idAt(slot);
-        if (id < start) return out;
+        if (node.compareIdAt(slot, b0, b1, b2, b3) < 0) return out;
         if (!node.isLive(slot)) continue;
-        out.push({ id, fields: node.fieldsAt(slot)! });
+        out.push({ id: node.idAt(slot), fields: node.fieldsAt(slot)! });
         if (out.length >= limit) return out;
       }
       n--;
-      if (n >= 0) slot = this.nodes[n]!.count - 1;
+      if (n >= this.head) slot = nodes[n]!.count - 1;
     }
     return out;
   }
@@ -363,7 +425,8 @@ export class Stream {
     let length = this.length;
     let removed = 0;
     let upTo: StreamId | undefined;
-    for (const node of this.nodes) {
+    for (let n = this.head; n < this.nodes.length; n++) {
+      const node = this.nodes[n]!;
       if ('maxLen' in rule && length <= rule.maxLen) break;
       const entries = node.live;
       if (limit && removed + entries > limit) break;
@@ -396,15 +459,14 @@ export class Stream {
    */
   trimUpTo(upTo: StreamId): number {
     let removed = 0;
-    let whole = 0;
-    for (const node of this.nodes) {
+    while (this.nodeCount > 0) {
+      const node = this.nodes[this.head]!;
       if (node.lastId() > upTo) break;
       removed += node.live;
-      whole++;
+      this.removeNode(this.head);
     }
-    if (whole > 0) this.nodes.splice(0, whole);
-    const node = this.nodes[0];
-    if (node !== undefined) {
+    if (this.nodeCount > 0) {
+      const node = this.nodes[this.head]!;
       for (let slot = 0; slot < node.count && node.idAt(slot) <= upTo; slot++) {
         if (node.kill(slot)) removed++;
       }
@@ -416,12 +478,13 @@ export class Stream {
 
   /** Number of nodes: what Redis reports as radix-tree-keys. */
   get nodeCount(): number {
-    return this.nodes.length;
+    return this.nodes.length - this.head;
   }
 
   /** Every live entry, ascending: for snapshots. */
   *allEntries(): IterableIterator<Entry> {
-    for (const node of this.nodes) {
+    for (let n = this.head; n < this.nodes.length; n++) {
+      const node = this.nodes[n]!;
       for (let slot = 0; slot < node.count; slot++) {
         if (node.isLive(slot)) yield { id: node.idAt(slot), fields: node.fieldsAt(slot)! };
       }
