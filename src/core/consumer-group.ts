@@ -44,12 +44,11 @@ export class ConsumerGroup {
 
   /** Records `id` as pending for `consumer`, taking it from its previous owner. */
   assign(id: StreamId, consumer: Consumer, time: number, count: number): PendingEntry {
-    let entry = this.pel.get(id);
+    const created = new PendingEntry(id, consumer, time, count);
+    const entry = this.pel.insert(created);
     if (entry === undefined) {
-      entry = new PendingEntry(id, consumer, time, count);
-      this.pel.set(entry);
-      consumer.pel.set(entry);
-      return entry;
+      consumer.pel.set(created);
+      return created;
     }
     if (entry.consumer !== consumer) {
       entry.consumer.pel.delete(id);
@@ -63,9 +62,8 @@ export class ConsumerGroup {
 
   /** Drops `id` from the group's and its owner's PEL. */
   release(id: StreamId): boolean {
-    const entry = this.pel.get(id);
+    const entry = this.pel.delete(id);
     if (entry === undefined) return false;
-    this.pel.delete(id);
     entry.consumer.pel.delete(id);
     return true;
   }

@@ -124,6 +124,15 @@ export class IdTree<V extends Keyed> {
 
   /** Adds `value` under its ID, replacing the value there. */
   set(value: V): void {
+    this.put(value, true);
+  }
+
+  /** Adds `value` under its ID unless one is there: answers that one (unchanged), or undefined when `value` went in. */
+  insert(value: V): V | undefined {
+    return this.put(value, false);
+  }
+
+  private put(value: V, replace: boolean): V | undefined {
     splitId(value.id);
     const k0 = ID_WORDS[0]!;
     const k1 = ID_WORDS[1]!;
@@ -133,8 +142,9 @@ export class IdTree<V extends Keyed> {
     const size = leaf.values.length;
     const i = leafLowerBound(leaf, k0, k1, k2, k3);
     if (i < size && compareAt(leaf.keys, i * 4, k0, k1, k2, k3) === 0) {
-      leaf.values[i] = value;
-      return;
+      const current = leaf.values[i]!;
+      if (replace) leaf.values[i] = value;
+      return current;
     }
     leaf.keys.copyWithin((i + 1) * 4, i * 4, size * 4);
     leaf.keys[i * 4] = k0;
@@ -144,10 +154,11 @@ export class IdTree<V extends Keyed> {
     leaf.values.splice(i, 0, value);
     this.count++;
     if (leaf.values.length > CAPACITY) this.splitUp(leaf, i === size);
+    return undefined;
   }
 
-  /** Removes the value under `id`; answers whether there was one. */
-  delete(id: StreamId): boolean {
+  /** Removes the value under `id` and answers it; undefined when there was none. */
+  delete(id: StreamId): V | undefined {
     splitId(id);
     const k0 = ID_WORDS[0]!;
     const k1 = ID_WORDS[1]!;
@@ -156,12 +167,13 @@ export class IdTree<V extends Keyed> {
     const leaf = this.descend(k0, k1, k2, k3);
     const size = leaf.values.length;
     const i = leafLowerBound(leaf, k0, k1, k2, k3);
-    if (i === size || compareAt(leaf.keys, i * 4, k0, k1, k2, k3) !== 0) return false;
+    if (i === size || compareAt(leaf.keys, i * 4, k0, k1, k2, k3) !== 0) return undefined;
+    const removed = leaf.values[i]!;
     leaf.keys.copyWithin(i * 4, (i + 1) * 4, size * 4);
     leaf.values.splice(i, 1);
     this.count--;
     if (leaf.values.length < MIN_FILL) this.rebalanceUp(leaf);
-    return true;
+    return removed;
   }
 
   /** A cursor at the first value whose ID is >= `id`. */

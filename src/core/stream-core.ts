@@ -576,7 +576,7 @@ export class StreamCore implements StreamCommands {
   xack(key: string, group: string, ids: StreamId[]): number | null {
     const g = this.streams.get(key)?.groups.get(group);
     if (g === undefined) return null;
-    const pending = [...new Set(ids)].filter((id) => g.pel.has(id));
+    const pending = distinct(ids).filter((id) => g.pel.has(id));
     if (pending.length > 0) this.command(() => this.emit({ op: 'ack', key, group, ids: pending }));
     return pending.length;
   }
@@ -928,6 +928,12 @@ function resolveInterval(start: RangeBound, end: RangeBound): { start: StreamId;
     to--;
   }
   return { start: from, end: to };
+}
+
+/** `ids` without repeats, in first-seen order; IDs in ascending order (the usual ack) are returned as they are, unhashed. */
+function distinct(ids: StreamId[]): StreamId[] {
+  for (let i = 1; i < ids.length; i++) if (ids[i - 1]! >= ids[i]!) return [...new Set(ids)];
+  return ids;
 }
 
 function consumerOrCreate(g: ConsumerGroup, name: string, time: number): Consumer {

@@ -412,7 +412,12 @@ export class Stream {
 
   /** The ID of the last live entry (Redis's streamLastValidID), 0-0 when empty. */
   lastValidId(): StreamId {
-    return this.lastEntry()?.id ?? 0n;
+    // Back over trailing tombstones, decoding no fields.
+    for (let n = this.nodes.length - 1; n >= this.head; n--) {
+      const node = this.nodes[n]!;
+      for (let slot = node.count - 1; slot >= 0; slot--) if (node.isLive(slot)) return node.idAt(slot);
+    }
+    return 0n;
   }
 
   /**

@@ -46,18 +46,22 @@ describe('ID words', () => {
 
 describe('IdTree', () => {
   it('behaves as a sorted map under random sets and deletes', () => {
-    const op = fc.oneof(fc.tuple(fc.constant('set' as const), idArb, fc.nat()), fc.tuple(fc.constant('delete' as const), idArb, fc.constant(0)));
+    const op = fc.tuple(fc.constantFrom('set' as const, 'insert' as const, 'delete' as const), idArb, fc.nat());
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
         const tree = new IdTree<Item>();
         const model = new Map<StreamId, Item>();
         for (const [kind, id, tag] of ops) {
+          const item = { id, tag };
           if (kind === 'set') {
-            const item = { id, tag };
             tree.set(item);
             model.set(id, item);
+          } else if (kind === 'insert') {
+            expect(tree.insert(item)).toBe(model.get(id));
+            if (!model.has(id)) model.set(id, item);
           } else {
-            expect(tree.delete(id)).toBe(model.delete(id));
+            expect(tree.delete(id)).toBe(model.get(id));
+            model.delete(id);
           }
         }
         expectSameAs(tree, model, [0n, ...PARTS.map((p) => makeId(p, 5n)), MAX_ID]);
@@ -81,18 +85,22 @@ describe('IdTree', () => {
       tree.set(item);
       model.set(item.id, item);
     };
+    const remove = (i: number): void => {
+      expect(tree.delete(id(i))).toBe(model.get(id(i)));
+      model.delete(id(i));
+    };
     for (let i = 0; i < 20_000; i += 2) set(i, i);
     for (let n = 0; n < 10_000; n++) set(random(20_000) | 1, -n);
     expectSameAs(tree, model, probes);
     // Deletes at random (merges), then a prefix in order (whole nodes empty), down to nothing.
     for (let n = 0; n < 15_000; n++) {
       const i = random(20_000);
-      expect(tree.delete(id(i))).toBe(model.delete(id(i)));
+      remove(i);
     }
     expectSameAs(tree, model, probes);
-    for (let i = 0; i < 10_000; i++) expect(tree.delete(id(i))).toBe(model.delete(id(i)));
+    for (let i = 0; i < 10_000; i++) remove(i);
     expectSameAs(tree, model, probes);
-    for (let i = 10_000; i < 20_000; i++) expect(tree.delete(id(i))).toBe(model.delete(id(i)));
+    for (let i = 10_000; i < 20_000; i++) remove(i);
     expectSameAs(tree, model, probes);
     tree.set({ id: 7n, tag: 7 });
     expect([...tree.keys()]).toEqual([7n]);
