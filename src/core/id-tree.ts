@@ -102,6 +102,12 @@ export class IdTree<V extends Keyed> {
   private readonly pathNodes: Branch<V>[] = [];
   private readonly pathIndexes: number[] = [];
   private depth = 0;
+  /**
+   * The last leaf emptied, kept for the next split: a PEL that entries pass
+   * through (delivered, then acknowledged) would otherwise allocate a leaf,
+   * and its off-heap key buffer, every CAPACITY entries.
+   */
+  private spareLeaf: Leaf<V> | null = null;
 
   get size(): number {
     return this.count;
@@ -235,7 +241,8 @@ export class IdTree<V extends Keyed> {
       const from = appended ? size - 1 : size >> 1;
       let right: TreeNode<V>;
       if (node.isLeaf) {
-        const leaf = new Leaf<V>();
+        const leaf = this.spareLeaf ?? new Leaf<V>();
+        this.spareLeaf = null;
         leaf.values = node.values.splice(from);
         leaf.next = node.next;
         leaf.prev = node;
@@ -276,6 +283,10 @@ export class IdTree<V extends Keyed> {
       const at = this.pathIndexes[level - 1]!;
       if (node.size === 0) {
         removeChild(parent, at);
+        if (node.isLeaf) {
+          node.prev = node.next = null;
+          this.spareLeaf = node;
+        }
       } else if (at > 0 && parent.children[at - 1]!.size + node.size <= CAPACITY) {
         mergeInto(parent, at - 1);
       } else if (at + 1 < parent.children.length && parent.children[at + 1]!.size + node.size <= CAPACITY) {

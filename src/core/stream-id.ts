@@ -121,7 +121,12 @@ export const MS_LOW = 1 - HIGH_HALF;
 export const SEQ_HIGH = 2 + HIGH_HALF;
 export const SEQ_LOW = 3 - HIGH_HALF;
 
+/** The ID ID_WORDS holds: a PEL operation splits the same ID for the group's and the consumer's tree. */
+let lastSplit: StreamId = -1n;
+
 export function splitId(id: StreamId): void {
+  if (id === lastSplit) return;
+  lastSplit = id;
   splitScratch[0] = id >> 64n;
   // A BigUint64Array stores a value modulo 2^64: the sequence.
   splitScratch[1] = id;
