@@ -16,6 +16,15 @@ describe('stream IDs', () => {
     expect(parseU64('00012')).toBe(12n);
   });
 
+  it('parses every length up to 20 digits exactly, on both sides of the 15 that fit a double', () => {
+    expect(parseU64('999999999999999')).toBe(999_999_999_999_999n);
+    expect(parseU64('9007199254740993')).toBe(9_007_199_254_740_993n);
+    expect(parseU64('00000000000000000001')).toBe(1n);
+    expect(parseU64('18446744073709551615')).toBe(U64_MAX);
+    expect(parseU64('000000000000000000001')).toBeUndefined();
+    for (const bad of ['', '1a', '١', '1 ', '+1', '1e3', '0x10']) expect(parseU64(bad), bad).toBeUndefined();
+  });
+
   it('fills an incomplete ID with the given sequence', () => {
     expect(formatId(parseId('5')!)).toBe('5-0');
     expect(formatId(parseId('5', U64_MAX)!)).toBe('5-18446744073709551615');
