@@ -613,8 +613,10 @@ export class StreamCore implements StreamCommands {
     const out: PendingEntryInfo[] = [];
     if (options.count <= 0 || start > end) return out;
     const pending = pel.cursor(start);
+    // With end `+` no entry is past it: the usual call then compares (and dereferences) no BigInt.
+    const bounded = end !== MAX_ID;
     for (let p = pending.next(); p !== undefined; p = pending.next()) {
-      if (p.id > end) break;
+      if (bounded && p.id > end) break;
       const idleMs = now - p.deliveryTime;
       if (minIdle && idleMs < minIdle) continue;
       out.push({ id: p.id, consumer: p.consumer.name, idleMs, deliveryCount: p.deliveryCount });
