@@ -103,11 +103,12 @@ export class IdTree<V extends Keyed> {
   private readonly pathIndexes: number[] = [];
   private depth = 0;
   /**
-   * The last leaf emptied, kept for the next split: a PEL that entries pass
-   * through (delivered, then acknowledged) would otherwise allocate a leaf,
-   * and its off-heap key buffer, every CAPACITY entries.
+   * The last leaf and branch removed, kept for the next split: a PEL that
+   * entries pass through (delivered, then acknowledged) would otherwise
+   * allocate nodes, and their off-heap key buffers, as it grows and shrinks.
    */
   private spareLeaf: Leaf<V> | null = null;
+  private spareBranch: Branch<V> | null = null;
 
   get size(): number {
     return this.count;
@@ -241,8 +242,7 @@ export class IdTree<V extends Keyed> {
       const from = appended ? size - 1 : size >> 1;
       let right: TreeNode<V>;
       if (node.isLeaf) {
-        const leaf = this.spareLeaf ?? new Leaf<V>();
-        this.spareLeaf = null;
+        const leaf = this.newLeaf();
         leaf.values = node.values.splice(from);
         leaf.next = node.next;
         leaf.prev = node;
@@ -250,14 +250,14 @@ export class IdTree<V extends Keyed> {
         node.next = leaf;
         right = leaf;
       } else {
-        const branch = new Branch<V>();
+        const branch = this.newBranch();
         branch.children = node.children.splice(from);
         right = branch;
       }
       // A branch's slot 0 then holds the separator of its first child: the one the parent needs.
       right.keys.set(node.keys.subarray(from * 4, size * 4));
       if (level === 0) {
-        const root = new Branch<V>();
+        const root = this.newBranch();
         root.children.push(node, right);
         root.keys.set(right.keys.subarray(0, 4), 4);
         this.root = root;
@@ -282,28 +282,52 @@ export class IdTree<V extends Keyed> {
       const parent = this.pathNodes[level - 1]!;
       const at = this.pathIndexes[level - 1]!;
       if (node.size === 0) {
-        removeChild(parent, at);
-        if (node.isLeaf) {
-          node.prev = node.next = null;
-          this.spareLeaf = node;
-        }
+        this.recycle(removeChild(parent, at));
       } else if (at > 0 && parent.children[at - 1]!.size + node.size <= CAPACITY) {
-        mergeInto(parent, at - 1);
+        this.recycle(mergeInto(parent, at - 1));
       } else if (at + 1 < parent.children.length && parent.children[at + 1]!.size + node.size <= CAPACITY) {
-        mergeInto(parent, at);
+        this.recycle(mergeInto(parent, at));
       } else {
         return;
       }
       node = parent;
     }
     let root = this.root;
-    while (!root.isLeaf && root.children.length <= 1) root = root.children[0] ?? new Leaf<V>();
+    while (!root.isLeaf && root.children.length <= 1) {
+      const only = root.children[0] ?? this.newLeaf();
+      this.recycle(root);
+      root = only;
+    }
     this.root = root;
+  }
+
+  private newLeaf(): Leaf<V> {
+    const leaf = this.spareLeaf ?? new Leaf<V>();
+    this.spareLeaf = null;
+    return leaf;
+  }
+
+  private newBranch(): Branch<V> {
+    const branch = this.spareBranch ?? new Branch<V>();
+    this.spareBranch = null;
+    return branch;
+  }
+
+  /** Keeps a node no longer in the tree for reuse; its keys are overwritten before they are read again. */
+  private recycle(node: TreeNode<V>): void {
+    if (node.isLeaf) {
+      node.values = [];
+      node.prev = node.next = null;
+      this.spareLeaf = node;
+    } else {
+      node.children = [];
+      this.spareBranch = node;
+    }
   }
 }
 
-/** Removes children[at] of `parent` (with its separator), unlinking it when it is a leaf. */
-function removeChild<V extends Keyed>(parent: Branch<V>, at: number): void {
+/** Removes children[at] of `parent` (with its separator), unlinking it when it is a leaf; answers it. */
+function removeChild<V extends Keyed>(parent: Branch<V>, at: number): TreeNode<V> {
   const child = parent.children[at]!;
   if (child.isLeaf) {
     if (child.prev !== null) child.prev.next = child.next;
@@ -311,10 +335,11 @@ function removeChild<V extends Keyed>(parent: Branch<V>, at: number): void {
   }
   parent.keys.copyWithin(at * 4, (at + 1) * 4, parent.children.length * 4);
   parent.children.splice(at, 1);
+  return child;
 }
 
-/** Moves every item of children[at + 1] to the end of children[at], then removes the emptied child. */
-function mergeInto<V extends Keyed>(parent: Branch<V>, at: number): void {
+/** Moves every item of children[at + 1] to the end of children[at], then removes that child and answers it. */
+function mergeInto<V extends Keyed>(parent: Branch<V>, at: number): TreeNode<V> {
   const left = parent.children[at]!;
   const right = parent.children[at + 1]!;
   const leftSize = left.size;
@@ -327,5 +352,5 @@ function mergeInto<V extends Keyed>(parent: Branch<V>, at: number): void {
     left.keys.set(parent.keys.subarray((at + 1) * 4, (at + 2) * 4), leftSize * 4);
     for (const child of (right as Branch<V>).children) left.children.push(child);
   }
-  removeChild(parent, at + 1);
+  return removeChild(parent, at + 1);
 }
