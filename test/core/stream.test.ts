@@ -79,3 +79,14 @@ describe('Stream node index', () => {
     }
   });
 });
+
+describe('StreamNode field records', () => {
+  it('round-trips strings of every short length, ASCII or not, with and without the first entry names', () => {
+    const stream = new Stream('s');
+    const texts = Array.from({ length: 40 }, (_, n) => ['abcdefghijklmnopqrstuvwxyz0123456789!?-_'.slice(0, n), 'é'.repeat(n), `${'x'.repeat(n)}\ud800`]).flat();
+    texts.forEach((text, i) => stream.append(makeId(1n, BigInt(i)), i % 2 === 0 ? ['name', text] : [text, 'value', 'other', text]));
+    expect(stream.range(0n, MAX_ID, undefined).map((e) => e.fields)).toEqual(
+      texts.map((text, i) => (i % 2 === 0 ? ['name', text] : [text, 'value', 'other', text])),
+    );
+  });
+});
