@@ -825,8 +825,17 @@ export class StreamCore implements StreamCommands {
       if (last === MAX_ID) break;
       next = last + 1n;
     }
+    yield* this.snapshotStreamState(key, batchSize);
+  }
+
+  /**
+   * A stream's counters, groups, consumers and PELs as effects, in batches of
+   * at most `batchSize`, each taken in one step: what a snapshot holds after
+   * the stream's entries. None when the stream is gone.
+   */
+  snapshotStreamState(key: string, batchSize = 4096): EffectBatch[] {
     const s = this.streams.get(key);
-    if (s === undefined) return;
+    if (s === undefined) return [];
     const out: Effect[] = [
       { op: 'set-id', key, lastId: s.lastId, entriesAdded: s.entriesAdded, maxDeletedId: s.maxDeletedId, firstId: s.firstId },
     ];
@@ -845,7 +854,14 @@ export class StreamCore implements StreamCommands {
         });
       }
     }
-    for (let i = 0; i < out.length; i += batchSize) yield out.slice(i, i + batchSize);
+    const batches: EffectBatch[] = [];
+    for (let i = 0; i < out.length; i += batchSize) batches.push(out.slice(i, i + batchSize));
+    return batches;
+  }
+
+  /** The stream itself, for a snapshot that copies its nodes as they are (storage/snapshot.ts); never change it through this. */
+  streamForSnapshot(key: string): Stream | undefined {
+    return this.streams.get(key);
   }
 
   /**

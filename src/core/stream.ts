@@ -204,9 +204,55 @@ export class StreamNode {
     }
     return decoder.decode(this.data.subarray(start, start + length));
   }
+
+  // ---------------------------------------------------------------------------
+  // Snapshots copy a node's bytes as they are (storage/stream-nodes-record.ts).
+
+  /** The node as a snapshot stores it. Views of the node's own memory: encode them before it changes. */
+  snapshotImage(): NodeImage {
+    return {
+      masterNames: this.masterNames ?? [],
+      data: this.data.subarray(0, this.used),
+      offsets: new Uint8Array(this.offsets.buffer, 0, this.count * 4),
+      idWords: new Uint8Array(this.idWords.buffer, 0, this.count * 16),
+    };
+  }
+
+  /** A node rebuilt from a `snapshotImage()`; copies the bytes. */
+  static fromImage(image: NodeImage): StreamNode {
+    const count = image.offsets.length / 4;
+    if (!Number.isInteger(count) || count < 1 || count > NODE_MAX_ENTRIES || image.idWords.length !== count * 16) {
+      throw new RangeError(`a stream node image of ${image.offsets.length} offset bytes and ${image.idWords.length} ID bytes`);
+    }
+    const node = new StreamNode();
+    new Uint8Array(node.idWords.buffer).set(image.idWords);
+    new Uint8Array(node.offsets.buffer).set(image.offsets);
+    node.data = image.data.slice();
+    node.used = node.data.length;
+    node.masterNames = image.masterNames;
+    node.count = count;
+    for (let slot = 0; slot < count; slot++) {
+      if (node.offsets[slot]! >= node.used) throw new RangeError(`stream node slot ${slot} starts past its data`);
+      if (node.isLive(slot)) node.live++;
+    }
+    node.firstId = node.idAt(0);
+    return node;
+  }
 }
 
 const U64_MASK = (1n << 64n) - 1n;
+
+/**
+ * A node's bytes as a snapshot stores them: slot IDs as (ms, seq) u64 pairs
+ * and slot offsets as u32, both in the platform's byte order; each slot's
+ * record in `data` (tombstone flags included); the first slot's field names.
+ */
+export interface NodeImage {
+  masterNames: string[];
+  data: Uint8Array;
+  offsets: Uint8Array;
+  idWords: Uint8Array;
+}
 
 /** A position in the stream: node index and slot. */
 interface Cursor {
@@ -425,6 +471,26 @@ export class Stream {
       for (let slot = 0; slot < node.count; slot++) {
         if (node.isLive(slot)) yield { id: node.idAt(slot), fields: node.fieldsAt(slot)! };
       }
+    }
+  }
+
+  /** Up to `limit` nodes whose first ID is in [from, to], ascending: a snapshot's next chunk of the stream. */
+  nodesBetween(from: StreamId, to: StreamId, limit: number): StreamNode[] {
+    const out: StreamNode[] = [];
+    if (this.nodes.length === 0) return out;
+    let n = this.nodeIndexFor(from);
+    if (this.nodes[n]!.firstId < from) n++;
+    for (; n < this.nodes.length && out.length < limit && this.nodes[n]!.firstId <= to; n++) out.push(this.nodes[n]!);
+    return out;
+  }
+
+  /** Appends nodes restored from a snapshot, each above every slot already here; their live entries count toward `length`. */
+  appendNodes(nodes: StreamNode[]): void {
+    for (const node of nodes) {
+      if (node.live === 0) throw new RangeError(`stream ${this.key}: a restored node with no live entry`);
+      if (this.nodes.length > 0 && node.firstId <= this.lastSlotId()) throw new RangeError(`stream ${this.key}: restored nodes out of order`);
+      this.nodes.push(node);
+      this.length += node.live;
     }
   }
 }
