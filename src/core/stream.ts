@@ -27,8 +27,8 @@ const decoder = new TextDecoder();
  * Unicode (kept exactly as UTF-16). Strings are decoded when read.
  */
 export class StreamNode {
-  private readonly idWords = new BigUint64Array(NODE_MAX_ENTRIES * 2);
-  private readonly offsets = new Uint32Array(NODE_MAX_ENTRIES);
+  private readonly idWords: BigUint64Array;
+  private readonly offsets: Uint32Array;
   private data = EMPTY_BYTES;
   private used = 0;
   /** Field names of the first slot; later slots with the same names store values only. */
@@ -39,6 +39,12 @@ export class StreamNode {
   live = 0;
   /** ID of slot 0: the node's key in the node index. */
   firstId: StreamId = 0n;
+
+  /** `slots`: views of room for NODE_MAX_ENTRIES slots, or (for a restored full node) exactly its slots. */
+  constructor(slots?: { idWords: BigUint64Array; offsets: Uint32Array }) {
+    this.idWords = slots?.idWords ?? new BigUint64Array(NODE_MAX_ENTRIES * 2);
+    this.offsets = slots?.offsets ?? new Uint32Array(NODE_MAX_ENTRIES);
+  }
 
   get full(): boolean {
     return this.count >= NODE_MAX_ENTRIES;
@@ -213,21 +219,32 @@ export class StreamNode {
     return {
       masterNames: this.masterNames ?? [],
       data: this.data.subarray(0, this.used),
-      offsets: new Uint8Array(this.offsets.buffer, 0, this.count * 4),
-      idWords: new Uint8Array(this.idWords.buffer, 0, this.count * 16),
+      offsets: this.offsets.subarray(0, this.count),
+      idWords: this.idWords.subarray(0, this.count * 2),
     };
   }
 
-  /** A node rebuilt from a `snapshotImage()`; copies the bytes. */
-  static fromImage(image: NodeImage): StreamNode {
-    const count = image.offsets.length / 4;
-    if (!Number.isInteger(count) || count < 1 || count > NODE_MAX_ENTRIES || image.idWords.length !== count * 16) {
-      throw new RangeError(`a stream node image of ${image.offsets.length} offset bytes and ${image.idWords.length} ID bytes`);
+  /**
+   * A node rebuilt from a `snapshotImage()`. A full node takes the arrays as
+   * its own (views into one buffer per snapshot record: allocating each
+   * node's arrays apart costs more than the rest of a restart); a node with
+   * room left copies them into arrays it can grow in.
+   */
+  static adopt(image: NodeImage): StreamNode {
+    const count = image.offsets.length;
+    if (count < 1 || count > NODE_MAX_ENTRIES || image.idWords.length !== count * 2) {
+      throw new RangeError(`a stream node image of ${count} offsets and ${image.idWords.length} ID words`);
     }
-    const node = new StreamNode();
-    new Uint8Array(node.idWords.buffer).set(image.idWords);
-    new Uint8Array(node.offsets.buffer).set(image.offsets);
-    node.data = image.data.slice();
+    let node: StreamNode;
+    if (count === NODE_MAX_ENTRIES) {
+      node = new StreamNode({ idWords: image.idWords, offsets: image.offsets });
+      node.data = image.data;
+    } else {
+      node = new StreamNode();
+      node.idWords.set(image.idWords);
+      node.offsets.set(image.offsets);
+      node.data = image.data.slice();
+    }
     node.used = node.data.length;
     node.masterNames = image.masterNames;
     node.count = count;
@@ -243,15 +260,15 @@ export class StreamNode {
 const U64_MASK = (1n << 64n) - 1n;
 
 /**
- * A node's bytes as a snapshot stores them: slot IDs as (ms, seq) u64 pairs
- * and slot offsets as u32, both in the platform's byte order; each slot's
- * record in `data` (tombstone flags included); the first slot's field names.
+ * A node's memory as a snapshot stores it: slot IDs as (ms, seq) u64 pairs,
+ * slot offsets into `data`, each slot's record in `data` (tombstone flags
+ * included), and the first slot's field names.
  */
 export interface NodeImage {
   masterNames: string[];
-  data: Uint8Array;
-  offsets: Uint8Array;
-  idWords: Uint8Array;
+  data: Uint8Array<ArrayBuffer>;
+  offsets: Uint32Array;
+  idWords: BigUint64Array;
 }
 
 /** A position in the stream: node index and slot. */

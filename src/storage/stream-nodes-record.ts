@@ -12,11 +12,13 @@ import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordDecoder, RecordFormatError
  *
  *   u8 kind (3), string key, varint node count, then per node:
  *   varint slots, varint master-name count, each name as a string,
- *   varint data bytes, the data, slots * u32 offsets, slots * (u64 ms, u64 seq) IDs
+ *   varint data bytes, zero padding to a multiple of 8 bytes from the
+ *   payload's start, slots * (u64 ms, u64 seq) IDs, slots * u32 offsets, the data
  *
- * Offsets and IDs are the node's typed arrays as they are in memory:
- * little-endian, the only byte order this format is written or read in.
- * Only snapshots hold these records; a log never does.
+ * IDs and offsets are the node's typed arrays as they are in memory:
+ * little-endian, the only byte order this format is written or read in. The
+ * padding lets a loaded payload, copied once into its own buffer, be the full
+ * nodes' memory as it is. Only snapshots hold these records; a log never does.
  */
 /** Next to record-codec.ts's RecordKind (1 and 2), which must never take it. */
 export const STREAM_NODES_RECORD_KIND = 3;
@@ -46,15 +48,20 @@ export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: Str
   out.u8(STREAM_NODES_RECORD_KIND);
   out.string(key);
   out.varint(nodes.length);
+  const payloadStart = start + RECORD_HEADER_BYTES;
   for (const node of nodes) {
     const image = node.snapshotImage();
     out.varint(node.count);
     out.varint(image.masterNames.length);
     for (const name of image.masterNames) out.string(name);
     out.varint(image.data.length);
-    writeBytes(out, image.data);
-    writeBytes(out, image.offsets);
+    const padding = (8 - ((out.pos - payloadStart) % 8)) % 8;
+    out.ensure(padding);
+    out.buf.fill(0, out.pos, out.pos + padding);
+    out.pos += padding;
     writeBytes(out, image.idWords);
+    writeBytes(out, image.offsets);
+    writeBytes(out, image.data);
   }
   const length = out.pos - start - RECORD_HEADER_BYTES;
   if (length > MAX_RECORD_BYTES) {
@@ -65,7 +72,8 @@ export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: Str
   out.buf.writeUInt32LE(crc32Range(out.buf, start + RECORD_HEADER_BYTES, out.pos), start + 4);
 }
 
-function writeBytes(out: ByteWriter, bytes: Uint8Array): void {
+function writeBytes(out: ByteWriter, array: Uint8Array | Uint32Array | BigUint64Array): void {
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   out.ensure(bytes.length);
   out.buf.set(bytes, out.pos);
   out.pos += bytes.length;
@@ -87,24 +95,30 @@ export class StoredRecordDecoder {
   decode(buf: Buffer, start: number, end: number): StoredRecord {
     if (buf[start] !== STREAM_NODES_RECORD_KIND) return this.records.decode(buf, start, end);
     assertLittleEndian();
-    this.buf = buf as RawBuffer;
-    this.pos = start + 1;
-    this.end = end;
+    // The restored nodes' memory: one copy of the payload, at offset 0 of its own buffer, so the padding aligns the IDs.
+    const memory = new ArrayBuffer(end - start);
+    const payload = Buffer.from(memory) as RawBuffer;
+    buf.copy(payload, 0, start, end);
+    this.buf = payload;
+    this.pos = 1;
+    this.end = payload.length;
     const key = this.string();
     const nodes: StreamNode[] = new Array(this.varint());
     for (let i = 0; i < nodes.length; i++) {
       const slots = this.varint();
       const masterNames = this.names();
-      const data = this.bytes(this.varint());
-      const offsets = this.bytes(slots * 4);
-      const idWords = this.bytes(slots * 16);
+      const dataBytes = this.varint();
+      this.skip((8 - (this.pos % 8)) % 8);
+      const idWords = new BigUint64Array(memory, this.skip(slots * 16), slots * 2);
+      const offsets = new Uint32Array(memory, this.skip(slots * 4), slots);
+      const data = new Uint8Array(memory, this.skip(dataBytes), dataBytes);
       try {
-        nodes[i] = StreamNode.fromImage({ masterNames, data, offsets, idWords });
+        nodes[i] = StreamNode.adopt({ masterNames, data, offsets, idWords });
       } catch (err) {
         throw new RecordFormatError((err as Error).message);
       }
     }
-    if (this.pos !== end) throw new RecordFormatError(`${end - this.pos} trailing bytes in record`);
+    if (this.pos !== this.end) throw new RecordFormatError(`${this.end - this.pos} trailing bytes in record`);
     return { kind: 'stream-nodes', key, nodes };
   }
 
@@ -118,18 +132,19 @@ export class StoredRecordDecoder {
     return names;
   }
 
-  private bytes(length: number): Uint8Array {
+  /** Moves past `length` bytes; answers where they start. */
+  private skip(length: number): number {
     if (this.pos + length > this.end) throw new RecordFormatError('record payload ends early');
-    const view = this.buf.subarray(this.pos, this.pos + length);
+    const at = this.pos;
     this.pos += length;
-    return view;
+    return at;
   }
 
   private varint(): number {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
-      const byte = this.bytes(1)[0]!;
+      const byte = this.buf[this.skip(1)]!;
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
       scale *= 0x80;
@@ -141,8 +156,7 @@ export class StoredRecordDecoder {
   private string(): string {
     const header = this.varint();
     const length = Math.floor(header / 2);
-    const start = this.pos;
-    this.bytes(length);
+    const start = this.skip(length);
     if (header % 2 === 0) return this.buf.utf8Slice(start, start + length);
     if (length % 2 !== 0) throw new RecordFormatError('odd UTF-16 string length');
     let s = '';
