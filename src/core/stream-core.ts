@@ -114,6 +114,8 @@ export class StreamCore implements StreamCommands {
       case 'add': {
         const s = this.streamOrCreate(e.key);
         if (e.id > s.lastSlotId()) s.append(e.id, e.fields);
+        // Replayed over a snapshot that holds the entry already: an XADD to an empty stream made it the first entry.
+        else if (s.firstId === 0n && s.has(e.id)) s.firstId = e.id;
         s.lastId = e.id;
         s.entriesAdded = e.entriesAdded;
         return;
@@ -810,9 +812,9 @@ export class StreamCore implements StreamCommands {
   *snapshotStream(key: string, batchSize = 4096): Generator<EffectBatch> {
     const start = this.streams.get(key);
     if (start === undefined) return;
-    yield [{ op: 'create', key }];
     // Entries added after this point are in the log: stop there, or a busy stream is never done.
     const end = start.lastSlotId();
+    yield [{ op: 'create', key }];
     let next: StreamId = 0n;
     let added = 0n;
     for (;;) {

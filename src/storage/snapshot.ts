@@ -52,18 +52,18 @@ export interface SnapshotResult {
 export function* encodeStreamSnapshot(out: ByteWriter, source: SnapshotSource, key: string): Generator<void> {
   const start = source.streamForSnapshot(key);
   if (start === undefined) return;
+  const end = start.lastSlotId();
   encodeBatchRecord(out, [{ op: 'create', key }]);
   yield;
-  const end = start.lastSlotId();
   let from = 0n;
   for (;;) {
     const stream = source.streamForSnapshot(key);
     if (stream === undefined) return;
     const nodes = stream.nodesBetween(from, end, NODES_PER_RECORD);
     if (nodes.length === 0) break;
-    encodeStreamNodesRecord(out, key, nodes);
+    const taken = encodeStreamNodesRecord(out, key, nodes);
     yield;
-    const last = nodes[nodes.length - 1]!.lastId();
+    const last = nodes[taken - 1]!.lastId();
     if (last === MAX_ID) break;
     from = last + 1n;
   }

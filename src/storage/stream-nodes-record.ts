@@ -10,7 +10,7 @@ import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordDecoder, RecordFormatError
  * encoding it again (see `NodeImage` in core/stream.ts). Framed like every
  * record (record-codec.ts); its payload:
  *
- *   u8 kind (3), string key, varint node count, then per node:
+ *   u8 kind (3), string key, u32 node count, then per node:
  *   varint slots, varint master-name count, each name as a string,
  *   varint data bytes, zero padding to a multiple of 8 bytes from the
  *   payload's start, slots * (u64 ms, u64 seq) IDs, slots * u32 offsets, the data
@@ -19,12 +19,14 @@ import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordDecoder, RecordFormatError
  * little-endian, the only byte order this format is written or read in. The
  * padding lets a loaded payload, copied once into its own buffer, be the full
  * nodes' memory as it is. Only snapshots hold these records; a log never does.
+ * The kind sits next to record-codec.ts's RecordKind (1 and 2), which must never take it.
  */
-/** Next to record-codec.ts's RecordKind (1 and 2), which must never take it. */
 export const STREAM_NODES_RECORD_KIND = 3;
 
 /** A snapshot writes a stream's nodes this many at a time (about 6,400 entries), yielding between records. */
 export const NODES_PER_RECORD = 64;
+/** A record takes no further node once its payload passes this size (a node of huge entries may go past it alone). */
+const RECORD_TARGET_BYTES = 8 * 1024 * 1024;
 
 export interface StreamNodesRecord {
   kind: 'stream-nodes';
@@ -39,17 +41,26 @@ function assertLittleEndian(): void {
   if (endianness() !== 'LE') throw new RecordFormatError('stream node records are little-endian; this host is big-endian');
 }
 
-/** Appends one framed stream-nodes record to `out`. */
-export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: StreamNode[]): void {
+/**
+ * Appends one framed stream-nodes record to `out` holding the first of
+ * `nodes`, and the ones after it while the record stays under about 8 MiB.
+ * Answers how many it took.
+ */
+export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: StreamNode[]): number {
   assertLittleEndian();
   const start = out.pos;
   out.ensure(RECORD_HEADER_BYTES);
   out.pos += RECORD_HEADER_BYTES;
   out.u8(STREAM_NODES_RECORD_KIND);
   out.string(key);
-  out.varint(nodes.length);
+  const countAt = out.pos;
+  out.ensure(4);
+  out.pos += 4;
   const payloadStart = start + RECORD_HEADER_BYTES;
+  let taken = 0;
   for (const node of nodes) {
+    if (taken > 0 && out.pos - payloadStart >= RECORD_TARGET_BYTES) break;
+    taken++;
     const image = node.snapshotImage();
     out.varint(node.count);
     out.varint(image.masterNames.length);
@@ -63,6 +74,7 @@ export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: Str
     writeBytes(out, image.offsets);
     writeBytes(out, image.data);
   }
+  out.buf.writeUInt32LE(taken, countAt);
   const length = out.pos - start - RECORD_HEADER_BYTES;
   if (length > MAX_RECORD_BYTES) {
     out.rewind(start);
@@ -70,6 +82,7 @@ export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: Str
   }
   out.buf.writeUInt32LE(length, start);
   out.buf.writeUInt32LE(crc32Range(out.buf, start + RECORD_HEADER_BYTES, out.pos), start + 4);
+  return taken;
 }
 
 function writeBytes(out: ByteWriter, array: Uint8Array | Uint32Array | BigUint64Array): void {
@@ -103,7 +116,7 @@ export class StoredRecordDecoder {
     this.pos = 1;
     this.end = payload.length;
     const key = this.string();
-    const nodes: StreamNode[] = new Array(this.varint());
+    const nodes: StreamNode[] = new Array(payload.readUInt32LE(this.skip(4)));
     for (let i = 0; i < nodes.length; i++) {
       const slots = this.varint();
       const masterNames = this.names();
