@@ -62,8 +62,8 @@ export function* encodeStreamSnapshot(out: ByteWriter, source: SnapshotSource, k
     const nodes = stream.nodesBetween(from, end, NODES_PER_RECORD);
     if (nodes.length === 0) break;
     const taken = encodeStreamNodesRecord(out, key, nodes);
-    yield;
     const last = nodes[taken - 1]!.lastId();
+    yield;
     if (last === MAX_ID) break;
     from = last + 1n;
   }
