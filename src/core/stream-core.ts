@@ -114,6 +114,8 @@ export class StreamCore implements StreamCommands {
       case 'add': {
         const s = this.streamOrCreate(e.key);
         if (e.id > s.lastSlotId()) s.append(e.id, e.fields);
+        // Replayed over a snapshot that holds the entry already: an XADD to an empty stream made it the first entry.
+        else if (s.firstId === 0n && s.has(e.id)) s.firstId = e.id;
         s.lastId = e.id;
         s.entriesAdded = e.entriesAdded;
         return;
@@ -814,9 +816,9 @@ export class StreamCore implements StreamCommands {
   *snapshotStream(key: string, batchSize = 4096): Generator<EffectBatch> {
     const start = this.streams.get(key);
     if (start === undefined) return;
-    yield [{ op: 'create', key }];
     // Entries added after this point are in the log: stop there, or a busy stream is never done.
     const end = start.lastSlotId();
+    yield [{ op: 'create', key }];
     let next: StreamId = 0n;
     let added = 0n;
     for (;;) {
@@ -829,8 +831,17 @@ export class StreamCore implements StreamCommands {
       if (last === MAX_ID) break;
       next = last + 1n;
     }
+    yield* this.snapshotStreamState(key, batchSize);
+  }
+
+  /**
+   * A stream's counters, groups, consumers and PELs as effects, in batches of
+   * at most `batchSize`, each taken in one step: what a snapshot holds after
+   * the stream's entries. None when the stream is gone.
+   */
+  snapshotStreamState(key: string, batchSize = 4096): EffectBatch[] {
     const s = this.streams.get(key);
-    if (s === undefined) return;
+    if (s === undefined) return [];
     const out: Effect[] = [
       { op: 'set-id', key, lastId: s.lastId, entriesAdded: s.entriesAdded, maxDeletedId: s.maxDeletedId, firstId: s.firstId },
     ];
@@ -849,7 +860,14 @@ export class StreamCore implements StreamCommands {
         });
       }
     }
-    for (let i = 0; i < out.length; i += batchSize) yield out.slice(i, i + batchSize);
+    const batches: EffectBatch[] = [];
+    for (let i = 0; i < out.length; i += batchSize) batches.push(out.slice(i, i + batchSize));
+    return batches;
+  }
+
+  /** The stream itself, for a snapshot that copies its nodes as they are (storage/snapshot.ts); never change it through this. */
+  streamForSnapshot(key: string): Stream | undefined {
+    return this.streams.get(key);
   }
 
   /**

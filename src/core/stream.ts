@@ -27,10 +27,10 @@ const decoder = new TextDecoder();
  * Unicode (kept exactly as UTF-16). Strings are decoded when read.
  */
 export class StreamNode {
-  private readonly idWords = new BigUint64Array(NODE_MAX_ENTRIES * 2);
+  private readonly idWords: BigUint64Array;
   /** The same IDs as 32-bit words (see MS_HIGH), for searches that allocate no BigInt. */
-  private readonly idWords32 = new Uint32Array(this.idWords.buffer);
-  private readonly offsets = new Uint32Array(NODE_MAX_ENTRIES);
+  private readonly idWords32: Uint32Array;
+  private readonly offsets: Uint32Array;
   private data = EMPTY_BYTES;
   private used = 0;
   /** Field names of the first slot; later slots with the same names store values only. */
@@ -41,6 +41,13 @@ export class StreamNode {
   count = 0;
   /** Slots that are not tombstones. */
   live = 0;
+
+  /** `slots`: views of room for NODE_MAX_ENTRIES slots, or (for a restored full node) exactly its slots. */
+  constructor(slots?: { idWords: BigUint64Array; offsets: Uint32Array }) {
+    this.idWords = slots?.idWords ?? new BigUint64Array(NODE_MAX_ENTRIES * 2);
+    this.offsets = slots?.offsets ?? new Uint32Array(NODE_MAX_ENTRIES);
+    this.idWords32 = new Uint32Array(this.idWords.buffer, this.idWords.byteOffset, this.idWords.length * 2);
+  }
 
   get full(): boolean {
     return this.count >= NODE_MAX_ENTRIES;
@@ -215,6 +222,50 @@ export class StreamNode {
     }
     return decoder.decode(this.data.subarray(start, start + length));
   }
+
+  // ---------------------------------------------------------------------------
+  // Snapshots copy a node's bytes as they are (storage/stream-nodes-record.ts).
+
+  /** The node as a snapshot stores it. Views of the node's own memory: encode them before it changes. */
+  snapshotImage(): NodeImage {
+    return {
+      masterNames: this.masterNames ?? [],
+      data: this.data.subarray(0, this.used),
+      offsets: this.offsets.subarray(0, this.count),
+      idWords: this.idWords.subarray(0, this.count * 2),
+    };
+  }
+
+  /**
+   * A node rebuilt from a `snapshotImage()`. A full node takes the arrays as
+   * its own (views into one buffer per snapshot record: allocating each
+   * node's arrays apart costs more than the rest of a restart); a node with
+   * room left copies them into arrays it can grow in.
+   */
+  static adopt(image: NodeImage): StreamNode {
+    const count = image.offsets.length;
+    if (count < 1 || count > NODE_MAX_ENTRIES || image.idWords.length !== count * 2) {
+      throw new RangeError(`a stream node image of ${count} offsets and ${image.idWords.length} ID words`);
+    }
+    let node: StreamNode;
+    if (count === NODE_MAX_ENTRIES) {
+      node = new StreamNode({ idWords: image.idWords, offsets: image.offsets });
+      node.data = image.data;
+    } else {
+      node = new StreamNode();
+      node.idWords.set(image.idWords);
+      node.offsets.set(image.offsets);
+      node.data = image.data.slice();
+    }
+    node.used = node.data.length;
+    node.masterNames = image.masterNames;
+    node.count = count;
+    for (let slot = 0; slot < count; slot++) {
+      if (node.offsets[slot]! >= node.used) throw new RangeError(`stream node slot ${slot} starts past its data`);
+      if (node.isLive(slot)) node.live++;
+    }
+    return node;
+  }
 }
 
 const fromCharCode = String.fromCharCode;
@@ -247,6 +298,18 @@ function asciiString(d: Uint8Array, at: number, length: number): string {
     default:
       return fromCharCode.apply(null, d.subarray(at, at + length) as unknown as number[]);
   }
+}
+
+/**
+ * A node's memory as a snapshot stores it: slot IDs as (ms, seq) u64 pairs,
+ * slot offsets into `data`, each slot's record in `data` (tombstone flags
+ * included), and the first slot's field names.
+ */
+export interface NodeImage {
+  masterNames: string[];
+  data: Uint8Array<ArrayBuffer>;
+  offsets: Uint32Array;
+  idWords: BigUint64Array;
 }
 
 /** A position in the stream packed in one number, node index * SLOT_SPAN + slot, so that a lookup allocates nothing. */
@@ -525,6 +588,28 @@ export class Stream {
       for (let slot = 0; slot < node.count; slot++) {
         if (node.isLive(slot)) yield { id: node.idAt(slot), fields: node.fieldsAt(slot)! };
       }
+    }
+  }
+
+  /** Up to `limit` nodes whose first ID is in [from, to], ascending: a snapshot's next chunk of the stream. */
+  nodesBetween(from: StreamId, to: StreamId, limit: number): StreamNode[] {
+    const out: StreamNode[] = [];
+    if (this.nodeCount === 0) return out;
+    splitId(from);
+    let n = this.nodeIndexFor(ID_WORDS[0]!, ID_WORDS[1]!, ID_WORDS[2]!, ID_WORDS[3]!);
+    if (this.nodes[n]!.idAt(0) < from) n++;
+    for (; n < this.nodes.length && out.length < limit && this.nodes[n]!.idAt(0) <= to; n++) out.push(this.nodes[n]!);
+    return out;
+  }
+
+  /** Appends nodes restored from a snapshot, each above every slot already here; their live entries count toward `length`. */
+  appendNodes(nodes: StreamNode[]): void {
+    for (const node of nodes) {
+      if (node.live === 0) throw new RangeError(`stream ${this.key}: a restored node with no live entry`);
+      const firstId = node.idAt(0);
+      if (this.nodeCount > 0 && firstId <= this.lastSlotId()) throw new RangeError(`stream ${this.key}: restored nodes out of order`);
+      this.pushNode(node, firstId);
+      this.length += node.live;
     }
   }
 }

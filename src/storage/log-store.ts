@@ -7,7 +7,7 @@ import type { EffectStore } from './effect-store.js';
 import { FILE_HEADER_BYTES } from './file-header.js';
 import { DirLock } from './lock.js';
 import { LogWriter, type FsyncPolicy, type LogTarget, type LogWriterStats } from './log-writer.js';
-import { loadDataDir, removeObsolete } from './recovery.js';
+import { loadDataDir, removeObsolete, type LoadTarget } from './recovery.js';
 import { writeSnapshot, type SnapshotSource } from './snapshot.js';
 import { consoleLogger, errorCode, nodeStorageFs, type StorageFs, type StorageLogger } from './storage-fs.js';
 
@@ -26,10 +26,8 @@ export interface LogStoreOptions {
   snapshotRetryMs?: number;
 }
 
-/** What the store needs from the core: replay, and a per-stream dump for snapshots. */
-export interface DurableCore extends SnapshotSource {
-  applyBatch(batch: EffectBatch): void;
-}
+/** What the store needs from the core: replay and restored nodes at load, and a per-stream dump for snapshots. */
+export interface DurableCore extends SnapshotSource, LoadTarget {}
 
 export const DEFAULT_SNAPSHOT_LOG_BYTES = 64 * 1024 * 1024;
 
@@ -108,13 +106,13 @@ export class LogStore implements EffectStore {
     return this.closing;
   }
 
-  async reload(core: { reset(): void; applyBatch(batch: EffectBatch): void }): Promise<void> {
+  async reload(core: LoadTarget & { reset(): void }): Promise<void> {
     const { dir, logger } = this.options;
     await this.snapshotting;
     await this.writer.settle();
     core.reset();
     const started = performance.now();
-    const load = await loadDataDir(dir, (batch) => core.applyBatch(batch), logger);
+    const load = await loadDataDir(dir, core, logger);
     logger.warn({ dir, batches: load.batches, ms: Math.round(performance.now() - started) }, 'state reloaded from storage after a failed write');
   }
 
@@ -191,7 +189,7 @@ export async function openLogStore(options: LogStoreOptions, core: DurableCore):
   let target: LogTarget | undefined;
   try {
     const started = performance.now();
-    const load = await loadDataDir(dir, (batch) => core.applyBatch(batch), logger);
+    const load = await loadDataDir(dir, core, logger);
     let generation: number;
     if (load.lastLog === undefined) {
       generation = load.plan.snapshot ?? 0;

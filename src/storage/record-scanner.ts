@@ -1,7 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32Range } from './crc32.js';
 import { FILE_HEADER_BYTES, decodeFileHeader, type FileKind } from './file-header.js';
-import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordDecoder, RecordKind, type DecodedRecord } from './record-codec.js';
+import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordKind } from './record-codec.js';
+import { STREAM_NODES_RECORD_KIND, StoredRecordDecoder, type StoredRecord } from './stream-nodes-record.js';
 
 /**
  * What stopped a scan before the end of the file.
@@ -49,7 +50,7 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
 export async function scanRecordFile(
   path: string,
   kind: FileKind,
-  onRecord: (record: DecodedRecord, offset: number) => void,
+  onRecord: (record: StoredRecord, offset: number) => void,
 ): Promise<ScanResult> {
   const handle = await open(path, 'r');
   try {
@@ -60,7 +61,7 @@ export async function scanRecordFile(
     if ('error' in decoded) throw new ScanError(`${path}: ${decoded.error}`, path, 0);
 
     const reader = new ChunkReader(handle, fileSize);
-    const decoder = new RecordDecoder();
+    const decoder = new StoredRecordDecoder();
     let pos = FILE_HEADER_BYTES;
     let records = 0;
     let problem: ScanProblem | undefined;
@@ -73,7 +74,7 @@ export async function scanRecordFile(
       const buf = reader.buf;
       const at = pos - reader.start;
       const end = at + RECORD_HEADER_BYTES + buf.readUInt32LE(at);
-      let record: DecodedRecord;
+      let record: StoredRecord;
       try {
         record = decoder.decode(buf, at + RECORD_HEADER_BYTES, end);
       } catch (err) {
@@ -168,7 +169,7 @@ function validFrameEnd(buf: Buffer, p: number, limit: number): number | undefine
   const length = buf.readUInt32LE(p);
   if (length === 0 || length > limit - p - RECORD_HEADER_BYTES) return undefined;
   const kind = buf[p + RECORD_HEADER_BYTES];
-  if (kind !== RecordKind.batch && kind !== RecordKind.snapshotEnd) return undefined;
+  if (kind !== RecordKind.batch && kind !== RecordKind.snapshotEnd && kind !== STREAM_NODES_RECORD_KIND) return undefined;
   const end = p + RECORD_HEADER_BYTES + length;
   return crc32Range(buf, p + RECORD_HEADER_BYTES, end) === buf.readUInt32LE(p + 4) ? end : undefined;
 }

@@ -2,6 +2,7 @@ import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EffectBatch } from '../core/effects.js';
 import { StreamError } from '../core/errors.js';
+import type { Stream } from '../core/stream.js';
 import { listDataDir, logName, removeFiles, snapshotName, syncDir } from './data-dir.js';
 import { scanRecordFile, type ScanResult } from './record-scanner.js';
 import { checkSnapshotComplete } from './snapshot.js';
@@ -69,6 +70,12 @@ function missingLogs(from: number, logs: number[]): string {
   return `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'}`;
 }
 
+/** What the load fills: a core that replays effects, and whose streams take restored nodes. */
+export interface LoadTarget {
+  applyBatch(batch: EffectBatch): void;
+  streamForSnapshot(key: string): Stream | undefined;
+}
+
 export interface LoadResult {
   plan: RecoveryPlan;
   /** The last log, scanned (and cut back if its tail was torn); the writer continues it. */
@@ -82,12 +89,12 @@ export interface LoadResult {
  * tail on the last log is cut off with a warning; any other bad record stops
  * the load with an error naming the file and offset and the repair command.
  */
-export async function loadDataDir(dir: string, apply: (batch: EffectBatch) => void, logger: StorageLogger): Promise<LoadResult> {
+export async function loadDataDir(dir: string, core: LoadTarget, logger: StorageLogger): Promise<LoadResult> {
   const plan = await planRecovery(dir, logger);
   let batches = 0;
   let entries = 0;
   const onBatch = (batch: EffectBatch) => {
-    apply(batch);
+    core.applyBatch(batch);
     batches++;
     for (const e of batch) if (e.op === 'add') entries++;
   };
@@ -96,11 +103,20 @@ export async function loadDataDir(dir: string, apply: (batch: EffectBatch) => vo
     const path = join(dir, snapshotName(plan.snapshot));
     let endMarker: bigint | undefined;
     let records = 0;
-    const scan = await scanRecordFile(path, 'snapshot', (record) => {
+    const scan = await scanRecordFile(path, 'snapshot', (record, offset) => {
+      if (record.kind === 'snapshot-end') {
+        endMarker = record.records;
+        return;
+      }
+      records++;
       if (record.kind === 'batch') {
-        records++;
         onBatch(record.batch);
-      } else endMarker = record.records;
+        return;
+      }
+      const stream = core.streamForSnapshot(record.key);
+      if (stream === undefined) throw new StreamError('STORAGE_UNAVAILABLE', `${path}: nodes of stream ${record.key} before its creation at byte offset ${offset}`);
+      stream.appendNodes(record.nodes);
+      for (const node of record.nodes) entries += node.live;
     });
     if (scan.problem !== undefined || endMarker !== BigInt(records)) {
       const offset = scan.problem?.offset ?? scan.goodEnd;
@@ -117,7 +133,7 @@ export async function loadDataDir(dir: string, apply: (batch: EffectBatch) => vo
     const path = join(dir, logName(generation));
     const isLast = i === plan.logs.length - 1;
     const scan = await scanRecordFile(path, 'log', (record, offset) => {
-      if (record.kind !== 'batch') throw new StreamError('STORAGE_UNAVAILABLE', `${path}: unexpected snapshot marker at byte offset ${offset}`);
+      if (record.kind !== 'batch') throw new StreamError('STORAGE_UNAVAILABLE', `${path}: unexpected snapshot record at byte offset ${offset}`);
       onBatch(record.batch);
     });
     if (scan.generation !== generation) {

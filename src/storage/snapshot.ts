@@ -2,6 +2,8 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { EffectBatch } from '../core/effects.js';
+import type { Stream } from '../core/stream.js';
+import { MAX_ID } from '../core/stream-id.js';
 import { ByteWriter } from './byte-writer.js';
 import { snapshotName, syncDir } from './data-dir.js';
 import { FILE_HEADER_BYTES, decodeFileHeader, encodeFileHeader } from './file-header.js';
@@ -12,16 +14,19 @@ import {
   encodeBatchRecord,
   encodeSnapshotEndRecord,
 } from './record-codec.js';
+import { NODES_PER_RECORD, encodeStreamNodesRecord } from './stream-nodes-record.js';
 import { writeFully, type StorageFs } from './storage-fs.js';
 
 /** What a snapshot is taken from; StreamCore provides it. */
 export interface SnapshotSource {
   streamKeys(): string[];
-  /** One stream's whole state as batches of effects that rebuild it from nothing (none when it is gone); the caller may yield between batches. */
-  snapshotStream(key: string, batchSize?: number): Iterable<EffectBatch>;
+  /** The stream under `key`, whose nodes the snapshot copies; undefined when it is gone. */
+  streamForSnapshot(key: string): Stream | undefined;
+  /** The stream's counters, groups, consumers and PELs as effect batches (none when it is gone), each taken in one step. */
+  snapshotStreamState(key: string, batchSize?: number): EffectBatch[];
 }
 
-/** A stream's effects are cut into records of at most this many, so that no record is huge. */
+/** A stream's group effects are cut into records of at most this many, so that no record is huge. */
 const EFFECTS_PER_RECORD = 4096;
 /** Encoded bytes buffered before a write. */
 const WRITE_BYTES = 4 * 1024 * 1024;
@@ -34,10 +39,45 @@ export interface SnapshotResult {
 }
 
 /**
- * Writes `snapshot-<generation>.sgs`: a header, each stream's effects (one
- * stream at a time, yielding to the event loop between streams and between
- * records, so that requests keep being served), then an end marker that gives
- * the record count. Written as a temp file, fsynced, renamed, and the
+ * Encodes one stream's snapshot into `out`, one record per step: a `create`
+ * batch, its nodes as they are (tombstones and node boundaries included), a
+ * few at a time, then its counters and groups. The caller may let writes run
+ * between steps: nodes are taken by first ID, resuming after the last one
+ * taken and stopping at the node that held the stream's last slot when the
+ * walk began (a node starting above it was made later, so its entries are in
+ * the log). Only the last node can grow, so a node taken early and appended
+ * to later gets those entries back from the log: replaying the log from
+ * before the first step over the result converges (see core/effects.ts).
+ */
+export function* encodeStreamSnapshot(out: ByteWriter, source: SnapshotSource, key: string): Generator<void> {
+  const start = source.streamForSnapshot(key);
+  if (start === undefined) return;
+  const end = start.lastSlotId();
+  encodeBatchRecord(out, [{ op: 'create', key }]);
+  yield;
+  let from = 0n;
+  for (;;) {
+    const stream = source.streamForSnapshot(key);
+    if (stream === undefined) return;
+    const nodes = stream.nodesBetween(from, end, NODES_PER_RECORD);
+    if (nodes.length === 0) break;
+    const taken = encodeStreamNodesRecord(out, key, nodes);
+    const last = nodes[taken - 1]!.lastId();
+    yield;
+    if (last === MAX_ID) break;
+    from = last + 1n;
+  }
+  for (const batch of source.snapshotStreamState(key, EFFECTS_PER_RECORD)) {
+    encodeBatchRecord(out, batch);
+    yield;
+  }
+}
+
+/**
+ * Writes `snapshot-<generation>.sgs`: a header, each stream's records (one
+ * stream at a time, yielding to the event loop between records, so that
+ * requests keep being served), then an end marker that gives the record
+ * count. Written as a temp file, fsynced, renamed, and the
  * directory fsynced: a snapshot under its final name is always complete.
  * `cancelled` is polled between records; a cancelled or failed snapshot
  * leaves no file behind.
@@ -69,8 +109,7 @@ export async function writeSnapshot(
     const keys = source.streamKeys();
     for (const key of keys) {
       if (cancelled()) throw new Error('snapshot cancelled');
-      for (const batch of source.snapshotStream(key, EFFECTS_PER_RECORD)) {
-        encodeBatchRecord(out, batch);
+      for (const _ of encodeStreamSnapshot(out, source, key)) {
         records++;
         if (out.length >= WRITE_BYTES) await flush();
         await yieldToLoop();
