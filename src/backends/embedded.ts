@@ -62,7 +62,12 @@ export class EmbeddedBackend implements StreamBackend {
     if (!READ_ONLY.has(name)) this.assertWritable();
     this.wroteThisCall = false;
     const result = (this.core[name] as (...a: unknown[]) => unknown)(...args);
-    if (this.wroteThisCall) await this.durable();
+    if (!this.wroteThisCall) return result;
+    // The waiters this command wakes are served in a microtask after it, so their deliveries share its write.
+    const servedBefore = this.waiters.served;
+    await this.durable();
+    // Readers it woke are answered before it is: their wait is what it ended, and its answer waits on nobody.
+    if (this.waiters.served !== servedBefore) await new Promise(setImmediate);
     return result;
   }
 

@@ -44,6 +44,8 @@ export class WaiterRegistry {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private sequence = 0;
+  /** Waiters served so far (their read delivered or decided to stop waiting). */
+  served = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -154,7 +156,10 @@ export class WaiterRegistry {
         waiter.fail(err instanceof StreamError ? err : new StreamError('INTERNAL', String(err)));
         continue;
       }
-      if (done) this.remove(waiter);
+      if (done) {
+        this.served++;
+        this.remove(waiter);
+      }
     }
   }
 

@@ -15,12 +15,39 @@ const tempDir = useTempDirs();
 
 const add = (i: number): EffectBatch => [{ op: 'add', key: 'orders', id: BigInt(i + 1), fields: ['n', String(i)], entriesAdded: BigInt(i + 1) }];
 
-async function openWriter(fsync: FsyncPolicy, fs: StorageFs = nodeStorageFs, logger = silentLogger) {
+async function openWriter(fsync: FsyncPolicy, fs: StorageFs = nodeStorageFs, logger = silentLogger, idleBeforeInlineFsyncMs?: number) {
   const dir = await tempDir();
   await (await createLogFile(dir, 0, nodeStorageFs)).close();
   const file = await fs.open(join(dir, 'log-000000000000.sgl'), 'r+');
-  const writer = new LogWriter({ file, size: FILE_HEADER_BYTES }, { fsync, logger, everysecIntervalMs: 20 });
+  const writer = new LogWriter({ file, size: FILE_HEADER_BYTES }, { fsync, logger, everysecIntervalMs: 20, idleBeforeInlineFsyncMs });
   return { dir, path: join(dir, 'log-000000000000.sgl'), writer };
+}
+
+/** The real file system, recording which file operations the writer used; `failWriteSync` makes the next blocking write fail with half its bytes written. */
+function recordingFs() {
+  const calls: string[] = [];
+  const faults = { failWriteSync: false };
+  const fs: StorageFs = {
+    async open(path, flags) {
+      const real = await nodeStorageFs.open(path, flags);
+      return {
+        path,
+        write: (...args) => (calls.push('write'), real.write(...args)),
+        datasync: () => (calls.push('datasync'), real.datasync()),
+        writeSync(buffer, offset, length, position) {
+          calls.push('writeSync');
+          if (!faults.failWriteSync) return real.writeSync!(buffer, offset, length, position);
+          faults.failWriteSync = false;
+          real.writeSync!(buffer, offset, Math.max(1, length >> 1), position);
+          throw fsError('ENOSPC');
+        },
+        datasyncSync: () => (calls.push('datasyncSync'), real.datasyncSync!()),
+        truncate: (length) => (calls.push('truncate'), real.truncate(length)),
+        close: () => real.close(),
+      };
+    },
+  };
+  return { fs, calls, faults };
 }
 
 /** The batches stored in a log file; throws on any bad record. */
@@ -80,7 +107,8 @@ describe('log writer', () => {
     const slowSync: StorageFs = {
       async open(path, flags) {
         const file = await nodeStorageFs.open(path, flags);
-        return { ...file, path, datasync: async () => { await gate; return file.datasync(); } };
+        // No blocking datasync: the gate must hold every fdatasync.
+        return { ...file, path, datasync: async () => { await gate; return file.datasync(); }, datasyncSync: undefined };
       },
     };
     for (const policy of ['always', 'no'] as const) {
@@ -121,6 +149,57 @@ describe('log writer', () => {
     );
     expect(writer.stats.fsyncs).toBeGreaterThanOrEqual(3);
     await writer.close();
+  });
+
+  it('writes and fdatasyncs a lone small group on an idle log inline, with no thread-pool call', async () => {
+    const { fs, calls } = recordingFs();
+    const { path, writer } = await openWriter('always', fs, silentLogger, 0);
+    writer.append(add(0));
+    writer.append(add(1));
+    await writer.sync();
+    expect(calls).toEqual(['writeSync', 'datasyncSync']);
+    expect(writer.stats).toMatchObject({ writes: 1, inlineWrites: 1, fsyncs: 1, batches: 2 });
+    await writer.close();
+    expect(await readLog(path)).toEqual([add(0), add(1)]);
+  });
+
+  it('while writes follow each other closely, writes inline but leaves the fdatasync to the thread pool', async () => {
+    const { fs, calls } = recordingFs();
+    const { path, writer } = await openWriter('always', fs, silentLogger, 60_000);
+    writer.append(add(0));
+    await writer.sync();
+    writer.append(add(1));
+    await writer.sync();
+    expect(calls).toEqual(['writeSync', 'datasyncSync', 'writeSync', 'datasync']);
+    await writer.close();
+    expect(await readLog(path)).toEqual([add(0), add(1)]);
+  });
+
+  it('writes inline under "no" and "everysec", and fsyncs only in the background', async () => {
+    for (const policy of ['no', 'everysec'] as const) {
+      const { fs, calls } = recordingFs();
+      const { writer } = await openWriter(policy, fs);
+      writer.append(add(0));
+      await writer.sync();
+      expect(calls).toEqual(['writeSync']);
+      await writer.close();
+    }
+  });
+
+  it('on a failed inline write: the sync rejects STORAGE_UNAVAILABLE, the file is cut back, the next append succeeds', async () => {
+    const { fs, faults } = recordingFs();
+    const { path, writer } = await openWriter('always', fs);
+    writer.append(add(0));
+    await writer.sync();
+    const goodSize = (await readFile(path)).length;
+    faults.failWriteSync = true;
+    writer.append(add(1));
+    await expect(writer.sync()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect((await readFile(path)).length).toBe(goodSize);
+    writer.append(add(2));
+    await writer.sync();
+    await writer.close();
+    expect(await readLog(path)).toEqual([add(0), add(2)]);
   });
 
   for (const step of ['write', 'datasync'] as const) {
