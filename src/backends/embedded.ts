@@ -41,6 +41,8 @@ export class EmbeddedBackend implements StreamBackend {
   readonly waiters: WaiterRegistry;
   private closing = false;
   private wroteThisCall = false;
+  /** The store's last sync() promise and its wrapper that starts recovery on failure. */
+  private lastDurable: { sync: Promise<void>; durable: Promise<void> } | undefined;
   /** Set while the core is rebuilt from storage after a failed write; writes are refused meanwhile. */
   private recovering: Promise<void> | null = null;
 
@@ -81,13 +83,17 @@ export class EmbeddedBackend implements StreamBackend {
    * STORAGE_UNAVAILABLE and the core is rebuilt from storage, so that memory
    * never holds a change the log lost.
    */
-  private async durable(): Promise<void> {
-    try {
-      await this.store.sync();
-    } catch (err) {
-      this.startRecovery();
-      throw err;
+  private durable(): Promise<void> {
+    const sync = this.store.sync();
+    // The readers one add wakes all wait on the same group commit: one promise serves them all.
+    if (this.lastDurable?.sync !== sync) {
+      const durable = sync.catch((err: unknown) => {
+        this.startRecovery();
+        throw err;
+      });
+      this.lastDurable = { sync, durable };
     }
+    return this.lastDurable.durable;
   }
 
   private startRecovery(): void {

@@ -50,14 +50,7 @@ export interface LogWriterOptions {
   logger: StorageLogger;
   /** @defaultValue 1000 */
   everysecIntervalMs?: number;
-  /**
-   * After this long with no write the log counts as idle, and an inline write
-   * that must be fdatasynced is fdatasynced inline too. Under load writes
-   * follow each other closely and the fdatasync stays on the thread pool, so
-   * that the loop parses the next requests while the disk works.
-   * @defaultValue 2
-   */
-  idleBeforeInlineFsyncMs?: number;
+
 }
 
 export interface LogWriterStats {
@@ -76,8 +69,9 @@ export interface LogWriterStats {
  * turn of the event loop (setImmediate), then is fsynced per the policy.
  * Writes are positional at the last good offset and one at a time: batches
  * appended while a write is in flight wait for the next one. A small group
- * with nothing queued behind it is written with a blocking write, and on an
- * idle log fdatasynced the same way (see INLINE_WRITE_MAX_BYTES).
+ * with nothing queued behind it is written with a blocking write (see
+ * INLINE_WRITE_MAX_BYTES); fdatasync always runs on the thread pool, so that
+ * the loop parses the next requests while the disk works.
  *
  * On a failed write or fsync, every unsettled sync() rejects with
  * STORAGE_UNAVAILABLE, the file is cut back to the last good offset (retried
@@ -106,8 +100,6 @@ export class LogWriter {
   private idle: Promise<void> = Promise.resolve();
   private idleResolve: (() => void) | null = null;
   readonly stats: LogWriterStats = { writes: 0, inlineWrites: 0, batches: 0, fsyncs: 0, failures: 0 };
-  /** When the last write (and its fdatasync) ended, performance.now(). */
-  private lastWriteEndedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     target: LogTarget,
@@ -265,7 +257,6 @@ export class LogWriter {
     const start = this.target.size;
     const length = group.out.length;
     const inline = file.writeSync !== undefined && length <= INLINE_WRITE_MAX_BYTES && this.queue.length === 1 && !this.mustTruncate;
-    const idle = performance.now() - this.lastWriteEndedAt >= (this.options.idleBeforeInlineFsyncMs ?? 2);
     try {
       if (this.mustTruncate) {
         await file.truncate(start);
@@ -279,22 +270,16 @@ export class LogWriter {
         await writeFully(file, group.out.buf, 0, length, start);
       }
       if (this.options.fsync === 'always' || this.fsyncFailed) {
-        if (inline && idle && file.datasyncSync !== undefined) {
-          file.datasyncSync();
-        } else {
-          await file.datasync();
-        }
+        await file.datasync();
         this.stats.fsyncs++;
         this.fsyncFailed = false;
       } else {
         this.dirty = true;
       }
     } catch (err) {
-      this.lastWriteEndedAt = performance.now();
       await this.fail(group, err, start);
       return;
     }
-    this.lastWriteEndedAt = performance.now();
     this.target.size = start + length;
     this.stats.batches += group.batches;
     settle(group);

@@ -1,4 +1,4 @@
-import { fdatasyncSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /**
@@ -10,9 +10,8 @@ export interface StorageFile {
   /** Positional write; may write fewer bytes than asked (the caller loops). */
   write(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   datasync(): Promise<void>;
-  /** Blocking forms of write and datasync, for small writes where a thread-pool round trip costs more; optional. */
+  /** A blocking `write`, for small writes where a thread-pool round trip costs more; optional. */
   writeSync?(buffer: Buffer, offset: number, length: number, position: number): number;
-  datasyncSync?(): void;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -33,7 +32,6 @@ export const nodeStorageFs: StorageFs = {
       },
       datasync: () => handle.datasync(),
       writeSync: (buffer, offset, length, position) => writeSync(handle.fd, buffer, offset, length, position),
-      datasyncSync: () => fdatasyncSync(handle.fd),
       truncate: (length) => handle.truncate(length),
       close: () => handle.close(),
     };

@@ -15,11 +15,11 @@ const tempDir = useTempDirs();
 
 const add = (i: number): EffectBatch => [{ op: 'add', key: 'orders', id: BigInt(i + 1), fields: ['n', String(i)], entriesAdded: BigInt(i + 1) }];
 
-async function openWriter(fsync: FsyncPolicy, fs: StorageFs = nodeStorageFs, logger = silentLogger, idleBeforeInlineFsyncMs?: number) {
+async function openWriter(fsync: FsyncPolicy, fs: StorageFs = nodeStorageFs, logger = silentLogger) {
   const dir = await tempDir();
   await (await createLogFile(dir, 0, nodeStorageFs)).close();
   const file = await fs.open(join(dir, 'log-000000000000.sgl'), 'r+');
-  const writer = new LogWriter({ file, size: FILE_HEADER_BYTES }, { fsync, logger, everysecIntervalMs: 20, idleBeforeInlineFsyncMs });
+  const writer = new LogWriter({ file, size: FILE_HEADER_BYTES }, { fsync, logger, everysecIntervalMs: 20 });
   return { dir, path: join(dir, 'log-000000000000.sgl'), writer };
 }
 
@@ -41,7 +41,6 @@ function recordingFs() {
           real.writeSync!(buffer, offset, Math.max(1, length >> 1), position);
           throw fsError('ENOSPC');
         },
-        datasyncSync: () => (calls.push('datasyncSync'), real.datasyncSync!()),
         truncate: (length) => (calls.push('truncate'), real.truncate(length)),
         close: () => real.close(),
       };
@@ -107,8 +106,7 @@ describe('log writer', () => {
     const slowSync: StorageFs = {
       async open(path, flags) {
         const file = await nodeStorageFs.open(path, flags);
-        // No blocking datasync: the gate must hold every fdatasync.
-        return { ...file, path, datasync: async () => { await gate; return file.datasync(); }, datasyncSync: undefined };
+        return { ...file, path, datasync: async () => { await gate; return file.datasync(); } };
       },
     };
     for (const policy of ['always', 'no'] as const) {
@@ -138,10 +136,11 @@ describe('log writer', () => {
 
   it('keeps fsyncing once per interval under "everysec" while writes never stop', async () => {
     const { writer } = await openWriter('everysec');
-    const until = Date.now() + 150;
+    // Writers that never pause, until three background fsyncs went through (or far longer than three intervals).
+    const until = Date.now() + 5_000;
     await Promise.all(
       Array.from({ length: 5 }, async () => {
-        for (let i = 0; Date.now() < until; i++) {
+        for (let i = 0; writer.stats.fsyncs < 3 && Date.now() < until; i++) {
           writer.append(add(i));
           await writer.sync();
         }
@@ -151,28 +150,29 @@ describe('log writer', () => {
     await writer.close();
   });
 
-  it('writes and fdatasyncs a lone small group on an idle log inline, with no thread-pool call', async () => {
+  it('writes a lone small group with a blocking write, and leaves its fdatasync to the thread pool', async () => {
     const { fs, calls } = recordingFs();
-    const { path, writer } = await openWriter('always', fs, silentLogger, 0);
+    const { path, writer } = await openWriter('always', fs);
     writer.append(add(0));
     writer.append(add(1));
     await writer.sync();
-    expect(calls).toEqual(['writeSync', 'datasyncSync']);
-    expect(writer.stats).toMatchObject({ writes: 1, inlineWrites: 1, fsyncs: 1, batches: 2 });
+    writer.append(add(2));
+    await writer.sync();
+    expect(calls).toEqual(['writeSync', 'datasync', 'writeSync', 'datasync']);
+    expect(writer.stats).toMatchObject({ writes: 2, inlineWrites: 2, fsyncs: 2, batches: 3 });
     await writer.close();
-    expect(await readLog(path)).toEqual([add(0), add(1)]);
+    expect(await readLog(path)).toEqual([add(0), add(1), add(2)]);
   });
 
-  it('while writes follow each other closely, writes inline but leaves the fdatasync to the thread pool', async () => {
+  it('writes a group larger than the inline limit through the thread pool', async () => {
     const { fs, calls } = recordingFs();
-    const { path, writer } = await openWriter('always', fs, silentLogger, 60_000);
-    writer.append(add(0));
+    const { path, writer } = await openWriter('no', fs);
+    const big: EffectBatch = [{ op: 'add', key: 'orders', id: 1n, fields: ['blob', 'x'.repeat(100 * 1024)], entriesAdded: 1n }];
+    writer.append(big);
     await writer.sync();
-    writer.append(add(1));
-    await writer.sync();
-    expect(calls).toEqual(['writeSync', 'datasyncSync', 'writeSync', 'datasync']);
+    expect(calls).toEqual(['write']);
     await writer.close();
-    expect(await readLog(path)).toEqual([add(0), add(1)]);
+    expect(await readLog(path)).toEqual([big]);
   });
 
   it('writes inline under "no" and "everysec", and fsyncs only in the background', async () => {
