@@ -44,13 +44,17 @@ export class WaiterRegistry {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private sequence = 0;
-  /** Waiters served so far (their read delivered or decided to stop waiting). */
-  served = 0;
+  private servedCount = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
   get size(): number {
     return this.registrations.size;
+  }
+
+  /** Waiters served so far (their read delivered, or decided to stop waiting). */
+  get served(): number {
+    return this.servedCount;
   }
 
   /** Blocks `waiter` until it is served, fails, or `waitMs` passes (0: no deadline). */
@@ -157,7 +161,7 @@ export class WaiterRegistry {
         continue;
       }
       if (done) {
-        this.served++;
+        this.servedCount++;
         this.remove(waiter);
       }
     }

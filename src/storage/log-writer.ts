@@ -50,7 +50,6 @@ export interface LogWriterOptions {
   logger: StorageLogger;
   /** @defaultValue 1000 */
   everysecIntervalMs?: number;
-
 }
 
 export interface LogWriterStats {
