@@ -41,6 +41,8 @@ export class EmbeddedBackend implements StreamBackend {
   readonly waiters: WaiterRegistry;
   private closing = false;
   private wroteThisCall = false;
+  /** The store's last sync() promise and its wrapper that starts recovery on failure. */
+  private lastDurable: { sync: Promise<void>; durable: Promise<void> } | undefined;
   /** Set while the core is rebuilt from storage after a failed write; writes are refused meanwhile. */
   private recovering: Promise<void> | null = null;
 
@@ -62,7 +64,12 @@ export class EmbeddedBackend implements StreamBackend {
     if (!READ_ONLY.has(name)) this.assertWritable();
     this.wroteThisCall = false;
     const result = (this.core[name] as (...a: unknown[]) => unknown)(...args);
-    if (this.wroteThisCall) await this.durable();
+    if (!this.wroteThisCall) return result;
+    // The waiters this command wakes are served in a microtask after it, so their deliveries share its write.
+    const servedBefore = this.waiters.served;
+    await this.durable();
+    // Readers it woke are answered before it is: their wait is what it ended, and its answer waits on nobody.
+    if (this.waiters.served !== servedBefore) await new Promise(setImmediate);
     return result;
   }
 
@@ -76,13 +83,17 @@ export class EmbeddedBackend implements StreamBackend {
    * STORAGE_UNAVAILABLE and the core is rebuilt from storage, so that memory
    * never holds a change the log lost.
    */
-  private async durable(): Promise<void> {
-    try {
-      await this.store.sync();
-    } catch (err) {
-      this.startRecovery();
-      throw err;
+  private durable(): Promise<void> {
+    const sync = this.store.sync();
+    // The readers one add wakes all wait on the same group commit: one promise serves them all.
+    if (this.lastDurable?.sync !== sync) {
+      const durable = sync.catch((err: unknown) => {
+        this.startRecovery();
+        throw err;
+      });
+      this.lastDurable = { sync, durable };
     }
+    return this.lastDurable.durable;
   }
 
   private startRecovery(): void {
@@ -122,25 +133,18 @@ export class EmbeddedBackend implements StreamBackend {
       await durable;
       return first;
     }
-    // If storing the first attempt fails, the request fails and its waiter must go too, taking nothing.
-    const cancel = new AbortController();
-    const blocked = this.block<XreadgroupResult[]>(
-      read.streams.map((s) => s.key),
-      read.group,
-      waitMs,
-      signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal,
-      () => {
-        const result = this.core.xreadgroup(read);
-        return result.length > 0 ? result : undefined;
-      },
-    );
+    const blocked = this.block<XreadgroupResult[]>(read.streams.map((s) => s.key), read.group, waitMs, signal, () => {
+      const result = this.core.xreadgroup(read);
+      return result.length > 0 ? result : undefined;
+    });
     try {
       await durable;
     } catch (err) {
-      cancel.abort();
+      // The request fails: its waiter goes too, taking nothing.
+      blocked.cancel();
       throw err;
     }
-    return blocked;
+    return blocked.result;
   }
 
   /** XREAD [BLOCK]: `$` is pinned to each stream's last ID when the call starts. */
@@ -152,18 +156,21 @@ export class EmbeddedBackend implements StreamBackend {
     return this.block<XreadResult[]>(pinned.map((s) => s.key), undefined, waitMs, signal, () => {
       const result = this.core.xread(pinned, count);
       return result.length > 0 ? result : undefined;
-    });
+    }).result;
   }
 
   async pendingBelow(key: string, group: string, consumer: string, limit: number, options: BlockingReadOptions): Promise<number> {
     const count = (): number => this.core.consumerPendingCount(key, group, consumer);
     const now = count();
     if (now < limit || options.waitMs <= 0 || options.signal?.aborted) return now;
-    const result = await this.block<number>([key], group, options.waitMs, options.signal, () => (count() < limit ? count() : undefined), 'pel');
+    const result = await this.block<number>([key], group, options.waitMs, options.signal, () => (count() < limit ? count() : undefined), 'pel').result;
     return typeof result === 'number' ? result : count();
   }
 
-  /** Parks a read in the waiter registry until `read` yields something, it fails, times out or is aborted. */
+  /**
+   * Parks a read in the waiter registry until `read` yields something, it
+   * fails, times out or is aborted; `cancel` unparks it, answering nothing.
+   */
   private block<T>(
     keys: string[],
     group: string | undefined,
@@ -171,21 +178,22 @@ export class EmbeddedBackend implements StreamBackend {
     signal: AbortSignal | undefined,
     read: () => T | undefined,
     wakeOn: 'data' | 'pel' = 'data',
-  ): Promise<T | []> {
-    if (this.closing) return Promise.resolve([]);
-    return new Promise<T | []>((resolve, reject) => {
-      const settle = (): void => signal?.removeEventListener('abort', onAbort);
+  ): { result: Promise<T | []>; cancel: () => void } {
+    if (this.closing) return { result: Promise.resolve([]), cancel: () => {} };
+    let cancel!: () => void;
+    const result = new Promise<T | []>((resolve, reject) => {
+      const settle = (): void => signal?.removeEventListener('abort', cancel);
       const waiter: Waiter = {
         keys,
         group,
         wakeOn,
         attempt: () => {
           this.wroteThisCall = false;
-          const result = read();
-          if (result === undefined) return false;
+          const value = read();
+          if (value === undefined) return false;
           settle();
-          if (this.wroteThisCall) this.durable().then(() => resolve(result), reject);
-          else resolve(result);
+          if (this.wroteThisCall) this.durable().then(() => resolve(value), reject);
+          else resolve(value);
           return true;
         },
         fail: (error) => {
@@ -197,13 +205,15 @@ export class EmbeddedBackend implements StreamBackend {
           resolve([]);
         },
       };
-      const onAbort = (): void => {
+      cancel = (): void => {
+        settle();
         this.waiters.remove(waiter);
         resolve([]);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', cancel, { once: true });
       this.waiters.add(waiter, waitMs);
     });
+    return { result, cancel };
   }
 
   /** Blocked reads waiting now. */

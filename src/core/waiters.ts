@@ -44,11 +44,17 @@ export class WaiterRegistry {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private sequence = 0;
+  private servedCount = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
   get size(): number {
     return this.registrations.size;
+  }
+
+  /** Waiters served so far (their read delivered, or decided to stop waiting). */
+  get served(): number {
+    return this.servedCount;
   }
 
   /** Blocks `waiter` until it is served, fails, or `waitMs` passes (0: no deadline). */
@@ -154,7 +160,10 @@ export class WaiterRegistry {
         waiter.fail(err instanceof StreamError ? err : new StreamError('INTERNAL', String(err)));
         continue;
       }
-      if (done) this.remove(waiter);
+      if (done) {
+        this.servedCount++;
+        this.remove(waiter);
+      }
     }
   }
 

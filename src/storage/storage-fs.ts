@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /**
@@ -9,6 +10,8 @@ export interface StorageFile {
   /** Positional write; may write fewer bytes than asked (the caller loops). */
   write(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   datasync(): Promise<void>;
+  /** A blocking `write`, for small writes where a thread-pool round trip costs more; optional. */
+  writeSync?(buffer: Buffer, offset: number, length: number, position: number): number;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export const nodeStorageFs: StorageFs = {
         return bytesWritten;
       },
       datasync: () => handle.datasync(),
+      writeSync: (buffer, offset, length, position) => writeSync(handle.fd, buffer, offset, length, position),
       truncate: (length) => handle.truncate(length),
       close: () => handle.close(),
     };

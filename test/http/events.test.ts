@@ -111,6 +111,25 @@ describe('group consumer SSE', () => {
     sse.close();
   });
 
+  it('subscribers woken by one add each get it in their own fieldsFormat and delivery form', async () => {
+    const stream = streamName();
+    for (const name of ['g1', 'g2', 'g3']) {
+      expect((await post(streamPath(stream, 'groups'), { name, startId: '$', mkStream: true })).status).toBe(201);
+    }
+    const objects = await openSse(`${base}${streamPath(stream, 'groups', 'g1', 'consumers', 'c', 'events')}?ack=auto`);
+    const pairs = await openSse(`${base}${streamPath(stream, 'groups', 'g2', 'consumers', 'c', 'events')}?ack=auto&fieldsFormat=pairs`);
+    const manual = await openSse(`${base}${streamPath(stream, 'groups', 'g3', 'consumers', 'c', 'events')}`);
+    await waitFor(() => t.backend.waiterCount >= 3);
+    const id = (await post(streamPath(stream, 'messages'), { fields: { a: '1', b: '2' } })).body.id;
+    const [fromObjects] = await objects.until((e) => e.length >= 1);
+    const [fromPairs] = await pairs.until((e) => e.length >= 1);
+    const [fromManual] = await manual.until((e) => e.length >= 1);
+    expect(fromObjects!.data).toBe(JSON.stringify({ id, fields: { a: '1', b: '2' } }));
+    expect(fromPairs!.data).toBe(JSON.stringify({ id, fields: [['a', '1'], ['b', '2']] }));
+    expect(fromManual!.data).toBe(JSON.stringify({ id, fields: { a: '1', b: '2' }, deliveryCount: 1 }));
+    for (const sse of [objects, pairs, manual]) sse.close();
+  });
+
   it('ends with event: error NOGROUP when the group is destroyed, and NO_STREAM when the stream is deleted', async () => {
     const stream = await groupWithStream();
     const sse = await openSse(`${base}${streamPath(stream, 'groups', 'g', 'consumers', 'c', 'events')}`);

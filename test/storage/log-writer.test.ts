@@ -23,6 +23,32 @@ async function openWriter(fsync: FsyncPolicy, fs: StorageFs = nodeStorageFs, log
   return { dir, path: join(dir, 'log-000000000000.sgl'), writer };
 }
 
+/** The real file system, recording which file operations the writer used; `failWriteSync` makes the next blocking write fail with half its bytes written. */
+function recordingFs() {
+  const calls: string[] = [];
+  const faults = { failWriteSync: false };
+  const fs: StorageFs = {
+    async open(path, flags) {
+      const real = await nodeStorageFs.open(path, flags);
+      return {
+        path,
+        write: (...args) => (calls.push('write'), real.write(...args)),
+        datasync: () => (calls.push('datasync'), real.datasync()),
+        writeSync(buffer, offset, length, position) {
+          calls.push('writeSync');
+          if (!faults.failWriteSync) return real.writeSync!(buffer, offset, length, position);
+          faults.failWriteSync = false;
+          real.writeSync!(buffer, offset, Math.max(1, length >> 1), position);
+          throw fsError('ENOSPC');
+        },
+        truncate: (length) => (calls.push('truncate'), real.truncate(length)),
+        close: () => real.close(),
+      };
+    },
+  };
+  return { fs, calls, faults };
+}
+
 /** The batches stored in a log file; throws on any bad record. */
 async function readLog(path: string): Promise<EffectBatch[]> {
   const buf = await readFile(path);
@@ -110,10 +136,11 @@ describe('log writer', () => {
 
   it('keeps fsyncing once per interval under "everysec" while writes never stop', async () => {
     const { writer } = await openWriter('everysec');
-    const until = Date.now() + 150;
+    // Writers that never pause, until three background fsyncs went through (or far longer than three intervals).
+    const until = Date.now() + 5_000;
     await Promise.all(
       Array.from({ length: 5 }, async () => {
-        for (let i = 0; Date.now() < until; i++) {
+        for (let i = 0; writer.stats.fsyncs < 3 && Date.now() < until; i++) {
           writer.append(add(i));
           await writer.sync();
         }
@@ -121,6 +148,58 @@ describe('log writer', () => {
     );
     expect(writer.stats.fsyncs).toBeGreaterThanOrEqual(3);
     await writer.close();
+  });
+
+  it('writes a lone small group with a blocking write, and leaves its fdatasync to the thread pool', async () => {
+    const { fs, calls } = recordingFs();
+    const { path, writer } = await openWriter('always', fs);
+    writer.append(add(0));
+    writer.append(add(1));
+    await writer.sync();
+    writer.append(add(2));
+    await writer.sync();
+    expect(calls).toEqual(['writeSync', 'datasync', 'writeSync', 'datasync']);
+    expect(writer.stats).toMatchObject({ writes: 2, inlineWrites: 2, fsyncs: 2, batches: 3 });
+    await writer.close();
+    expect(await readLog(path)).toEqual([add(0), add(1), add(2)]);
+  });
+
+  it('writes a group larger than the inline limit through the thread pool', async () => {
+    const { fs, calls } = recordingFs();
+    const { path, writer } = await openWriter('no', fs);
+    const big: EffectBatch = [{ op: 'add', key: 'orders', id: 1n, fields: ['blob', 'x'.repeat(100 * 1024)], entriesAdded: 1n }];
+    writer.append(big);
+    await writer.sync();
+    expect(calls).toEqual(['write']);
+    await writer.close();
+    expect(await readLog(path)).toEqual([big]);
+  });
+
+  it('writes inline under "no" and "everysec", and fsyncs only in the background', async () => {
+    for (const policy of ['no', 'everysec'] as const) {
+      const { fs, calls } = recordingFs();
+      const { writer } = await openWriter(policy, fs);
+      writer.append(add(0));
+      await writer.sync();
+      expect(calls).toEqual(['writeSync']);
+      await writer.close();
+    }
+  });
+
+  it('on a failed inline write: the sync rejects STORAGE_UNAVAILABLE, the file is cut back, the next append succeeds', async () => {
+    const { fs, faults } = recordingFs();
+    const { path, writer } = await openWriter('always', fs);
+    writer.append(add(0));
+    await writer.sync();
+    const goodSize = (await readFile(path)).length;
+    faults.failWriteSync = true;
+    writer.append(add(1));
+    await expect(writer.sync()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect((await readFile(path)).length).toBe(goodSize);
+    writer.append(add(2));
+    await writer.sync();
+    await writer.close();
+    expect(await readLog(path)).toEqual([add(0), add(2)]);
   });
 
   for (const step of ['write', 'datasync'] as const) {

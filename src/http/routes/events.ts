@@ -3,16 +3,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { StreamBackend } from '../../backends/backend.js';
 import { StreamError } from '../../core/errors.js';
-import { formatId, parseId, type StreamId } from '../../core/stream-id.js';
+import { parseId, type StreamId } from '../../core/stream-id.js';
 import type { Delivery, Entry } from '../../core/types.js';
 import { toProblem } from '../error-handler.js';
 import { noStream, noStreamOrGroup } from '../missing.js';
 import { fieldsFormatQuery, type FieldsFormat } from '../schemas/fields.js';
 import { readAfter } from '../schemas/ids.js';
-import { messageToWire } from '../schemas/message.js';
 import { consumerParams, streamParams } from '../schemas/names.js';
 import { countQuery, queryInteger } from '../schemas/numbers.js';
 import { problemResponses } from '../schemas/problem.js';
+import { MessageFrames } from '../sse/message-frames.js';
 import { SseHub, type SseChannel } from '../sse/sse-channel.js';
 
 /** How long one blocked read of an SSE loop waits before it loops (the channel's abort ends it sooner). */
@@ -35,6 +35,7 @@ const lastEventIdHeader = z.object({
 export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   const { backend, appConfig } = app;
   const hub = new SseHub({ retryMs: appConfig.sseRetryMs, heartbeatMs: appConfig.sseHeartbeatMs });
+  const frames = new MessageFrames();
   app.addHook('preClose', async () => hub.shutdown());
 
   app.get('/streams/:stream/events', {
@@ -66,7 +67,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
         const results = await backend.readStreams([{ key: stream, after: cursor }], count, { waitMs: SSE_READ_WAIT_MS, signal: channel.signal });
         const entries = results[0]?.entries ?? [];
         if (entries.length > 0) cursor = entries[entries.length - 1]!.id;
-        sendMessages(channel, entries, fieldsFormat);
+        sendMessages(channel, frames, entries, fieldsFormat);
       });
     },
   });
@@ -104,7 +105,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
           const replay = await backend.readGroup({ group, consumer, streams: [{ key: stream, from: history }], count, waitMs: 0 });
           const entries = replay[0]?.entries ?? [];
           history = entries.length > 0 ? entries[entries.length - 1]!.id : undefined;
-          sendMessages(channel, entries, fieldsFormat);
+          sendMessages(channel, frames, entries, fieldsFormat);
           return;
         }
         let room = count;
@@ -123,7 +124,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
           waitMs: SSE_READ_WAIT_MS,
           signal: channel.signal,
         });
-        sendMessages(channel, results[0]?.entries ?? [], fieldsFormat);
+        sendMessages(channel, frames, results[0]?.entries ?? [], fieldsFormat);
       });
     },
   });
@@ -138,11 +139,8 @@ function resumeId(header: string | undefined): StreamId | undefined {
   return header === undefined || header === '' ? undefined : parseId(header);
 }
 
-function sendMessages(channel: SseChannel, entries: readonly (Entry | Delivery)[], format: FieldsFormat): void {
-  if (entries.length === 0) return;
-  channel.batch(() => {
-    for (const entry of entries) channel.send('message', JSON.stringify(messageToWire(entry, format)), formatId(entry.id));
-  });
+function sendMessages(channel: SseChannel, frames: MessageFrames, entries: readonly (Entry | Delivery)[], format: FieldsFormat): void {
+  if (entries.length > 0) channel.sendEncoded(frames.encode(entries, format));
 }
 
 /**

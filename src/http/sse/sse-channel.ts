@@ -52,21 +52,10 @@ export class SseChannel {
     return !this.ended && !this.raw.writableNeedDrain;
   }
 
-  /** One event; `data` must be a single line (JSON is). */
-  send(event: string, data: string, id?: string): boolean {
+  /** Whole events, already encoded (MessageFrames): one socket write. */
+  sendEncoded(events: Buffer): boolean {
     if (this.ended) return false;
-    return this.raw.write(id === undefined ? `event: ${event}\ndata: ${data}\n\n` : `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`);
-  }
-
-  /** Writes everything `write` sends in one socket write. */
-  batch(write: () => void): void {
-    if (this.ended) return;
-    this.raw.cork();
-    try {
-      write();
-    } finally {
-      this.raw.uncork();
-    }
+    return this.raw.write(events);
   }
 
   comment(text: string): void {
