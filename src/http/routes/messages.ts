@@ -6,7 +6,7 @@ import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
+import { idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
 import { messageListSchema, messageSchema, messagesToWire, messageToWire } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
@@ -139,7 +139,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['messages'],
       'x-redis-command': 'XDEL',
       params: streamParams,
-      body: z.strictObject({ ids: z.array(messageId).min(1).max(appConfig.maxBatch) }),
+      body: idListBody(appConfig.maxBatch),
       response: {
         200: z.object({ deleted: nonNegative().meta({ description: 'How many of the IDs existed.' }) }).meta({ description: 'Deleted' }),
         ...problemResponses(...BODY_ERRORS, 404),

@@ -10,6 +10,7 @@ import {
   type StreamId,
 } from '../../core/stream-id.js';
 import type { GroupReadFrom, ReadFrom } from '../../core/types.js';
+import { DEFER, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
 
 /** Marks a zod issue so that the error handler answers INVALID_ID instead of VALIDATION. */
 export const INVALID_ID_PARAMS = { code: 'INVALID_ID' } as const;
@@ -115,3 +116,22 @@ export const idOutput = z.string().meta({
   pattern: `^${U64}-${U64}$`,
   examples: ['1700000000000-0'],
 });
+
+/** `{ids: [...]}` of XACK and XDEL: 1 to `maxBatch` message IDs. */
+export function idListBody(maxBatch: number) {
+  return withFastCheck(z.strictObject({ ids: z.array(messageId).min(1).max(maxBatch) }), (body) => {
+    if (!isJsonObject(body)) return DEFER;
+    let ids: StreamId[] | undefined;
+    for (const key in body) {
+      const value = body[key];
+      if (key !== 'ids' || !Array.isArray(value) || value.length < 1 || value.length > maxBatch) return DEFER;
+      ids = new Array(value.length);
+      for (let i = 0; i < value.length; i++) {
+        const id = fastMessageId(value[i]);
+        if (id === DEFER) return DEFER;
+        ids[i] = id;
+      }
+    }
+    return ids === undefined ? DEFER : { ids };
+  });
+}
