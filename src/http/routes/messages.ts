@@ -6,7 +6,7 @@ import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
+import { formatIds, idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
 import { messageListSchema, messageSchema, messagesToWire, messageToWire } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
@@ -58,7 +58,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { messages, noMkStream, trim } = request.body;
       const ids = orNoStream(await backend.xaddBatch(request.params.stream, messages, { noMkStream, trim }));
-      return reply.code(201).send({ ids: ids.map(formatId) });
+      return reply.code(201).send({ ids: formatIds(ids) });
     },
   });
 

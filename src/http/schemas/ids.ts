@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RedisMessages } from '../../core/errors.js';
 import {
+  formatId,
   MAX_ID,
   parseAddId,
   parseId,
@@ -134,4 +135,33 @@ export function idListBody(maxBatch: number) {
     }
     return ids === undefined ? DEFER : { ids };
   });
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * `formatId` of each ID. IDs added together share their ms half, whose text is
+ * kept: one bigint subtraction per ID instead of a shift, a mask and two
+ * bigint-to-text conversions.
+ */
+export function formatIds(ids: readonly StreamId[]): string[] {
+  const texts: string[] = new Array(ids.length);
+  let msShifted = -1n;
+  let msSafeEnd = -1n;
+  let msPrefix = '';
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id < msShifted || id >= msSafeEnd) {
+      const ms = id >> 64n;
+      msShifted = ms << 64n;
+      msSafeEnd = msShifted + MAX_SAFE + 1n;
+      msPrefix = `${ms}-`;
+      if (id >= msSafeEnd) {
+        texts[i] = formatId(id);
+        continue;
+      }
+    }
+    texts[i] = msPrefix + Number(id - msShifted);
+  }
+  return texts;
 }
