@@ -7,7 +7,7 @@ import { noMessage, noStream, orNoStream } from '../missing.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { formatIds, idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
-import { messageListSchema, messageSchema, messagesToWire, messageToWire } from '../schemas/message.js';
+import { messageListSchema, messageSchema, messageToWire, sendMessageList } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
@@ -91,9 +91,9 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream } = request.params;
       const { start, end, reverse, count = appConfig.maxCount, after, waitMs = 0, fieldsFormat } = request.query;
-      if (after !== undefined) return messagesToWire(await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
+      if (after !== undefined) return sendMessageList(reply, await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
       const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
-      return messagesToWire(orNoStream(await backend.xrange(stream, range)), fieldsFormat);
+      return sendMessageList(reply, orNoStream(await backend.xrange(stream, range)), fieldsFormat);
     },
   });
 

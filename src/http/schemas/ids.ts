@@ -140,28 +140,26 @@ export function idListBody(maxBatch: number) {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
- * `formatId` of each ID. IDs added together share their ms half, whose text is
- * kept: one bigint subtraction per ID instead of a shift, a mask and two
- * bigint-to-text conversions.
+ * A `formatId` for IDs that mostly share their ms half (those added together),
+ * whose text it keeps: one bigint subtraction per ID instead of a shift, a
+ * mask and two bigint-to-text conversions.
  */
-export function formatIds(ids: readonly StreamId[]): string[] {
-  const texts: string[] = new Array(ids.length);
+export function idFormatter(): (id: StreamId) => string {
   let msShifted = -1n;
   let msSafeEnd = -1n;
   let msPrefix = '';
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
+  return (id) => {
     if (id < msShifted || id >= msSafeEnd) {
       const ms = id >> 64n;
       msShifted = ms << 64n;
       msSafeEnd = msShifted + MAX_SAFE + 1n;
       msPrefix = `${ms}-`;
-      if (id >= msSafeEnd) {
-        texts[i] = formatId(id);
-        continue;
-      }
+      if (id >= msSafeEnd) return formatId(id);
     }
-    texts[i] = msPrefix + Number(id - msShifted);
-  }
-  return texts;
+    return msPrefix + Number(id - msShifted);
+  };
+}
+
+export function formatIds(ids: readonly StreamId[]): string[] {
+  return ids.map(idFormatter());
 }
