@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { appendBatchBody, appendBody } from '../../src/http/schemas/append.js';
 import { z as zod } from 'zod';
-import { DEFER, fastCheckOf, fastValidatorCompiler, withFastCheck } from '../../src/http/schemas/fast-check.js';
+import { parseId } from '../../src/core/stream-id.js';
+import { DEFER, fastCheckOf, fastValidatorCompiler, messageIdParser, withFastCheck } from '../../src/http/schemas/fast-check.js';
 import { fieldsFormatQuery } from '../../src/http/schemas/fields.js';
 import { idListBody } from '../../src/http/schemas/ids.js';
 import { consumerParams, groupParams, streamParams } from '../../src/http/schemas/names.js';
@@ -104,6 +105,17 @@ describe('the fast checks accept exactly what their zod schemas accept', () => {
 
   it('an ID list (acks and deletes)', () => {
     agrees(idListBody(MAX), fc.oneof(fc.record({ ids: validIdList }), bodyOf({ ids: idList }), scalar));
+  });
+
+  it('an ID list parser parses each ID as parseId does, whatever ms the one before had', () => {
+    const id = fc.oneof(fc.stringMatching(/^[0-9]{1,17}-[0-9]{1,17}$/), fc.constantFrom('1-1', '1-2', '001-2', '1-002', '999999999999999-999999999999999'), edgyString);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(id, scalar), { maxLength: 8 }), (ids) => {
+        const parse = messageIdParser();
+        for (const text of ids) expect(parse(text)).toBe(typeof text === 'string' ? (parseId(text) ?? DEFER) : DEFER);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('path names and the fieldsFormat query', () => {

@@ -11,7 +11,7 @@ import {
   type StreamId,
 } from '../../core/stream-id.js';
 import type { GroupReadFrom, ReadFrom } from '../../core/types.js';
-import { DEFER, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
+import { DEFER, isJsonObject, messageIdParser, withFastCheck } from './fast-check.js';
 
 /** Marks a zod issue so that the error handler answers INVALID_ID instead of VALIDATION. */
 export const INVALID_ID_PARAMS = { code: 'INVALID_ID' } as const;
@@ -127,8 +127,9 @@ export function idListBody(maxBatch: number) {
       const value = body[key];
       if (key !== 'ids' || !Array.isArray(value) || value.length < 1 || value.length > maxBatch) return DEFER;
       ids = new Array(value.length);
+      const parseId = messageIdParser();
       for (let i = 0; i < value.length; i++) {
-        const id = fastMessageId(value[i]);
+        const id = parseId(value[i]);
         if (id === DEFER) return DEFER;
         ids[i] = id;
       }
