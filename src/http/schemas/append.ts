@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseAddId } from '../../core/stream-id.js';
-import { DEFER, fastAddId, fastFields, isJsonObject, withFastCheck, type Defer } from './fast-check.js';
+import { AUTO_ID, DEFER, fastAddId, fastFields, isJsonObject, withFastCheck, type Defer } from './fast-check.js';
 import { fieldsInput } from './fields.js';
 import { addId, idOutput } from './ids.js';
 import { trimInput } from './trim.js';
@@ -24,7 +23,7 @@ function fastMessage(body: unknown, allowNoMkStream: boolean): (AppendMessage & 
     else return DEFER;
   }
   if (fields === DEFER || id === DEFER) return DEFER;
-  const message = { fields, id: id ?? parseAddId('*')! };
+  const message = { fields, id: id ?? AUTO_ID };
   return noMkStream === undefined ? message : { ...message, noMkStream };
 }
 

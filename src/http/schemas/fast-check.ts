@@ -80,8 +80,12 @@ export function fastFields(fields: unknown): FieldList | Defer {
   return list;
 }
 
+/** `*`, shared by every message that leaves its ID to the server (the core only reads it). */
+export const AUTO_ID: AddIdSpec = { kind: 'auto' };
+
 /** `addId` of ids.ts. */
 export function fastAddId(id: unknown): AddIdSpec | Defer {
+  if (id === '*') return AUTO_ID;
   if (typeof id !== 'string') return DEFER;
   return parseAddId(id) ?? DEFER;
 }
