@@ -40,8 +40,8 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const id = orNoStream(await backend.xadd(stream, request.body));
-      return reply.code(201).header('location', messageLocation(stream, formatId(id))).send({ id: formatId(id) });
+      const id = formatId(orNoStream(await backend.xadd(stream, request.body)));
+      return reply.code(201).header('location', messageLocation(stream, id)).send({ id });
     },
   });
 
