@@ -12,6 +12,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { genReqId, requestIdPlugin } from './plugins/request-id.js';
 import { servicesPlugin } from './plugins/services.js';
 import { unencapsulated } from './plugins/unencapsulated.js';
+import { lazyChildLoggerFactory } from './request-logger.js';
 import { apiRoutes } from './routes/index.js';
 import { serviceRoutes } from './routes/service.js';
 
@@ -47,7 +48,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
 
 export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
-    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    ...(logger ? { loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     genReqId,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: false,
