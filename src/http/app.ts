@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { StreamBackend } from '../backends/backend.js';
 import type { Config } from '../config.js';
+import { fastValidatorCompiler } from './schemas/fast-check.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerCors } from './plugins/cors.js';
@@ -12,6 +12,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { genReqId, requestIdPlugin } from './plugins/request-id.js';
 import { servicesPlugin } from './plugins/services.js';
 import { unencapsulated } from './plugins/unencapsulated.js';
+import { lazyChildLoggerFactory } from './request-logger.js';
 import { apiRoutes } from './routes/index.js';
 import { serviceRoutes } from './routes/service.js';
 
@@ -24,7 +25,7 @@ export interface BuildAppOptions {
 
 /** The application as a plugin: external plugins, then services, then routes. */
 const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('streamgate', async (app, { backend, config }) => {
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(fastValidatorCompiler);
   // Responses are built by the routes from typed values; re-validating each one with zod (the type
   // provider's serializer) cost more than the rest of a read of 100 messages. The response schemas
   // still document every status in the OpenAPI document, and the HTTP tests pin the shapes.
@@ -47,7 +48,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
 
 export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
-    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    ...(logger ? { loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     genReqId,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: false,

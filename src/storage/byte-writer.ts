@@ -1,6 +1,7 @@
-import { U64_MAX } from '../core/stream-id.js';
+import { MAX_ID } from '../core/stream-id.js';
 
 const TWO_POW_32 = 4294967296;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Buffer's unchecked codec methods: stable in Node, untyped in @types/node. */
 export interface RawBuffer extends Buffer {
@@ -18,6 +19,14 @@ const isWellFormed = (value: string): boolean => (value as unknown as { isWellFo
 export class ByteWriter {
   buf: Buffer;
   pos = 0;
+  /**
+   * The ms half of the last ID written, as `ms << 64` and as two u32 words: neighbouring IDs
+   * share it, and bigint shifts allocate. IDs in [msShifted, msShifted + 2^53) take the cached path.
+   */
+  private msShifted = -1n;
+  private msSafeEnd = -1n;
+  private msLow = 0;
+  private msHigh = 0;
 
   constructor(initialSize = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -83,8 +92,23 @@ export class ByteWriter {
 
   u64(value: bigint): void {
     this.ensure(8);
-    this.buf.writeBigUInt64LE(value, this.pos);
+    if (value >= 0n && value <= MAX_SAFE) this.words(Number(value));
+    else this.buf.writeBigUInt64LE(value, this.pos);
     this.pos += 8;
+  }
+
+  /** An integer below 2^53 as a little-endian u64 at `pos` (which does not move). */
+  private words(value: number): void {
+    this.word(value % TWO_POW_32, this.pos);
+    this.word(Math.floor(value / TWO_POW_32), this.pos + 4);
+  }
+
+  private word(value: number, at: number): void {
+    const buf = this.buf;
+    buf[at] = value & 0xff;
+    buf[at + 1] = (value >>> 8) & 0xff;
+    buf[at + 2] = (value >>> 16) & 0xff;
+    buf[at + 3] = value >>> 24;
   }
 
   i64(value: bigint): void {
@@ -95,25 +119,29 @@ export class ByteWriter {
 
   /** A stream ID as two u64: ms, then seq. */
   id(value: bigint): void {
-    if (value < 0n || value >> 128n !== 0n) throw new RangeError(`stream ID out of range: ${value}`);
-    this.ensure(16);
-    const ms = value >> 64n;
-    const seq = value & U64_MAX;
-    // Small halves (the common case) go through exact 32-bit words.
-    if (ms < 0x20000000000000n && seq < 0x20000000000000n) {
-      const m = Number(ms);
-      const s = Number(seq);
-      const buf = this.buf;
-      const pos = this.pos;
-      buf.writeUInt32LE(m % TWO_POW_32, pos);
-      buf.writeUInt32LE(Math.floor(m / TWO_POW_32), pos + 4);
-      buf.writeUInt32LE(s % TWO_POW_32, pos + 8);
-      buf.writeUInt32LE(Math.floor(s / TWO_POW_32), pos + 12);
-    } else {
-      this.buf.writeBigUInt64LE(ms, this.pos);
-      this.buf.writeBigUInt64LE(seq, this.pos + 8);
+    if (value < this.msShifted || value >= this.msSafeEnd) {
+      if (value < 0n || value > MAX_ID) throw new RangeError(`stream ID out of range: ${value}`);
+      const ms = value >> 64n;
+      const msShifted = ms << 64n;
+      if (ms > MAX_SAFE || value - msShifted > MAX_SAFE) {
+        this.ensure(16);
+        this.buf.writeBigUInt64LE(ms, this.pos);
+        this.buf.writeBigUInt64LE(value - msShifted, this.pos + 8);
+        this.pos += 16;
+        return;
+      }
+      const msNumber = Number(ms);
+      this.msShifted = msShifted;
+      this.msSafeEnd = msShifted + MAX_SAFE + 1n;
+      this.msLow = msNumber % TWO_POW_32;
+      this.msHigh = Math.floor(msNumber / TWO_POW_32);
     }
-    this.pos += 16;
+    this.ensure(16);
+    this.word(this.msLow, this.pos);
+    this.word(this.msHigh, this.pos + 4);
+    this.pos += 8;
+    this.words(Number(value - this.msShifted));
+    this.pos += 8;
   }
 
   /**

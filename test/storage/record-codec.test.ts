@@ -119,3 +119,38 @@ describe('record codec', () => {
     expect(crc32Js(Buffer.from('123456789'))).toBe(0xcbf43926);
   });
 });
+
+describe('byte writer', () => {
+  const TWO_POW_53 = 1n << 53n;
+  const half = fc.oneof(fc.bigInt(0n, 5n), fc.bigInt(TWO_POW_53 - 2n, TWO_POW_53 + 1n), fc.bigInt(0n, U64_MAX), fc.constant(U64_MAX));
+
+  it('writes any run of IDs and u64s as little-endian u64 words, whatever ms the previous ID had', () => {
+    const value = fc.oneof(fc.tuple(half, half).map(([ms, seq]) => ({ kind: 'id' as const, ms, seq })), half.map((n) => ({ kind: 'u64' as const, n })));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 30 }), (values) => {
+        const out = new ByteWriter(8);
+        for (const v of values) {
+          if (v.kind === 'id') out.id(makeId(v.ms, v.seq));
+          else out.u64(v.n);
+        }
+        const bytes = out.bytes();
+        let pos = 0;
+        for (const v of values) {
+          if (v.kind === 'id') {
+            expect([bytes.readBigUInt64LE(pos), bytes.readBigUInt64LE(pos + 8)]).toEqual([v.ms, v.seq]);
+            pos += 16;
+          } else {
+            expect(bytes.readBigUInt64LE(pos)).toBe(v.n);
+            pos += 8;
+          }
+        }
+        expect(pos).toBe(bytes.length);
+      }),
+    );
+  });
+
+  it('refuses IDs outside 128 bits', () => {
+    expect(() => new ByteWriter().id(-1n)).toThrow(RangeError);
+    expect(() => new ByteWriter().id(1n << 128n)).toThrow(RangeError);
+  });
+});

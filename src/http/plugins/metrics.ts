@@ -17,9 +17,18 @@ export const metricsPlugin = unencapsulated('streamgate-metrics', async (app) =>
     labelNames: ['route', 'method', 'status'] as const,
     registers: [registry],
   });
+  // One child per label set, kept: prom-client would otherwise check and hash the labels object on every request.
+  const children = new Map<string, Histogram.Internal<'route' | 'method' | 'status'>>();
   app.decorate('metrics', registry);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-    duration.observe({ route, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let child = children.get(key);
+    if (child === undefined) {
+      child = duration.labels(route, request.method, String(reply.statusCode));
+      children.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
+    done();
   });
 });

@@ -4,7 +4,7 @@ import { waitSignal } from '../plugins/lifecycle.js';
 import { noConsumer } from '../missing.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { consumerListSchema, consumerSchema, consumerToWire } from '../schemas/group.js';
-import { messageListSchema, messagesToWire } from '../schemas/message.js';
+import { messageListSchema, sendMessageList } from '../schemas/message.js';
 import { consumerParams, groupParams } from '../schemas/names.js';
 import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
@@ -90,7 +90,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const streams = [{ key: stream, from: after }];
       const results = await backend.readGroup({ group, consumer, streams, count, noAck, waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
-      return messagesToWire(results[0]?.entries ?? [], request.query.fieldsFormat);
+      return sendMessageList(reply, results[0]?.entries ?? [], request.query.fieldsFormat);
     },
   });
 };

@@ -6,8 +6,8 @@ import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
-import { messageListSchema, messageSchema, messagesToWire, messageToWire } from '../schemas/message.js';
+import { formatIds, idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
+import { messageListSchema, messageSchema, messageToWire, sendMessageList } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
@@ -40,8 +40,8 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const id = orNoStream(await backend.xadd(stream, request.body));
-      return reply.code(201).header('location', messageLocation(stream, formatId(id))).send({ id: formatId(id) });
+      const id = formatId(orNoStream(await backend.xadd(stream, request.body)));
+      return reply.code(201).header('location', messageLocation(stream, id)).send({ id });
     },
   });
 
@@ -58,7 +58,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { messages, noMkStream, trim } = request.body;
       const ids = orNoStream(await backend.xaddBatch(request.params.stream, messages, { noMkStream, trim }));
-      return reply.code(201).send({ ids: ids.map(formatId) });
+      return reply.code(201).send({ ids: formatIds(ids) });
     },
   });
 
@@ -91,9 +91,9 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream } = request.params;
       const { start, end, reverse, count = appConfig.maxCount, after, waitMs = 0, fieldsFormat } = request.query;
-      if (after !== undefined) return messagesToWire(await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
+      if (after !== undefined) return sendMessageList(reply, await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
       const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
-      return messagesToWire(orNoStream(await backend.xrange(stream, range)), fieldsFormat);
+      return sendMessageList(reply, orNoStream(await backend.xrange(stream, range)), fieldsFormat);
     },
   });
 
@@ -139,7 +139,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['messages'],
       'x-redis-command': 'XDEL',
       params: streamParams,
-      body: z.strictObject({ ids: z.array(messageId).min(1).max(appConfig.maxBatch) }),
+      body: idListBody(appConfig.maxBatch),
       response: {
         200: z.object({ deleted: nonNegative().meta({ description: 'How many of the IDs existed.' }) }).meta({ description: 'Deleted' }),
         ...problemResponses(...BODY_ERRORS, 404),

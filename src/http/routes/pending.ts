@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { noStreamOrGroup } from '../missing.js';
 import { autoclaimBody, autoclaimResultSchema, autoclaimToWire, claimBody, claimResultSchema, claimToWire } from '../schemas/claim.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { messageId } from '../schemas/ids.js';
+import { idListBody } from '../schemas/ids.js';
 import { groupParams } from '../schemas/names.js';
 import { pendingEntryToWire, pendingListSchema, pendingQuery, pendingSummarySchema, pendingSummaryToWire } from '../schemas/pending.js';
 import { nonNegative } from '../schemas/numbers.js';
@@ -19,7 +19,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['pending'],
       'x-redis-command': 'XACK',
       params: groupParams,
-      body: z.strictObject({ ids: z.array(messageId).min(1).max(appConfig.maxBatch) }),
+      body: idListBody(appConfig.maxBatch),
       response: {
         200: z.object({ acknowledged: nonNegative().meta({ description: 'How many of the IDs were pending.' }) }).meta({ description: 'Acknowledged' }),
         ...problemResponses(...BODY_ERRORS, 404),

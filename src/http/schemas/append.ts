@@ -1,26 +1,70 @@
 import { z } from 'zod';
+import { AUTO_ID, DEFER, fastAddId, fastFields, isJsonObject, withFastCheck, type Defer } from './fast-check.js';
 import { fieldsInput } from './fields.js';
 import { addId, idOutput } from './ids.js';
 import { trimInput } from './trim.js';
 
 const NO_MK_STREAM = 'NOMKSTREAM: answer 404 NO_STREAM instead of creating a missing stream.';
 
-export const appendBody = z.strictObject({
-  fields: fieldsInput,
-  id: addId.prefault('*'),
-  noMkStream: z.boolean().optional().meta({ description: NO_MK_STREAM }),
-  trim: trimInput.optional(),
-});
+const appendMessage = z.strictObject({ fields: fieldsInput, id: addId.prefault('*') });
+type AppendMessage = z.output<typeof appendMessage>;
+
+/** `appendMessage` without `trim`, which (rare on hot paths) is left to zod. */
+function fastMessage(body: unknown, allowNoMkStream: boolean): (AppendMessage & { noMkStream?: boolean }) | Defer {
+  if (!isJsonObject(body)) return DEFER;
+  let fields: AppendMessage['fields'] | Defer = DEFER;
+  let id: AppendMessage['id'] | Defer | undefined;
+  let noMkStream: boolean | undefined;
+  for (const key in body) {
+    const value = body[key];
+    if (key === 'fields') fields = fastFields(value);
+    else if (key === 'id') id = fastAddId(value);
+    else if (key === 'noMkStream' && allowNoMkStream && typeof value === 'boolean') noMkStream = value;
+    else return DEFER;
+  }
+  if (fields === DEFER || id === DEFER) return DEFER;
+  const message = { fields, id: id ?? AUTO_ID };
+  return noMkStream === undefined ? message : { ...message, noMkStream };
+}
+
+export const appendBody = withFastCheck(
+  z.strictObject({
+    fields: fieldsInput,
+    id: addId.prefault('*'),
+    noMkStream: z.boolean().optional().meta({ description: NO_MK_STREAM }),
+    trim: trimInput.optional(),
+  }),
+  (body) => fastMessage(body, true),
+);
 
 export function appendBatchBody(maxBatch: number) {
-  return z.strictObject({
+  const schema = z.strictObject({
     messages: z
-      .array(z.strictObject({ fields: fieldsInput, id: addId.prefault('*') }))
+      .array(appendMessage)
       .min(1)
       .max(maxBatch)
       .meta({ description: `1 to ${maxBatch} messages, added in order; explicit IDs must increase. Validated whole: all are added or none.` }),
     noMkStream: z.boolean().optional().meta({ description: NO_MK_STREAM }),
     trim: trimInput.optional(),
+  });
+  return withFastCheck(schema, (body) => {
+    if (!isJsonObject(body)) return DEFER;
+    let messages: AppendMessage[] | undefined;
+    let noMkStream: boolean | undefined;
+    for (const key in body) {
+      const value = body[key];
+      if (key === 'messages' && Array.isArray(value) && value.length >= 1 && value.length <= maxBatch) {
+        messages = new Array(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const message = fastMessage(value[i], false);
+          if (message === DEFER) return DEFER;
+          messages[i] = message;
+        }
+      } else if (key === 'noMkStream' && typeof value === 'boolean') noMkStream = value;
+      else return DEFER;
+    }
+    if (messages === undefined) return DEFER;
+    return noMkStream === undefined ? { messages } : { messages, noMkStream };
   });
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldList } from '../../core/types.js';
+import { DEFER, withFastCheck, type Defer } from './fast-check.js';
 import { unicodeString } from './names.js';
 
 const FIELDS_NOTE =
@@ -41,14 +42,22 @@ function toFieldList(fields: Record<string, string> | [string, string][]): Field
 
 export type FieldsFormat = 'object' | 'pairs';
 
-export const fieldsFormatQuery = z.object({
-  fieldsFormat: z
-    .enum(['object', 'pairs'])
-    .default('object')
-    .meta({
-      description: '`object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates.',
-    }),
-});
+export const fieldsFormatQuery = withFastCheck(
+  z.object({
+    fieldsFormat: z
+      .enum(['object', 'pairs'])
+      .default('object')
+      .meta({
+        description: '`object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates.',
+      }),
+  }),
+  (query): { fieldsFormat: FieldsFormat } | Defer => {
+    if (typeof query !== 'object' || query === null || Array.isArray(query)) return DEFER;
+    const { fieldsFormat } = query as { fieldsFormat?: unknown };
+    if (fieldsFormat === undefined || fieldsFormat === 'object') return { fieldsFormat: 'object' };
+    return fieldsFormat === 'pairs' ? { fieldsFormat: 'pairs' } : DEFER;
+  },
+);
 
 export type WireFields = Record<string, string> | [string, string][];
 

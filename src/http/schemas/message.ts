@@ -1,8 +1,9 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { formatId } from '../../core/stream-id.js';
-import type { Delivery, Entry } from '../../core/types.js';
+import type { Delivery, Entry, FieldList } from '../../core/types.js';
 import { fieldsOutput, fieldsToWire, type FieldsFormat, type WireFields } from './fields.js';
-import { idOutput } from './ids.js';
+import { idFormatter, idOutput } from './ids.js';
 import { nonNegative } from './numbers.js';
 
 export const messageSchema = z
@@ -29,6 +30,59 @@ export function messageToWire(entry: Entry | Delivery, format: FieldsFormat): Wi
   return message;
 }
 
-export function messagesToWire(entries: readonly (Entry | Delivery)[], format: FieldsFormat): { messages: WireMessage[] } {
-  return { messages: entries.map((entry) => messageToWire(entry, format)) };
+/** What fastify sets on a serialized JSON answer. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Answers `{messages}` as JSON text built straight from the core's entries:
+ * the same text as `JSON.stringify({ messages: entries.map((e) => messageToWire(e, format)) })`, without
+ * an object per message and per field list on the way.
+ */
+export function sendMessageList(reply: FastifyReply, entries: readonly (Entry | Delivery)[], format: FieldsFormat): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(messageListJson(entries, format));
+}
+
+export function messageListJson(entries: readonly (Entry | Delivery)[], format: FieldsFormat): string {
+  const formatId = idFormatter();
+  let json = '{"messages":[';
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    json += `${i === 0 ? '' : ','}{"id":"${formatId(entry.id)}","fields":${entry.fields === null ? 'null' : fieldsJson(entry.fields, format)}`;
+    const deliveryCount = (entry as Partial<Delivery>).deliveryCount;
+    json += deliveryCount === undefined ? '}' : `,"deliveryCount":${JSON.stringify(deliveryCount)}}`;
+  }
+  return `${json}]}`;
+}
+
+/** Field lists longer than this take the object path when the names must be checked for repeats. */
+const PAIRWISE_CHECK_MAX = 16;
+
+/** `JSON.stringify(fieldsToWire(list, format))`. */
+function fieldsJson(list: FieldList, format: FieldsFormat): string {
+  const n = list.length - (list.length % 2);
+  if (format === 'pairs') {
+    let json = '[';
+    for (let i = 0; i < n; i += 2) json += `${i === 0 ? '' : ','}[${JSON.stringify(list[i])},${JSON.stringify(list[i + 1])}]`;
+    return `${json}]`;
+  }
+  if (!keepsOrder(list, n)) return JSON.stringify(fieldsToWire(list, format));
+  let json = '{';
+  for (let i = 0; i < n; i += 2) json += `${i === 0 ? '' : ','}${JSON.stringify(list[i])}:${JSON.stringify(list[i + 1])}`;
+  return `${json}}`;
+}
+
+/**
+ * Whether an object built from the list keeps its names in list order: no
+ * name repeats (the last value would win at the first position), and none
+ * starts with a digit (array-index names such as "7" come first in a JS object).
+ */
+function keepsOrder(list: FieldList, n: number): boolean {
+  if (n > PAIRWISE_CHECK_MAX * 2) return false;
+  for (let i = 0; i < n; i += 2) {
+    const name = list[i]!;
+    const first = name.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39) return false;
+    for (let j = 0; j < i; j += 2) if (list[j] === name) return false;
+  }
+  return true;
 }

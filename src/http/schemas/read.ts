@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import type { GroupReadFrom } from '../../core/types.js';
+import { DEFER, fastInteger, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
 import { groupReadFrom } from './ids.js';
 import { countBody, waitMsBody } from './numbers.js';
 
 /** All options are optional, so the body may be left out. */
 export function readGroupBody(maxCount: number) {
-  return z.preprocess(
+  const schema = z.preprocess(
     (body) => body ?? {},
     z.strictObject({
       after: groupReadFrom.prefault('>'),
@@ -13,4 +15,28 @@ export function readGroupBody(maxCount: number) {
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
     }),
   );
+  type ReadGroupBody = z.output<typeof schema>;
+  return withFastCheck(schema, (input) => {
+    const body = input ?? {};
+    if (!isJsonObject(body)) return DEFER;
+    const read: ReadGroupBody = { after: '>' };
+    for (const key in body) {
+      const value = body[key];
+      if (key === 'after') {
+        const after: GroupReadFrom | typeof DEFER = value === '>' ? '>' : fastMessageId(value);
+        if (after === DEFER) return DEFER;
+        read.after = after;
+      } else if (key === 'count') {
+        const count = fastInteger(value, 1, maxCount);
+        if (count === DEFER) return DEFER;
+        read.count = count;
+      } else if (key === 'waitMs') {
+        const waitMs = fastInteger(value, 0, Number.MAX_SAFE_INTEGER);
+        if (waitMs === DEFER) return DEFER;
+        read.waitMs = waitMs;
+      } else if (key === 'noAck' && typeof value === 'boolean') read.noAck = value;
+      else return DEFER;
+    }
+    return read;
+  });
 }
