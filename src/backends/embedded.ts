@@ -65,8 +65,9 @@ export class EmbeddedBackend implements StreamBackend {
     this.wroteThisCall = false;
     const result = (this.core[name] as (...a: unknown[]) => unknown)(...args);
     if (!this.wroteThisCall) return result;
-    // The waiters this command wakes are served in a microtask after it, so their deliveries share its write.
+    // The readers this command wakes are served before anything else runs, so their deliveries share its write.
     const servedBefore = this.waiters.served;
+    this.waiters.serveReady();
     await this.durable();
     // Readers it woke are answered before it is: their wait is what it ended, and its answer waits on nobody.
     if (this.waiters.served !== servedBefore) await new Promise(setImmediate);

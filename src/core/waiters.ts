@@ -136,7 +136,17 @@ export class WaiterRegistry {
     }
   }
 
+  /**
+   * Serves now the waiters that the commands so far made ready (otherwise a
+   * microtask does): a backend calls it right after a command so that the
+   * reads it wakes are written with it.
+   */
+  serveReady(): void {
+    if (this.flushScheduled) this.flush();
+  }
+
   private readonly flush = (): void => {
+    if (!this.flushScheduled) return;
     this.flushScheduled = false;
     const data = [...this.readyData];
     const pel = [...this.readyPel];

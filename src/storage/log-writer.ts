@@ -217,30 +217,29 @@ export class LogWriter {
   }
 
   /**
-   * One step per turn: the due background fsync, or the first queued item.
-   * The open group is sealed only here, at the start of a turn, never in a
-   * continuation after a write: the waiters a command wakes are served in a
-   * microtask after it, and their deliveries belong in the command's group.
+   * Writes queued groups one after another, each sealed when the write
+   * before it is done: what arrived meanwhile goes out together. A command's
+   * woken readers are served synchronously after it (the backend does that),
+   * so their deliveries are always in the command's group.
    */
   private async run(): Promise<void> {
     this.scheduled = false;
     if (this.running) return;
     this.running = true;
     try {
-      if (this.fsyncDue) {
-        await this.fsyncNow();
-      } else {
+      for (;;) {
+        if (this.fsyncDue) await this.fsyncNow();
         this.seal();
         const item = this.queue[0];
-        if (item !== undefined) {
-          if (item.kind === 'rotate') await this.switchFile(item);
-          else await this.writeGroup(item);
-          this.queue.shift();
-        }
+        if (item === undefined) break;
+        const waited = item.kind === 'rotate' ? (await this.switchFile(item), true) : await this.writeGroup(item);
+        this.queue.shift();
+        // After an inline write only microtasks ran: go on next turn, or writers that append from microtasks starve timers and I/O.
+        if (!waited) break;
       }
     } finally {
       this.running = false;
-      if (this.open !== null || this.queue.length > 0) {
+      if (this.open !== null || this.queue.length > 0 || this.fsyncDue) {
         this.schedule();
       } else {
         const resolve = this.idleResolve;
@@ -250,8 +249,9 @@ export class LogWriter {
     }
   }
 
-  private async writeGroup(group: Group): Promise<void> {
-    if (group.settled) return;
+  /** Answers whether it waited on the thread pool (false: the write was inline and nothing was fsynced). */
+  private async writeGroup(group: Group): Promise<boolean> {
+    if (group.settled) return false;
     const { file } = this.target;
     const start = this.target.size;
     const length = group.out.length;
@@ -277,12 +277,13 @@ export class LogWriter {
       }
     } catch (err) {
       await this.fail(group, err, start);
-      return;
+      return true;
     }
     this.target.size = start + length;
     this.stats.batches += group.batches;
     settle(group);
     this.recycle(group);
+    return !inline || this.options.fsync === 'always';
   }
 
   private async fail(group: Group, err: unknown, goodSize: number): Promise<void> {
