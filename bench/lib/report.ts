@@ -153,7 +153,7 @@ export function writeResults(path: string, meta: ReportMeta, results: ScenarioRe
   out.push('');
   out.push('## Running');
   out.push('');
-  out.push('- `npm run bench`: every scenario, full size (about 15 minutes); writes this file.');
+  out.push('- `npm run bench`: every scenario, full size (about 8 minutes on 2 cores); writes this file.');
   out.push('- `npm run bench -- --quick`: every scenario, briefly (under 2 minutes), to prove the benchmarks work; writes bench/.out/RESULTS-quick.md.');
   out.push('- `--only=1,3` picks scenarios; `--rounds=N` overrides the rounds; `--profile` runs the streamgate server under `node --cpu-prof` and prints its top functions.');
   out.push('- No timing is asserted anywhere: the `met` column reports, it does not fail the run. The run fails (exit 1) only when a scenario crashes.');
