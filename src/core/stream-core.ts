@@ -806,35 +806,6 @@ export class StreamCore implements StreamCommands {
   // Snapshots and state inspection
 
   /**
-   * One stream's whole state as effects that rebuild it from nothing, in
-   * batches of at most `batchSize`. Entries are read a batch at a time,
-   * resuming after the last ID, so a caller may yield between batches while
-   * writes go on: replaying the log from before the first batch over the
-   * result converges (see effects.ts). Groups and counters come last, each
-   * taken in one step.
-   */
-  *snapshotStream(key: string, batchSize = 4096): Generator<EffectBatch> {
-    const start = this.streams.get(key);
-    if (start === undefined) return;
-    // Entries added after this point are in the log: stop there, or a busy stream is never done.
-    const end = start.lastSlotId();
-    yield [{ op: 'create', key }];
-    let next: StreamId = 0n;
-    let added = 0n;
-    for (;;) {
-      const s = this.streams.get(key);
-      if (s === undefined) return;
-      const entries = s.range(next, end, batchSize);
-      if (entries.length === 0) break;
-      yield entries.map((e) => ({ op: 'add', key, id: e.id, fields: e.fields!, entriesAdded: ++added }) satisfies Effect);
-      const last = entries[entries.length - 1]!.id;
-      if (last === MAX_ID) break;
-      next = last + 1n;
-    }
-    yield* this.snapshotStreamState(key, batchSize);
-  }
-
-  /**
    * A stream's counters, groups, consumers and PELs as effects, in batches of
    * at most `batchSize`, each taken in one step: what a snapshot holds after
    * the stream's entries. None when the stream is gone.
