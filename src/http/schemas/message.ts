@@ -45,13 +45,15 @@ export function sendMessageList(reply: FastifyReply, entries: readonly (Entry | 
 export function messageListJson(entries: readonly (Entry | Delivery)[], format: FieldsFormat): string {
   const formatId = idFormatter();
   let json = '{"messages":[';
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    json += `${i === 0 ? '' : ','}{"id":"${formatId(entry.id)}","fields":${entry.fields === null ? 'null' : fieldsJson(entry.fields, format)}`;
-    const deliveryCount = (entry as Partial<Delivery>).deliveryCount;
-    json += deliveryCount === undefined ? '}' : `,"deliveryCount":${JSON.stringify(deliveryCount)}}`;
-  }
+  for (let i = 0; i < entries.length; i++) json += (i === 0 ? '' : ',') + messageJson(entries[i]!, formatId(entries[i]!.id), format);
   return `${json}]}`;
+}
+
+/** `JSON.stringify(messageToWire(entry, format))`, given the entry's formatted ID. */
+export function messageJson(entry: Entry | Delivery, id: string, format: FieldsFormat): string {
+  const json = `{"id":"${id}","fields":${entry.fields === null ? 'null' : fieldsJson(entry.fields, format)}`;
+  const deliveryCount = (entry as Partial<Delivery>).deliveryCount;
+  return deliveryCount === undefined ? `${json}}` : `${json},"deliveryCount":${JSON.stringify(deliveryCount)}}`;
 }
 
 /** Field lists longer than this take the object path when the names must be checked for repeats. */

@@ -1,7 +1,7 @@
-import { formatId } from '../../core/stream-id.js';
 import type { Delivery, Entry } from '../../core/types.js';
 import type { FieldsFormat } from '../schemas/fields.js';
-import { messageToWire } from '../schemas/message.js';
+import { idFormatter } from '../schemas/ids.js';
+import { messageJson } from '../schemas/message.js';
 
 /** The entries of one read and the bytes they were encoded to. */
 interface EncodedRead {
@@ -26,8 +26,12 @@ export class MessageFrames {
   encode(entries: readonly (Entry | Delivery)[], format: FieldsFormat): Buffer {
     const last = this.lastByFormat[format];
     if (last !== undefined && sameEntries(last.entries, entries)) return last.bytes;
+    const formatId = idFormatter();
     let text = '';
-    for (const entry of entries) text += `id: ${formatId(entry.id)}\nevent: message\ndata: ${JSON.stringify(messageToWire(entry, format))}\n\n`;
+    for (const entry of entries) {
+      const id = formatId(entry.id);
+      text += `id: ${id}\nevent: message\ndata: ${messageJson(entry, id, format)}\n\n`;
+    }
     const bytes = Buffer.from(text);
     this.lastByFormat[format] = { entries, bytes };
     return bytes;
