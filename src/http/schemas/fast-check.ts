@@ -45,6 +45,11 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
+/** Any non-array object: fastify's params and query objects need not have Object.prototype. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function isUnicode(value: unknown): value is string {
   return typeof value === 'string' && value.isWellFormed();
 }

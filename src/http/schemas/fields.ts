@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldList } from '../../core/types.js';
-import { DEFER, withFastCheck, type Defer } from './fast-check.js';
+import { DEFER, isRecord, withFastCheck, type Defer } from './fast-check.js';
 import { unicodeString } from './names.js';
 
 const FIELDS_NOTE =
@@ -52,8 +52,8 @@ export const fieldsFormatQuery = withFastCheck(
       }),
   }),
   (query): { fieldsFormat: FieldsFormat } | Defer => {
-    if (typeof query !== 'object' || query === null || Array.isArray(query)) return DEFER;
-    const { fieldsFormat } = query as { fieldsFormat?: unknown };
+    if (!isRecord(query)) return DEFER;
+    const { fieldsFormat } = query;
     if (fieldsFormat === undefined || fieldsFormat === 'object') return { fieldsFormat: 'object' };
     return fieldsFormat === 'pairs' ? { fieldsFormat: 'pairs' } : DEFER;
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFER, isUnicode, withFastCheck, type Defer } from './fast-check.js';
+import { DEFER, isRecord, isUnicode, withFastCheck, type Defer } from './fast-check.js';
 
 export const MAX_NAME_BYTES = 512;
 
@@ -32,27 +32,23 @@ function fastName(value: unknown): string | Defer {
   return value;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Fast check of a params object whose every key is a `name`. */
+function namesCheck<K extends string>(...keys: K[]): (params: unknown) => Record<K, string> | Defer {
+  return (params) => {
+    if (!isRecord(params)) return DEFER;
+    const out = {} as Record<K, string>;
+    for (const key of keys) {
+      const value = fastName(params[key]);
+      if (value === DEFER) return DEFER;
+      out[key] = value;
+    }
+    return out;
+  };
 }
 
-export const streamParams = withFastCheck(z.object({ stream: streamName }), (params) => {
-  if (!isObject(params)) return DEFER;
-  const stream = fastName(params.stream);
-  return stream === DEFER ? DEFER : { stream };
-});
-
-export const groupParams = withFastCheck(z.object({ stream: streamName, group: groupName }), (params) => {
-  if (!isObject(params)) return DEFER;
-  const stream = fastName(params.stream);
-  const group = fastName(params.group);
-  return stream === DEFER || group === DEFER ? DEFER : { stream, group };
-});
-
-export const consumerParams = withFastCheck(z.object({ stream: streamName, group: groupName, consumer: consumerName }), (params) => {
-  if (!isObject(params)) return DEFER;
-  const stream = fastName(params.stream);
-  const group = fastName(params.group);
-  const consumer = fastName(params.consumer);
-  return stream === DEFER || group === DEFER || consumer === DEFER ? DEFER : { stream, group, consumer };
-});
+export const streamParams = withFastCheck(z.object({ stream: streamName }), namesCheck('stream'));
+export const groupParams = withFastCheck(z.object({ stream: streamName, group: groupName }), namesCheck('stream', 'group'));
+export const consumerParams = withFastCheck(
+  z.object({ stream: streamName, group: groupName, consumer: consumerName }),
+  namesCheck('stream', 'group', 'consumer'),
+);
