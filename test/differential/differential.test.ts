@@ -7,11 +7,10 @@
  * By default: the fixed seeds, the regression seeds and two random ones
  * (printed, so that a failure can be replayed).
  */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisServerAvailable, type RedisServerHandle } from '../helpers/redis-server.js';
+import { redisServerAvailable } from '../helpers/redis-server.js';
 import { CommandGenerator, KEYS } from './generator.js';
-import { closeOracle, openOracle, runSeed, type CoreFactory } from './harness.js';
+import { runSeed, useOracle } from './harness.js';
 import { REGRESSION_SEEDS } from './seeds.js';
 
 const FIXED_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -35,22 +34,19 @@ const SEEDS = seeds();
 let totalOps = 0;
 
 describe.skipIf(!redisServerAvailable())('differential: StreamCore vs redis-server', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  let makeCore: CoreFactory;
+  const oracle = useOracle();
 
-  beforeAll(async () => {
-    ({ server, redis, makeCore } = await openOracle());
+  beforeAll(() => {
+    const { server } = oracle;
     console.info(`differential: redis-server ${server.version} on port ${server.port}; seeds ${SEEDS.map((r) => `${r.seed} (${r.ops} ops)`).join(', ')}`);
-  }, 30_000);
+  });
 
-  afterAll(async () => {
+  afterAll(() => {
     console.info(`differential: ${totalOps} commands compared`);
-    await closeOracle({ server, redis });
   });
 
   it.each(SEEDS)('seed $seed ($ops ops)', async ({ seed, ops }) => {
-    const result = await runSeed(redis, makeCore, seed, ops, new CommandGenerator(seed), KEYS);
+    const result = await runSeed(oracle.redis, oracle.makeCore, seed, ops, new CommandGenerator(seed), KEYS);
     totalOps += result.ops;
     if (result.mismatch) expect.fail(result.mismatch);
   }, 30_000);

@@ -4,22 +4,19 @@
  * argument errors (which the random test only samples).
  */
 import { existsSync } from 'node:fs';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisServerAvailable, startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { redisServerAvailable, startRedisServer } from '../helpers/redis-server.js';
 import { CommandGenerator } from './generator.js';
 import {
   argvText,
   callRedis,
-  closeOracle,
   compareOutcomes,
   difference,
   normalise,
-  openOracle,
   redisClockAt,
   runBoth,
   show,
-  type CoreFactory,
+  useOracle,
 } from './harness.js';
 
 describe('comparator', () => {
@@ -76,26 +73,16 @@ describe('generator', () => {
 });
 
 describe.skipIf(!redisServerAvailable())('against redis-server', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  let makeCore: CoreFactory;
-
-  beforeAll(async () => {
-    ({ server, redis, makeCore } = await openOracle());
-  }, 30_000);
-
-  afterAll(async () => {
-    await closeOracle({ server, redis });
-  });
+  const oracle = useOracle();
 
   it('starts a private redis-server that answers, and removes it on stop', async () => {
-    expect(await redis.call('PING')).toBe('PONG');
-    expect(server.version).toMatch(/^\d+\.\d+\.\d+$/);
-    const config = (await redis.call('CONFIG', 'GET', 'dir')) as string[];
+    expect(await oracle.redis.call('PING')).toBe('PONG');
+    expect(oracle.server.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const config = (await oracle.redis.call('CONFIG', 'GET', 'dir')) as string[];
     const dir = config[1]!;
     expect(existsSync(dir)).toBe(true);
     const other = await startRedisServer();
-    expect(other.port).not.toBe(server.port);
+    expect(other.port).not.toBe(oracle.server.port);
     await other.stop();
     await other.stop();
   });
@@ -104,11 +91,11 @@ describe.skipIf(!redisServerAvailable())('against redis-server', () => {
     const ok = new Map<string, number>();
     const errors = new Set<string>();
     for (const seed of [1, 2, 3]) {
-      await redis.call('FLUSHALL');
+      await oracle.redis.call('FLUSHALL');
       const g = new CommandGenerator(seed);
       for (let i = 0; i < 600; i++) {
         const argv = g.next();
-        const outcome = await callRedis(redis, argv);
+        const outcome = await callRedis(oracle.redis, argv);
         g.observe(argv, outcome.kind === 'reply' ? outcome.value : new Error('error'));
         const name = argv[0] === 'XGROUP' || argv[0] === 'XINFO' ? `${argv[0]} ${argv[1]}` : argv[0]!;
         if (outcome.kind === 'reply') ok.set(name, (ok.get(name) ?? 0) + 1);
@@ -220,12 +207,12 @@ describe.skipIf(!redisServerAvailable())('against redis-server', () => {
   ];
 
   it('reproduces Redis argument errors and their order', async () => {
-    await redis.call('FLUSHALL');
-    const handle = makeCore();
+    await oracle.redis.call('FLUSHALL');
+    const handle = oracle.makeCore();
     const mismatches: string[] = [];
     for (const line of ARGUMENT_ERRORS) {
       const argv = line.trim().split(/\s+/);
-      const [r, o] = await runBoth(redis, handle, argv);
+      const [r, o] = await runBoth(oracle.redis, handle, argv);
       const diff = compareOutcomes(argv, r, o);
       if (diff) mismatches.push(`${line}\n  redis: ${show(r)}\n  ours:  ${show(o)}\n  ${diff}`);
     }

@@ -42,7 +42,8 @@
  * 9007199254740991 as 9007199254740992), so the generator keeps counters
  * small; redis-notes.test.ts compares the 64-bit counters exactly.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
 import type { StreamCommands } from '../../src/core/types.js';
 import { CommandError, execute, type Reply } from './adapter.js';
@@ -80,7 +81,6 @@ export interface CoreHandle {
 
 export type CoreFactory = () => CoreHandle;
 
-/** Loads src/core/stream-core.ts (written separately; imported lazily so the harness loads without it). */
 /** The oracle a differential suite runs against: a private redis-server, a RESP2 client to it, and a core factory. */
 export interface Oracle {
   server: RedisServerHandle;
@@ -88,9 +88,9 @@ export interface Oracle {
   makeCore: CoreFactory;
 }
 
-export async function openOracle(): Promise<Oracle> {
+export async function openOracle(clientOptions: RedisOptions = {}): Promise<Oracle> {
   const server = await startRedisServer();
-  const redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, maxRetriesPerRequest: 1 });
+  const redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, maxRetriesPerRequest: 1, ...clientOptions });
   return { server, redis, makeCore: await loadCoreFactory() };
 }
 
@@ -99,6 +99,17 @@ export async function closeOracle(oracle: Partial<Oracle>): Promise<void> {
   await oracle.server?.stop();
 }
 
+/** The suite's oracle: opened before its tests, closed after them; its fields are set once `beforeAll` ran. */
+export function useOracle(clientOptions: RedisOptions = {}): Oracle {
+  const oracle = {} as Oracle;
+  beforeAll(async () => {
+    Object.assign(oracle, await openOracle(clientOptions));
+  }, 30_000);
+  afterAll(() => closeOracle(oracle));
+  return oracle;
+}
+
+/** Loads src/core/stream-core.ts (written separately; imported lazily so the harness loads without it). */
 export async function loadCoreFactory(): Promise<CoreFactory> {
   const path = '../../src/core/stream-core.js';
   const mod = (await import(/* @vite-ignore */ path)) as {

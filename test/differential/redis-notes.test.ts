@@ -5,11 +5,10 @@
  * judge), and the 7.2+ consumer rules, which Redis 7.0 cannot show, are
  * checked on our core alone.
  */
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisServerAvailable, startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { redisServerAvailable } from '../helpers/redis-server.js';
 import { execute, type Reply } from './adapter.js';
-import { argvText, closeOracle, compareOutcomes, loadCoreFactory, openOracle, runBoth, show, type CoreFactory, type Outcome } from './harness.js';
+import { argvText, compareOutcomes, loadCoreFactory, runBoth, show, useOracle, type CoreFactory, type Outcome } from './harness.js';
 
 const U64_MAX = '18446744073709551615';
 const MAX_ID = `${U64_MAX}-${U64_MAX}`;
@@ -17,17 +16,7 @@ const MAX_ID = `${U64_MAX}-${U64_MAX}`;
 const words = (line: string) => line.trim().split(/\s+/);
 
 describe.skipIf(!redisServerAvailable())('REDIS-NOTES.md, against redis-server', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  let makeCore: CoreFactory;
-
-  beforeAll(async () => {
-    ({ server, redis, makeCore } = await openOracle());
-  }, 30_000);
-
-  afterAll(async () => {
-    await closeOracle({ server, redis });
-  });
+  const oracle = useOracle();
 
   /**
    * Runs the lines on a flushed Redis and a new core; answers Redis's
@@ -35,13 +24,13 @@ describe.skipIf(!redisServerAvailable())('REDIS-NOTES.md, against redis-server',
    * first mismatch.
    */
   async function scenario(lines: string[]): Promise<(Reply | Error)[]> {
-    await redis.call('FLUSHALL');
-    const handle = makeCore();
+    await oracle.redis.call('FLUSHALL');
+    const handle = oracle.makeCore();
     const replies: (Reply | Error)[] = [];
     const mismatches: string[] = [];
     for (const line of lines) {
       const argv = words(line);
-      const [r, o] = await runBoth(redis, handle, argv);
+      const [r, o] = await runBoth(oracle.redis, handle, argv);
       const diff = compareOutcomes(argv, r, o);
       if (diff) mismatches.push(`${argvText(argv)}\n  redis: ${show(r)}\n  ours:  ${show(o)}\n  ${diff}`);
       replies.push(r.kind === 'reply' ? r.value : new Error((r as Exclude<Outcome, { kind: 'reply' }>).message));
@@ -493,19 +482,7 @@ describe.skipIf(!redisServerAvailable())('REDIS-NOTES.md, against redis-server',
  * exactly: Redis through a stringNumbers client, ours straight from the core.
  */
 describe.skipIf(!redisServerAvailable())('64-bit counters, exactly', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  let makeCore: CoreFactory;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, stringNumbers: true, maxRetriesPerRequest: 1 });
-    makeCore = await loadCoreFactory();
-  }, 30_000);
-
-  afterAll(async () => {
-    await closeOracle({ server, redis });
-  });
+  const oracle = useOracle({ stringNumbers: true });
 
   it('entries-added, entries-read and lag near 2^63 agree digit for digit', async () => {
     const lines = [
@@ -519,17 +496,17 @@ describe.skipIf(!redisServerAvailable())('64-bit counters, exactly', () => {
       'XADD k 4-1 f v',
       'XREADGROUP GROUP safe c STREAMS k >',
     ];
-    await redis.call('FLUSHALL');
-    const { core } = makeCore();
+    await oracle.redis.call('FLUSHALL');
+    const { core } = oracle.makeCore();
     for (const line of lines) {
       const argv = words(line);
-      await redis.call(argv[0]!, ...argv.slice(1));
+      await oracle.redis.call(argv[0]!, ...argv.slice(1));
       execute(core, argv);
     }
-    const redisGroups = ((await redis.call('XINFO', 'GROUPS', 'k')) as string[][]).map((g) => [g[1], g[9], g[11]]);
+    const redisGroups = ((await oracle.redis.call('XINFO', 'GROUPS', 'k')) as string[][]).map((g) => [g[1], g[9], g[11]]);
     const ourGroups = core.xinfoGroups('k')!.map((g) => [g.name, g.entriesRead?.toString() ?? null, g.lag?.toString() ?? null]);
     expect(ourGroups).toEqual(redisGroups);
-    const redisStream = (await redis.call('XINFO', 'STREAM', 'k')) as string[];
+    const redisStream = (await oracle.redis.call('XINFO', 'STREAM', 'k')) as string[];
     expect(core.xinfoStream('k')!.entriesAdded.toString()).toBe(redisStream[redisStream.indexOf('entries-added') + 1]);
   });
 });
