@@ -5,7 +5,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEmbeddedBackend } from '../src/backends/embedded.js';
+import { createEmbeddedBackend } from '../src/backends/embedded/embedded-backend.js';
 import { loadConfig } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 

@@ -7,7 +7,7 @@
  * the group reaches the end.
  */
 import type { StreamCore } from '../../src/core/stream-core.js';
-import type { StreamId } from '../../src/core/stream-id.js';
+import type { StreamId } from '../../src/domain/ids.js';
 import { median } from '../lib/stats.js';
 import { importSrc, runWorkerMain, workerInput } from '../lib/worker-io.js';
 

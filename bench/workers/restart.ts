@@ -69,15 +69,16 @@ runWorkerMain(async (): Promise<RestartResult> => {
   if (o.action === 'fill') {
     const createBackendFile = join(o.modulesRoot, 'src/backends', o.compiled ? 'create-backend.js' : 'create-backend.ts');
     if (existsSync(createBackendFile)) {
-      type Backend = Commands & { close(): Promise<void>; xlen(key: string): Promise<number> };
+      // Filled through the backend's own core: its effects go to the store, which close() flushes.
+      type Backend = { core: Commands; close(): Promise<void>; length(key: string): Promise<number> };
       const { createBackend } = await importSrc<{ createBackend: (config: object, options: object) => Promise<Backend> }>(
         o.modulesRoot,
         o.compiled,
         'backends/create-backend.js',
       );
       const backend = await createBackend({ dataDir: o.dir, fsync: 'no', snapshotLogBytes: 64 * 1024 * 1024 }, { logger: silent });
-      await fill(o, backend);
-      const length = await backend.xlen(o.stream);
+      await fill(o, backend.core);
+      const length = await backend.length(o.stream);
       await backend.close();
       return { via: 'createBackend (src/backends/create-backend.ts)', ms: elapsedMs(), length, pending: o.pending };
     }

@@ -3,7 +3,7 @@ import { StreamCore } from '../core/stream-core.js';
 import { MemoryEffectStore } from '../storage/effect-store.js';
 import { openLogStore, type LogStore } from '../storage/log-store.js';
 import { consoleLogger, type StorageLogger } from '../storage/storage-fs.js';
-import { createEmbeddedBackend, type EmbeddedBackend } from './embedded.js';
+import { createEmbeddedBackend, type EmbeddedBackend } from './embedded/embedded-backend.js';
 
 /** `DATA_DIR=:memory:` runs without persistence: everything is lost at exit. */
 export const MEMORY_DATA_DIR = ':memory:';

@@ -1,5 +1,5 @@
 import { IdTree } from './id-tree.js';
-import type { StreamId } from './stream-id.js';
+import type { StreamId } from '../domain/ids.js';
 
 /** A pending-entries list: ID -> entry, ordered, O(log n) seek, insert and delete. */
 export type PendingList = IdTree<PendingEntry>;

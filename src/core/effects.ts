@@ -1,5 +1,5 @@
-import type { StreamId } from './stream-id.js';
-import type { FieldList } from './types.js';
+import type { StreamId } from '../domain/ids.js';
+import type { FieldList } from '../domain/types.js';
 
 /**
  * Effects: what a command changed, never what was asked. Every effect is

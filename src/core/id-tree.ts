@@ -1,4 +1,4 @@
-import { ID_WORDS, splitId, type StreamId } from './stream-id.js';
+import { ID_WORDS, splitId, type StreamId } from '../domain/ids.js';
 
 /**
  * An ordered map of records keyed by their stream ID: a B+tree whose nodes

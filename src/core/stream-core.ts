@@ -1,9 +1,9 @@
 import { BTree } from './btree.js';
 import { Consumer, ConsumerGroup, compareNames } from './consumer-group.js';
 import type { Effect, EffectBatch, EffectSink } from './effects.js';
-import { RedisMessages, StreamError, noGroupError } from './errors.js';
+import { RedisMessages, StreamError, noGroupError } from '../domain/errors.js';
 import { Stream } from './stream.js';
-import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, type StreamId } from './stream-id.js';
+import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, type StreamId } from '../domain/ids.js';
 import type {
   ConsumerInfo,
   Delivery,
@@ -18,7 +18,6 @@ import type {
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
-  StreamCommands,
   StreamCounters,
   StreamInfo,
   StreamInfoFull,
@@ -33,7 +32,8 @@ import type {
   XreadStream,
   XrangeOptions,
   XsetidOptions,
-} from './types.js';
+} from '../domain/types.js';
+import type { StreamCommands } from './commands.js';
 
 export interface StreamCoreOptions {
   /** Unix ms; injectable for tests. @defaultValue Date.now */

@@ -1,6 +1,6 @@
 import type { ConsumerGroup } from './consumer-group.js';
-import { ID_WORDS, MAX_ID, MS_HIGH, MS_LOW, SEQ_HIGH, SEQ_LOW, splitId, type StreamId } from './stream-id.js';
-import type { Entry, FieldList } from './types.js';
+import { ID_WORDS, MAX_ID, MS_HIGH, MS_LOW, SEQ_HIGH, SEQ_LOW, splitId, type StreamId } from '../domain/ids.js';
+import type { Entry, FieldList } from '../domain/types.js';
 
 /**
  * Entries live in nodes of at most NODE_MAX_ENTRIES slots, as Redis's

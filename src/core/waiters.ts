@@ -1,6 +1,6 @@
 import { BTree } from './btree.js';
 import type { Effect, EffectBatch } from './effects.js';
-import { StreamError } from './errors.js';
+import { StreamError } from '../domain/errors.js';
 
 /** What a waiter is woken by: new data on its keys, or its group's PEL shrinking (acks, claims, DELCONSUMER). */
 export type WakeReason = 'data' | 'pel';

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { StreamError, type ErrorCode } from '../core/errors.js';
+import { StreamError, type ErrorCode } from '../domain/errors.js';
 import { ERROR_STATUS } from './error-status.js';
 import { makeProblem, PROBLEM_CONTENT_TYPE, redisDetail, type Problem } from './problem.js';
 

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from '../domain/errors.js';
 
 /** The HTTP status of every error code; a code, its status and its docs row land together. */
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {

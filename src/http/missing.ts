@@ -1,6 +1,6 @@
-import type { StreamBackend } from '../backends/backend.js';
-import { noGroupError, RedisMessages, StreamError } from '../core/errors.js';
-import { formatId, type StreamId } from '../core/stream-id.js';
+import type { StreamBackend } from '../backends/contract.js';
+import { noGroupError, RedisMessages, StreamError } from '../domain/errors.js';
+import { formatId, type StreamId } from '../domain/ids.js';
 
 export function noStream(): StreamError {
   return new StreamError('NO_STREAM', RedisMessages.noSuchKey);
@@ -22,5 +22,5 @@ export function orNoStream<T>(value: T | null): T {
 
 /** For answers where null means "stream or group missing": tells which. */
 export async function noStreamOrGroup(backend: StreamBackend, key: string, group: string): Promise<StreamError> {
-  return (await backend.exists(key)) ? noGroupError(key, group, 'XINFO') : noStream();
+  return (await backend.streamExists(key)) ? noGroupError(key, group, 'XINFO') : noStream();
 }

@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, type ErrorCode } from '../core/errors.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.js';
 import { ERROR_STATUS } from './error-status.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,4 +1,4 @@
-import { MAX_ID } from '../core/stream-id.js';
+import { MAX_ID } from '../domain/ids.js';
 
 const TWO_POW_32 = 4294967296;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile, realpath, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StreamError } from '../core/errors.js';
+import { StreamError } from '../domain/errors.js';
 import { LOCK_FILE } from './data-dir.js';
 import type { StorageLogger } from './storage-fs.js';
 

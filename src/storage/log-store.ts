@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EffectBatch } from '../core/effects.js';
-import { StreamError } from '../core/errors.js';
+import { StreamError } from '../domain/errors.js';
 import { createLogFile, listDataDir, logName, removeFiles, snapshotName, syncDir } from './data-dir.js';
 import type { EffectStore } from './effect-store.js';
 import { FILE_HEADER_BYTES } from './file-header.js';

@@ -1,5 +1,5 @@
 import type { EffectBatch } from '../core/effects.js';
-import { StreamError } from '../core/errors.js';
+import { StreamError } from '../domain/errors.js';
 import { ByteWriter } from './byte-writer.js';
 import { encodeBatchRecord } from './record-codec.js';
 import { errorCode, writeFully, type StorageFile, type StorageLogger } from './storage-fs.js';

@@ -1,5 +1,5 @@
 import type { Effect, EffectBatch } from '../core/effects.js';
-import type { StreamId } from '../core/stream-id.js';
+import type { StreamId } from '../domain/ids.js';
 import { ByteWriter, type RawBuffer } from './byte-writer.js';
 import { crc32Range } from './crc32.js';
 

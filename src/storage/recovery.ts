@@ -1,7 +1,7 @@
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EffectBatch } from '../core/effects.js';
-import { StreamError } from '../core/errors.js';
+import { StreamError } from '../domain/errors.js';
 import type { Stream } from '../core/stream.js';
 import { listDataDir, logName, removeFiles, snapshotName, syncDir } from './data-dir.js';
 import { scanRecordFile, type ScanResult } from './record-scanner.js';

@@ -1,4 +1,4 @@
-import { StreamError } from '../core/errors.js';
+import { StreamError } from '../domain/errors.js';
 import { repairDataDir } from './repair.js';
 
 /**

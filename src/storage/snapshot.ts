@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { EffectBatch } from '../core/effects.js';
 import type { Stream } from '../core/stream.js';
-import { MAX_ID } from '../core/stream-id.js';
+import { MAX_ID } from '../domain/ids.js';
 import { ByteWriter } from './byte-writer.js';
 import { snapshotName, syncDir } from './data-dir.js';
 import { FILE_HEADER_BYTES, decodeFileHeader, encodeFileHeader } from './file-header.js';

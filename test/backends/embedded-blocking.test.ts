@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createEmbeddedBackend } from '../../src/backends/embedded.js';
-import { parseAddId, formatId } from '../../src/core/stream-id.js';
+import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
+import { parseAddId, formatId } from '../../src/domain/ids.js';
 
 const add = (backend: ReturnType<typeof createEmbeddedBackend>, key: string, n: number) =>
-  backend.xadd(key, { id: parseAddId('*')!, fields: ['n', String(n)] });
+  backend.append(key, { id: parseAddId('*')!, fields: ['n', String(n)] });
 
 async function groupStream() {
   const backend = createEmbeddedBackend();
   const key = `test-${randomUUID()}`;
-  await backend.xgroupCreate(key, 'g', { startId: '$', mkStream: true });
+  await backend.createGroup(key, 'g', { startId: '$', mkStream: true });
   return { backend, key };
 }
 
@@ -17,13 +17,13 @@ describe('blocking group reads', () => {
   it('delivers every new message exactly once across waiters, oldest waiter first', async () => {
     const { backend, key } = await groupStream();
     const waiters = Array.from({ length: 20 }, (_, i) =>
-      backend.readGroup({ group: 'g', consumer: `c${i}`, streams: [{ key, from: '>' }], count: 1, waitMs: 5000 }),
+      backend.readGroup({ group: 'g', consumer: `c${i}`, streams: [{ key, from: '>' }], count: 1 }, { waitMs: 5000 }),
     );
     for (let n = 0; n < 20; n++) await add(backend, key, n);
     const results = await Promise.all(waiters);
     const got = results.map((r) => r[0]!.entries[0]!.fields![1]);
     expect(got).toEqual(Array.from({ length: 20 }, (_, n) => String(n)));
-    const summary = await backend.xpendingSummary(key, 'g');
+    const summary = await backend.pendingSummary(key, 'g');
     expect(summary.count).toBe(20);
     expect(summary.consumers.every((c) => c.count === 1)).toBe(true);
     await backend.close();
@@ -31,9 +31,9 @@ describe('blocking group reads', () => {
 
   it('a batch written in one turn is shared out in order', async () => {
     const { backend, key } = await groupStream();
-    const a = backend.readGroup({ group: 'g', consumer: 'a', streams: [{ key, from: '>' }], count: 2, waitMs: 5000 });
-    const b = backend.readGroup({ group: 'g', consumer: 'b', streams: [{ key, from: '>' }], count: 2, waitMs: 5000 });
-    await backend.xaddBatch(key, [0, 1, 2].map((n) => ({ id: parseAddId('*')!, fields: ['n', String(n)] })), {});
+    const a = backend.readGroup({ group: 'g', consumer: 'a', streams: [{ key, from: '>' }], count: 2 }, { waitMs: 5000 });
+    const b = backend.readGroup({ group: 'g', consumer: 'b', streams: [{ key, from: '>' }], count: 2 }, { waitMs: 5000 });
+    await backend.appendBatch(key, [0, 1, 2].map((n) => ({ id: parseAddId('*')!, fields: ['n', String(n)] })), {});
     expect((await a)[0]!.entries.map((e) => e.fields![1])).toEqual(['0', '1']);
     expect((await b)[0]!.entries.map((e) => e.fields![1])).toEqual(['2']);
     await backend.close();
@@ -42,7 +42,7 @@ describe('blocking group reads', () => {
   it('a wait that times out answers no messages', async () => {
     const { backend, key } = await groupStream();
     const started = Date.now();
-    const result = await backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 50 });
+    const result = await backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }] }, { waitMs: 50 });
     expect(result).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
     expect(backend.waiterCount).toBe(0);
@@ -52,26 +52,26 @@ describe('blocking group reads', () => {
   it('an aborted wait is removed at once and takes nothing', async () => {
     const { backend, key } = await groupStream();
     const controller = new AbortController();
-    const waiting = backend.readGroup({ group: 'g', consumer: 'gone', streams: [{ key, from: '>' }], waitMs: 10_000, signal: controller.signal });
+    const waiting = backend.readGroup({ group: 'g', consumer: 'gone', streams: [{ key, from: '>' }] }, { waitMs: 10_000, signal: controller.signal });
     controller.abort();
     expect(await waiting).toEqual([]);
     expect(backend.waiterCount).toBe(0);
     const id = await add(backend, key, 1);
-    expect((await backend.xpendingSummary(key, 'g')).count).toBe(0);
-    const next = await backend.readGroup({ group: 'g', consumer: 'next', streams: [{ key, from: '>' }], waitMs: 0 });
+    expect((await backend.pendingSummary(key, 'g')).count).toBe(0);
+    const next = await backend.readGroup({ group: 'g', consumer: 'next', streams: [{ key, from: '>' }] }, { waitMs: 0 });
     expect(formatId(next[0]!.entries[0]!.id)).toBe(formatId(id!));
     await backend.close();
   });
 
   it('fails waiters with NOGROUP when the group is destroyed and NO_STREAM when the stream goes', async () => {
     const { backend, key } = await groupStream();
-    const onGroup = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 10_000 });
-    await backend.xgroupDestroy(key, 'g');
+    const onGroup = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }] }, { waitMs: 10_000 });
+    await backend.destroyGroup(key, 'g');
     await expect(onGroup).rejects.toMatchObject({ code: 'NOGROUP' });
-    await backend.xgroupCreate(key, 'g', { startId: '$' });
-    const onStream = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 10_000 });
+    await backend.createGroup(key, 'g', { startId: '$' });
+    const onStream = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }] }, { waitMs: 10_000 });
     const tail = backend.readStreams([{ key, after: '$' }], undefined, { waitMs: 10_000 });
-    await backend.del(key);
+    await backend.deleteStream(key);
     await expect(onStream).rejects.toMatchObject({ code: 'NO_STREAM' });
     await expect(tail).rejects.toMatchObject({ code: 'NO_STREAM' });
     await backend.close();
@@ -79,7 +79,7 @@ describe('blocking group reads', () => {
 
   it('answers waiting reads with nothing on close', async () => {
     const { backend, key } = await groupStream();
-    const waiting = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }], waitMs: 10_000 });
+    const waiting = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key, from: '>' }] }, { waitMs: 10_000 });
     await backend.close();
     expect(await waiting).toEqual([]);
   });
@@ -110,7 +110,7 @@ describe('blocking stream reads', () => {
 
 describe('a blocking read whose first write cannot be stored', () => {
   it('fails with STORAGE_UNAVAILABLE and leaves no waiter behind', async () => {
-    const { StreamError } = await import('../../src/core/errors.js');
+    const { StreamError } = await import('../../src/domain/errors.js');
     let failing = false;
     const store = {
       append() {},
@@ -121,10 +121,10 @@ describe('a blocking read whose first write cannot be stored', () => {
     };
     const backend = createEmbeddedBackend({ store });
     const key = `test-${randomUUID()}`;
-    await backend.xgroupCreate(key, 'g', { startId: '$', mkStream: true });
+    await backend.createGroup(key, 'g', { startId: '$', mkStream: true });
     failing = true;
     // The read creates its consumer (a write), which cannot be stored.
-    await expect(backend.readGroup({ group: 'g', consumer: 'new', streams: [{ key, from: '>' }], waitMs: 10_000 })).rejects.toMatchObject({
+    await expect(backend.readGroup({ group: 'g', consumer: 'new', streams: [{ key, from: '>' }] }, { waitMs: 10_000 })).rejects.toMatchObject({
       code: 'STORAGE_UNAVAILABLE',
     });
     expect(backend.waiterCount).toBe(0);

@@ -1,5 +1,5 @@
 import { StreamCore } from '../../src/core/stream-core.js';
-import { formatId, parseAddId, parseId, parseRangeBound, type StreamId } from '../../src/core/stream-id.js';
+import { formatId, parseAddId, parseId, parseRangeBound, type StreamId } from '../../src/domain/ids.js';
 
 /** A core on a clock the test moves by hand. */
 export function coreWithClock(start = 1_700_000_000_000): { core: StreamCore; clock: { now: number } } {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdTree } from '../../src/core/id-tree.js';
-import { ID_WORDS, MAX_ID, U64_MAX, makeId, splitId, type StreamId } from '../../src/core/stream-id.js';
+import { ID_WORDS, MAX_ID, U64_MAX, makeId, splitId, type StreamId } from '../../src/domain/ids.js';
 
 interface Item {
   id: StreamId;

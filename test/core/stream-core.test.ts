@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EffectBatch } from '../../src/core/effects.js';
-import { StreamError } from '../../src/core/errors.js';
-import { MAX_ID, formatId } from '../../src/core/stream-id.js';
+import { StreamError } from '../../src/domain/errors.js';
+import { MAX_ID, formatId } from '../../src/domain/ids.js';
 import { add, all, bound, coreWithClock, fmt, id } from './helpers.js';
 
 const code = (fn: () => unknown): string => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ID, formatId, makeId, parseAddId, parseId, parseRangeBound, parseU64, U64_MAX } from '../../src/core/stream-id.js';
+import { MAX_ID, formatId, makeId, parseAddId, parseId, parseRangeBound, parseU64, U64_MAX } from '../../src/domain/ids.js';
 
 describe('stream IDs', () => {
   it('round-trips the full unsigned 64-bit range of both parts', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NODE_MAX_ENTRIES, Stream } from '../../src/core/stream.js';
-import { MAX_ID, U64_MAX, makeId, type StreamId } from '../../src/core/stream-id.js';
+import { MAX_ID, U64_MAX, makeId, type StreamId } from '../../src/domain/ids.js';
 
 /** IDs that straddle the 32-bit words of both halves, ascending with i. */
 const idOf = (i: number): StreamId => makeId(BigInt(i >> 2) * 0xffff_ffffn, BigInt(i & 3) * (U64_MAX / 3n));

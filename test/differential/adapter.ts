@@ -15,7 +15,7 @@
  * Replies use the Redis 7.2+ shapes where ours has more (`inactive`,
  * `active-time`); the comparator strips what Redis 7.0 lacks.
  */
-import { noGroupError, RedisMessages, StreamError } from '../../src/core/errors.js';
+import { noGroupError, RedisMessages, StreamError } from '../../src/domain/errors.js';
 import {
   formatId,
   MAX_ID,
@@ -26,17 +26,17 @@ import {
   type AddIdSpec,
   type RangeBound,
   type StreamId,
-} from '../../src/core/stream-id.js';
+} from '../../src/domain/ids.js';
 import type {
   Delivery,
   Entry,
   GroupInfo,
-  StreamCommands,
   StreamCounters,
   TrimSpec,
   XreadgroupStream,
   XreadStream,
-} from '../../src/core/types.js';
+} from '../../src/domain/types.js';
+import type { StreamCommands } from '../../src/core/commands.js';
 
 export type Reply = string | number | null | Reply[];
 

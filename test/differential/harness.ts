@@ -45,7 +45,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
-import type { StreamCommands } from '../../src/core/types.js';
+import type { StreamCommands } from '../../src/core/commands.js';
 import { CommandError, execute, type Reply } from './adapter.js';
 import { triageSelection } from './triage.js';
 

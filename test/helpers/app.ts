@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { createEmbeddedBackend } from '../../src/backends/embedded.js';
+import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
 import { StreamCore } from '../../src/core/stream-core.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';

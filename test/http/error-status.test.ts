@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE, StreamError, type ErrorCode } from '../../src/core/errors.js';
+import { ERROR_CATALOGUE, StreamError, type ErrorCode } from '../../src/domain/errors.js';
 import { ERROR_STATUS } from '../../src/http/error-status.js';
 import { makeProblem, problemType, redisDetail } from '../../src/http/problem.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Delivery } from '../../src/core/types.js';
+import type { Delivery } from '../../src/domain/types.js';
 import { MessageFrames } from '../../src/http/sse/message-frames.js';
 
 /** A read as the core returns it: fresh objects and fresh field arrays every time. */

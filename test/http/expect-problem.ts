@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { ERROR_CATALOGUE, type ErrorCode } from '../../src/core/errors.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../src/domain/errors.js';
 
 /** Asserts an RFC 9457 answer with this status and code, and returns its detail. */
 export function expectProblem(response: LightMyRequestResponse, status: number, code: ErrorCode): string {

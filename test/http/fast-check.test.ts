@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { appendBatchBody, appendBody } from '../../src/http/schemas/append.js';
 import { z as zod } from 'zod';
-import { parseId } from '../../src/core/stream-id.js';
+import { parseId } from '../../src/domain/ids.js';
 import { DEFER, fastCheckOf, fastValidatorCompiler, messageIdParser, withFastCheck } from '../../src/http/schemas/fast-check.js';
 import { fieldsFormatQuery } from '../../src/http/schemas/fields.js';
 import { idListBody } from '../../src/http/schemas/ids.js';

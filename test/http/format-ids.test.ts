@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatId, makeId, U64_MAX } from '../../src/core/stream-id.js';
+import { formatId, makeId, U64_MAX } from '../../src/domain/ids.js';
 import { formatIds } from '../../src/http/schemas/ids.js';
 
 describe('formatIds', () => {

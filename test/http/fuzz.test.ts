@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE } from '../../src/core/errors.js';
+import { ERROR_CATALOGUE } from '../../src/domain/errors.js';
 import { buildTestApp, call, streamName, streamPath, type TestApp } from '../helpers/app.js';
 
 /** Each route with the body and query keys it knows, so that most requests are nearly valid. */
@@ -126,7 +126,7 @@ describe('fuzzing the HTTP API', () => {
 
   async function snapshot(): Promise<string> {
     const { streams } = await t.backend.listStreams({ limit: 1000 });
-    const full = await Promise.all(streams.map((summary) => t.backend.xinfoStreamFull(summary.name, 1000)));
+    const full = await Promise.all(streams.map((summary) => t.backend.streamInfoFull(summary.name, 1000)));
     return JSON.stringify({ streams, full }, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
   }
 
@@ -146,7 +146,7 @@ describe('fuzzing the HTTP API', () => {
           const url = template.replace('{s}', sSeg).replace('{g}', gSeg).replace('{c}', cSeg).replace('{id}', idSeg) + (qs ? `?${qs}` : '');
           const options: InjectOptions = { method: otherMethod ?? method, url };
           if (sent !== undefined && options.method !== 'GET') Object.assign(options, { payload: sent.payload, headers: { 'content-type': sent.type } });
-          if (!(await t.backend.exists(s))) await seed();
+          if (!(await t.backend.streamExists(s))) await seed();
           const before = await snapshot();
           const response = await t.app.inject(options);
           const where = `${options.method} ${url} ${sent?.payload ?? ''} -> ${response.statusCode} ${response.body}`;
@@ -195,7 +195,7 @@ describe('fuzzing the HTTP API', () => {
     );
     await fc.assert(
       fc.asyncProperty(write, async ([method, suffix, payload]) => {
-        if (!(await t.backend.exists(s))) await seed();
+        if (!(await t.backend.streamExists(s))) await seed();
         const before = await snapshot();
         const response = await t.app.inject({ method, url: `${streamPath(s)}${suffix}`, payload });
         const where = `${method} ${suffix} ${JSON.stringify(payload)} -> ${response.statusCode} ${response.body}`;

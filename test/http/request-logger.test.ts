@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { createEmbeddedBackend } from '../../src/backends/embedded.js';
+import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 

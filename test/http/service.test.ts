@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedBackend } from '../../src/backends/embedded.js';
-import { StreamError } from '../../src/core/errors.js';
+import type { StreamBackend } from '../../src/backends/contract.js';
+import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
+import { StreamError } from '../../src/domain/errors.js';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { buildTestApp, call, streamName, streamPath, type TestApp } from '../helpers/app.js';
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 /** The app over an embedded backend with some methods replaced. */
-async function appWith(overrides: Record<string, unknown>) {
+async function appWith(overrides: Partial<StreamBackend>) {
   const backend = createEmbeddedBackend();
   const app = buildApp({ backend: Object.assign(Object.create(backend), overrides), config: loadConfig({}) });
   await app.ready();
@@ -131,7 +132,7 @@ describe('errors', () => {
 
   it('an unexpected error is a 500 INTERNAL problem that hides the cause', async () => {
     const broken = await appWith({
-      xinfoStream: async () => {
+      streamInfo: async () => {
         throw new TypeError('secret detail');
       },
     });
@@ -145,7 +146,7 @@ describe('errors', () => {
 
   it('storage faults are 503 STORAGE_UNAVAILABLE', async () => {
     const failing = await appWith({
-      xadd: async () => {
+      append: async () => {
         throw new StreamError('STORAGE_UNAVAILABLE', 'fsync failed');
       },
     });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE } from '../../src/core/errors.js';
+import { ERROR_CATALOGUE } from '../../src/domain/errors.js';
 import { ERROR_STATUS } from '../../src/http/error-status.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 

@@ -11,7 +11,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEmbeddedBackend } from '../../src/backends/embedded.js';
+import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
 import { StreamCore } from '../../src/core/stream-core.js';
 import { createLogFile, listDataDir, logName, snapshotName } from '../../src/storage/data-dir.js';
 import { FILE_HEADER_BYTES } from '../../src/storage/file-header.js';
@@ -56,7 +56,7 @@ async function appendsThroughBackend(fsync: FsyncPolicy): Promise<string> {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, c) => {
       for (let i = 0; performance.now() < until; i++) {
-        await backend.xadd('orders', { id: { kind: 'auto' }, fields: ['client', String(c), 'seq', String(i), 'payload', 'x'.repeat(40)] });
+        await backend.append('orders', { id: { kind: 'auto' }, fields: ['client', String(c), 'seq', String(i), 'payload', 'x'.repeat(40)] });
         n++;
       }
     }),

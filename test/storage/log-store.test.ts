@@ -361,24 +361,24 @@ describe('write failures', () => {
 
 describe('write failures through the embedded backend', () => {
   it('answers STORAGE_UNAVAILABLE, rebuilds memory from the log so the failed write is gone, and recovers with the disk', async () => {
-    const { createEmbeddedBackend } = await import('../../src/backends/embedded.js');
+    const { createEmbeddedBackend } = await import('../../src/backends/embedded/embedded-backend.js');
     const dir = await tempDir();
     let fail = false;
     const { fs } = faultyFs((step, file) => (fail && step === 'write' && file.endsWith('.sgl') ? { error: fsError('ENOSPC'), partial: true } : undefined));
     const core = new StreamCore();
     const store = await openLogStore({ dir, fs, fsync: 'always', logger: recordingLogger() }, core);
     const backend = createEmbeddedBackend({ core, store });
-    await backend.xadd('s', { id: { kind: 'explicit', id: 1n << 64n }, fields: ['a', '1'] });
+    await backend.append('s', { id: { kind: 'explicit', id: 1n << 64n }, fields: ['a', '1'] });
     const before = core.debugState();
 
     fail = true;
-    await expect(backend.xadd('s', { id: { kind: 'explicit', id: 2n << 64n }, fields: ['lost', 'x'] })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
-    await expect(backend.xadd('s', { id: { kind: 'auto' }, fields: ['b', '2'] })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expect(backend.append('s', { id: { kind: 'explicit', id: 2n << 64n }, fields: ['lost', 'x'] })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expect(backend.append('s', { id: { kind: 'auto' }, fields: ['b', '2'] })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     await backend.recovered();
     expect(core.debugState()).toEqual(before);
 
     fail = false;
-    const id = await backend.xadd('s', { id: { kind: 'explicit', id: 2n << 64n }, fields: ['kept', 'y'] });
+    const id = await backend.append('s', { id: { kind: 'explicit', id: 2n << 64n }, fields: ['kept', 'y'] });
     expect(id).toBe(2n << 64n);
     const expected = core.debugState();
     await backend.close();

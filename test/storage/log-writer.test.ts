@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EffectBatch } from '../../src/core/effects.js';
-import { StreamError } from '../../src/core/errors.js';
+import { StreamError } from '../../src/domain/errors.js';
 import { createLogFile } from '../../src/storage/data-dir.js';
 import { FILE_HEADER_BYTES } from '../../src/storage/file-header.js';
 import { LogWriter, type FsyncPolicy } from '../../src/storage/log-writer.js';

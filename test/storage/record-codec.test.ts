@@ -12,7 +12,7 @@ import {
   encodeSnapshotEndRecord,
   SNAPSHOT_END_RECORD_BYTES,
 } from '../../src/storage/record-codec.js';
-import { U64_MAX, makeId } from '../../src/core/stream-id.js';
+import { U64_MAX, makeId } from '../../src/domain/ids.js';
 import { batchArb, textArb } from './helpers/arbitraries.js';
 
 describe('record codec', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EffectBatch } from '../../src/core/effects.js';
 import { StreamCore } from '../../src/core/stream-core.js';
-import { MAX_ID, MIN_ID } from '../../src/core/stream-id.js';
+import { MAX_ID, MIN_ID } from '../../src/domain/ids.js';
 import { ByteWriter } from '../../src/storage/byte-writer.js';
 import { RECORD_HEADER_BYTES, RecordKind, checkRecord } from '../../src/storage/record-codec.js';
 import { encodeStreamSnapshot } from '../../src/storage/snapshot.js';

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { StreamError } from '../../core/errors.js';
+import { StreamError } from '../../domain/errors.js';
 import { unencapsulated } from './unencapsulated.js';
 
 declare module 'fastify' {

@@ -1,4 +1,4 @@
-import type { StreamBackend } from '../../backends/backend.js';
+import type { StreamBackend } from '../../backends/contract.js';
 import type { Config } from '../../config.js';
 import { unencapsulated } from './unencapsulated.js';
 

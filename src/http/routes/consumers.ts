@@ -24,7 +24,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request) => {
       const { stream, group } = request.params;
-      return { consumers: (await backend.xinfoConsumers(stream, group)).map(consumerToWire) };
+      return { consumers: (await backend.consumers(stream, group)).map(consumerToWire) };
     },
   });
 
@@ -43,8 +43,8 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const created = await backend.xgroupCreateConsumer(stream, group, consumer);
-      const info = (await backend.xinfoConsumers(stream, group)).find((c) => c.name === consumer);
+      const created = await backend.createConsumer(stream, group, consumer);
+      const info = (await backend.consumers(stream, group)).find((c) => c.name === consumer);
       if (info === undefined) throw noConsumer(group, consumer);
       return reply.code(created ? 201 : 200).send(consumerToWire(info));
     },
@@ -64,7 +64,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request) => {
       const { stream, group, consumer } = request.params;
-      const pending = await backend.xgroupDelConsumer(stream, group, consumer);
+      const pending = await backend.deleteConsumer(stream, group, consumer);
       if (pending === null) throw noConsumer(group, consumer);
       return { pending };
     },
@@ -89,7 +89,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       const { after, count = appConfig.maxCount, waitMs = 0, noAck } = request.body;
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const streams = [{ key: stream, from: after }];
-      const results = await backend.readGroup({ group, consumer, streams, count, noAck, waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
+      const results = await backend.readGroup({ group, consumer, streams, count, noAck }, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
       return sendMessageList(reply, results[0]?.entries ?? [], request.query.fieldsFormat);
     },
   });

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { StreamBackend } from '../../backends/backend.js';
-import { StreamError } from '../../core/errors.js';
-import { parseId, type StreamId } from '../../core/stream-id.js';
-import type { Delivery, Entry } from '../../core/types.js';
+import type { StreamBackend } from '../../backends/contract.js';
+import { StreamError } from '../../domain/errors.js';
+import { parseId, type StreamId } from '../../domain/ids.js';
+import type { Delivery, Entry } from '../../domain/types.js';
 import { toProblem } from '../error-handler.js';
 import { noStream, noStreamOrGroup } from '../missing.js';
 import { fieldsFormatQuery, type FieldsFormat } from '../schemas/fields.js';
@@ -58,7 +58,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream } = request.params;
       const { after = '$', count = DEFAULT_SSE_COUNT, fieldsFormat } = request.query;
-      const info = await backend.xinfoStream(stream);
+      const info = await backend.streamInfo(stream);
       if (info === null) throw noStream();
       const resumeFrom = resumeId(request.headers['last-event-id']);
       let cursor: StreamId = resumeFrom ?? (after === '$' ? info.lastGeneratedId : after);
@@ -102,7 +102,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       const channel = hub.open(reply);
       void runLoop(channel, request, async () => {
         if (history !== undefined) {
-          const replay = await backend.readGroup({ group, consumer, streams: [{ key: stream, from: history }], count, waitMs: 0 });
+          const replay = await backend.readGroup({ group, consumer, streams: [{ key: stream, from: history }], count }, { waitMs: 0 });
           const entries = replay[0]?.entries ?? [];
           history = entries.length > 0 ? entries[entries.length - 1]!.id : undefined;
           sendMessages(channel, frames, entries, fieldsFormat);
@@ -115,15 +115,10 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
           room = Math.min(count, maxInFlight - inFlight);
         }
         if (!channel.writable) return;
-        const results = await backend.readGroup({
-          group,
-          consumer,
-          streams: [{ key: stream, from: '>' }],
-          count: room,
-          noAck,
-          waitMs: SSE_READ_WAIT_MS,
-          signal: channel.signal,
-        });
+        const results = await backend.readGroup(
+          { group, consumer, streams: [{ key: stream, from: '>' }], count: room, noAck },
+          { waitMs: SSE_READ_WAIT_MS, signal: channel.signal },
+        );
         sendMessages(channel, frames, results[0]?.entries ?? [], fieldsFormat);
       });
     },
@@ -131,7 +126,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
 };
 
 async function requireGroup(backend: StreamBackend, stream: string, group: string): Promise<void> {
-  if ((await backend.groupInfo(stream, group)) === null) throw await noStreamOrGroup(backend, stream, group);
+  if ((await backend.group(stream, group)) === null) throw await noStreamOrGroup(backend, stream, group);
 }
 
 /** A reconnecting client's `Last-Event-ID`, when it is a message ID. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { noGroupError } from '../../core/errors.js';
+import { noGroupError } from '../../domain/errors.js';
 import { orNoStream } from '../missing.js';
 import { createGroupBody, groupListSchema, groupSchema, groupToWire, setGroupIdBody } from '../schemas/group.js';
 import { groupParams, streamParams } from '../schemas/names.js';
@@ -26,7 +26,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream } = request.params;
       const { name, startId = '$', mkStream, entriesRead } = request.body;
-      const group = await backend.xgroupCreate(stream, name, { startId, mkStream, entriesRead });
+      const group = await backend.createGroup(stream, name, { startId, mkStream, entriesRead });
       return reply.code(201).header('location', groupLocation(stream, name)).send(groupToWire(group));
     },
   });
@@ -40,7 +40,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
       params: streamParams,
       response: { 200: groupListSchema.meta({ description: 'The groups' }), ...problemResponses(400, 404) },
     },
-    handler: async (request) => ({ groups: orNoStream(await backend.xinfoGroups(request.params.stream)).map(groupToWire) }),
+    handler: async (request) => ({ groups: orNoStream(await backend.groups(request.params.stream)).map(groupToWire) }),
   });
 
   app.get('/streams/:stream/groups/:group', {
@@ -54,7 +54,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request) => {
       const { stream, group } = request.params;
-      const found = orNoStream(await backend.xinfoGroups(stream)).find((g) => g.name === group);
+      const found = orNoStream(await backend.groups(stream)).find((g) => g.name === group);
       if (found === undefined) throw noGroupError(stream, group, 'XINFO');
       return groupToWire(found);
     },
@@ -73,7 +73,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream, group } = request.params;
       const { lastDeliveredId, entriesRead } = request.body;
-      return groupToWire(await backend.xgroupSetId(stream, group, { lastId: lastDeliveredId, entriesRead }));
+      return groupToWire(await backend.setGroupId(stream, group, { lastId: lastDeliveredId, entriesRead }));
     },
   });
 
@@ -88,7 +88,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream, group } = request.params;
-      if (!(await backend.xgroupDestroy(stream, group))) throw noGroupError(stream, group, 'XGROUP');
+      if (!(await backend.destroyGroup(stream, group))) throw noGroupError(stream, group, 'XGROUP');
       return reply.code(204).send();
     },
   });

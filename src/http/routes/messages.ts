@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { formatId, MAX_ID, MIN_ID, type StreamId } from '../../core/stream-id.js';
-import type { Entry } from '../../core/types.js';
+import { formatId, MAX_ID, MIN_ID, type StreamId } from '../../domain/ids.js';
+import type { Entry } from '../../domain/types.js';
 import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
@@ -23,7 +23,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
 
   /** XREAD [BLOCK] of one existing stream; `$` is pinned by the backend when the wait begins. */
   async function readTail(stream: string, after: StreamId | '$', count: number, waitMs: number, signal: AbortSignal): Promise<Entry[]> {
-    if (!(await backend.exists(stream))) throw noStream();
+    if (!(await backend.streamExists(stream))) throw noStream();
     const results = await backend.readStreams([{ key: stream, after }], count, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
     return results[0]?.entries ?? [];
   }
@@ -40,7 +40,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const id = formatId(orNoStream(await backend.xadd(stream, request.body)));
+      const id = formatId(orNoStream(await backend.append(stream, request.body)));
       return reply.code(201).header('location', messageLocation(stream, id)).send({ id });
     },
   });
@@ -57,7 +57,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { messages, noMkStream, trim } = request.body;
-      const ids = orNoStream(await backend.xaddBatch(request.params.stream, messages, { noMkStream, trim }));
+      const ids = orNoStream(await backend.appendBatch(request.params.stream, messages, { noMkStream, trim }));
       return reply.code(201).send({ ids: formatIds(ids) });
     },
   });
@@ -93,7 +93,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       const { start, end, reverse, count = appConfig.maxCount, after, waitMs = 0, fieldsFormat } = request.query;
       if (after !== undefined) return sendMessageList(reply, await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
       const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
-      return sendMessageList(reply, orNoStream(await backend.xrange(stream, range)), fieldsFormat);
+      return sendMessageList(reply, orNoStream(await backend.range(stream, range)), fieldsFormat);
     },
   });
 
@@ -110,7 +110,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream, id } = request.params;
       const bound = { id, exclusive: false };
-      const [entry] = orNoStream(await backend.xrange(stream, { start: bound, end: bound, count: 1 }));
+      const [entry] = orNoStream(await backend.range(stream, { start: bound, end: bound, count: 1 }));
       if (entry === undefined) throw noMessage(id);
       return messageToWire(entry, request.query.fieldsFormat);
     },
@@ -127,7 +127,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream, id } = request.params;
-      if ((await backend.xdel(stream, [id])) === 0) throw (await backend.exists(stream)) ? noMessage(id) : noStream();
+      if ((await backend.deleteEntries(stream, [id])) === 0) throw (await backend.streamExists(stream)) ? noMessage(id) : noStream();
       return reply.code(204).send();
     },
   });
@@ -147,8 +147,8 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request) => {
       const { stream } = request.params;
-      const deleted = await backend.xdel(stream, request.body.ids);
-      if (deleted === 0 && !(await backend.exists(stream))) throw noStream();
+      const deleted = await backend.deleteEntries(stream, request.body.ids);
+      if (deleted === 0 && !(await backend.streamExists(stream))) throw noStream();
       return { deleted };
     },
   });

@@ -27,7 +27,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request) => {
       const { stream, group } = request.params;
-      const acknowledged = await backend.xack(stream, group, request.body.ids);
+      const acknowledged = await backend.ack(stream, group, request.body.ids);
       if (acknowledged === null) throw await noStreamOrGroup(backend, stream, group);
       return { acknowledged };
     },
@@ -42,7 +42,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       params: groupParams,
       response: { 200: pendingSummarySchema.meta({ description: 'The pending summary' }), ...problemResponses(400, 404) },
     },
-    handler: async (request) => pendingSummaryToWire(await backend.xpendingSummary(request.params.stream, request.params.group)),
+    handler: async (request) => pendingSummaryToWire(await backend.pendingSummary(request.params.stream, request.params.group)),
   });
 
   app.get('/streams/:stream/groups/:group/pending/messages', {
@@ -58,7 +58,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream, group } = request.params;
       const { count = appConfig.maxCount, ...range } = request.query;
-      return { messages: (await backend.xpendingRange(stream, group, { ...range, count })).map(pendingEntryToWire) };
+      return { messages: (await backend.pendingEntries(stream, group, { ...range, count })).map(pendingEntryToWire) };
     },
   });
 
@@ -75,7 +75,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request) => {
       const { stream, group } = request.params;
-      const claimed = await backend.xclaim(stream, group, request.body);
+      const claimed = await backend.claim(stream, group, request.body);
       return claimToWire(claimed, request.body.justId === true, request.query.fieldsFormat);
     },
   });
@@ -94,7 +94,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream, group } = request.params;
       const { count = 100, ...options } = request.body;
-      const result = await backend.xautoclaim(stream, group, { ...options, count });
+      const result = await backend.autoclaim(stream, group, { ...options, count });
       return autoclaimToWire(result, options.justId === true, request.query.fieldsFormat);
     },
   });

@@ -59,8 +59,8 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream } = request.params;
       const { full, count = FULL_DEFAULT_COUNT, fieldsFormat } = request.query;
-      if (full) return streamInfoFullToWire(stream, orNoStream(await backend.xinfoStreamFull(stream, count)), fieldsFormat);
-      return streamInfoToWire(stream, orNoStream(await backend.xinfoStream(stream)), fieldsFormat);
+      if (full) return streamInfoFullToWire(stream, orNoStream(await backend.streamInfoFull(stream, count)), fieldsFormat);
+      return streamInfoToWire(stream, orNoStream(await backend.streamInfo(stream)), fieldsFormat);
     },
   });
 
@@ -78,8 +78,8 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream } = request.params;
       const { lastId, entriesAdded, maxDeletedId } = request.body;
-      await backend.xsetid(stream, { lastId, entriesAdded, maxDeletedId });
-      return streamInfoToWire(stream, orNoStream(await backend.xinfoStream(stream)), request.query.fieldsFormat);
+      await backend.setStreamId(stream, { lastId, entriesAdded, maxDeletedId });
+      return streamInfoToWire(stream, orNoStream(await backend.streamInfo(stream)), request.query.fieldsFormat);
     },
   });
 
@@ -93,7 +93,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 204: z.undefined().meta({ description: 'Deleted' }), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
-      if (!(await backend.del(request.params.stream))) throw noStream();
+      if (!(await backend.deleteStream(request.params.stream))) throw noStream();
       return reply.code(204).send();
     },
   });

@@ -22,6 +22,6 @@ export const trimRoutes: FastifyPluginAsyncZod = async (app) => {
         ...problemResponses(...BODY_ERRORS, 404),
       },
     },
-    handler: async (request) => ({ trimmed: orNoStream(await backend.xtrim(request.params.stream, request.body)) }),
+    handler: async (request) => ({ trimmed: orNoStream(await backend.trim(request.params.stream, request.body)) }),
   });
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatId, type StreamId } from '../../core/stream-id.js';
-import type { Delivery, XautoclaimResult } from '../../core/types.js';
+import { formatId, type StreamId } from '../../domain/ids.js';
+import type { Delivery, XautoclaimResult } from '../../domain/types.js';
 import type { FieldsFormat } from './fields.js';
 import { autoclaimStart, idOutput, messageId } from './ids.js';
 import { messageSchema, messageToWire } from './message.js';

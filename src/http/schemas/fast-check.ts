@@ -1,8 +1,8 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { parseAddId, parseId, type AddIdSpec, type StreamId } from '../../core/stream-id.js';
-import type { FieldList } from '../../core/types.js';
+import { parseAddId, parseId, type AddIdSpec, type StreamId } from '../../domain/ids.js';
+import type { FieldList } from '../../domain/types.js';
 
 /**
  * Hand-written checks for the bodies of the hot routes (append, batch, group

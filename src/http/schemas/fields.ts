@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FieldList } from '../../core/types.js';
+import type { FieldList } from '../../domain/types.js';
 import { DEFER, isRecord, withFastCheck, type Defer } from './fast-check.js';
 import { unicodeString } from './names.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatId } from '../../core/stream-id.js';
-import type { ConsumerInfo, GroupInfo } from '../../core/types.js';
+import { formatId } from '../../domain/ids.js';
+import type { ConsumerInfo, GroupInfo } from '../../domain/types.js';
 import { groupStart, idOutput } from './ids.js';
 import { groupName } from './names.js';
 import { counterBody, counterToWire, integerOutput, nonNegative } from './numbers.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RedisMessages } from '../../core/errors.js';
+import { RedisMessages } from '../../domain/errors.js';
 import {
   formatId,
   MAX_ID,
@@ -9,8 +9,8 @@ import {
   type AddIdSpec,
   type RangeBound,
   type StreamId,
-} from '../../core/stream-id.js';
-import type { GroupReadFrom, ReadFrom } from '../../core/types.js';
+} from '../../domain/ids.js';
+import type { GroupReadFrom, ReadFrom } from '../../domain/types.js';
 import { DEFER, isJsonObject, messageIdParser, withFastCheck } from './fast-check.js';
 
 /** Marks a zod issue so that the error handler answers INVALID_ID instead of VALIDATION. */

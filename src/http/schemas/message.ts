@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { formatId } from '../../core/stream-id.js';
-import type { Delivery, Entry, FieldList } from '../../core/types.js';
+import { formatId } from '../../domain/ids.js';
+import type { Delivery, Entry, FieldList } from '../../domain/types.js';
 import { fieldsOutput, fieldsToWire, type FieldsFormat, type WireFields } from './fields.js';
 import { idFormatter, idOutput } from './ids.js';
 import { nonNegative } from './numbers.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatId } from '../../core/stream-id.js';
-import type { PendingEntryInfo, PendingSummary } from '../../core/types.js';
+import { formatId } from '../../domain/ids.js';
+import type { PendingEntryInfo, PendingSummary } from '../../domain/types.js';
 import { idOutput, rangeEnd, rangeStart } from './ids.js';
 import { consumerName } from './names.js';
 import { countQuery, millisecondsQuery, nonNegative } from './numbers.js';

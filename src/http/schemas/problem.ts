@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CATALOGUE, type ErrorCode } from '../../core/errors.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../domain/errors.js';
 import { PROBLEM_CONTENT_TYPE } from '../problem.js';
 import { integerOutput } from './numbers.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GroupReadFrom } from '../../core/types.js';
+import type { GroupReadFrom } from '../../domain/types.js';
 import { DEFER, fastInteger, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
 import { groupReadFrom } from './ids.js';
 import { countBody, waitMsBody } from './numbers.js';

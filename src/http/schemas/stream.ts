@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatId } from '../../core/stream-id.js';
-import type { FullGroupInfo, StreamCounters, StreamInfo, StreamInfoFull, StreamSummary } from '../../core/types.js';
+import { formatId } from '../../domain/ids.js';
+import type { FullGroupInfo, StreamCounters, StreamInfo, StreamInfoFull, StreamSummary } from '../../domain/types.js';
 import type { FieldsFormat } from './fields.js';
 import { idOutput, messageId } from './ids.js';
 import { messageSchema, messageToWire } from './message.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TrimSpec } from '../../core/types.js';
+import type { TrimSpec } from '../../domain/types.js';
 import { messageId } from './ids.js';
 
 const TRIM_NOTE =

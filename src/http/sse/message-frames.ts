@@ -1,4 +1,4 @@
-import type { Delivery, Entry } from '../../core/types.js';
+import type { Delivery, Entry } from '../../domain/types.js';
 import type { FieldsFormat } from '../schemas/fields.js';
 import { idFormatter } from '../schemas/ids.js';
 import { messageJson } from '../schemas/message.js';

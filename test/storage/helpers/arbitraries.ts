@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Effect, EffectBatch } from '../../../src/core/effects.js';
-import { U64_MAX, makeId } from '../../../src/core/stream-id.js';
+import { U64_MAX, makeId } from '../../../src/domain/ids.js';
 
 const u64 = fc.oneof(
   fc.constantFrom(0n, 1n, U64_MAX, U64_MAX - 1n, 1n << 53n, (1n << 53n) - 1n, 1n << 32n, (1n << 32n) - 1n),

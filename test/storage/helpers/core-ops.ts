@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { StreamError } from '../../../src/core/errors.js';
+import { StreamError } from '../../../src/domain/errors.js';
 import type { StreamCore } from '../../../src/core/stream-core.js';
-import { makeId } from '../../../src/core/stream-id.js';
+import { makeId } from '../../../src/domain/ids.js';
 
 /** One stream command with its arguments drawn from small pools, so that commands meet on the same keys, groups and IDs. */
 export type Op =

@@ -1,33 +1,42 @@
-import type { EffectBatch } from '../core/effects.js';
-import { StreamError } from '../core/errors.js';
-import { StreamCore } from '../core/stream-core.js';
-import { WaiterRegistry, type Waiter } from '../core/waiters.js';
-import type { StreamCommands } from '../core/types.js';
-import { MemoryEffectStore, type EffectStore } from '../storage/effect-store.js';
-import type { AsyncStreamCommands, BlockingReadOptions, StreamBackend } from './backend.js';
-import type { XreadgroupOptions, XreadgroupResult, XreadResult, XreadStream } from '../core/types.js';
+import type { EffectBatch } from '../../core/effects.js';
+import { StreamCore } from '../../core/stream-core.js';
+import { WaiterRegistry, type Waiter } from '../../core/waiters.js';
+import { StreamError } from '../../domain/errors.js';
+import type { StreamId } from '../../domain/ids.js';
+import type {
+  ConsumerInfo,
+  Delivery,
+  Entry,
+  GroupCreateOptions,
+  GroupInfo,
+  GroupSetIdOptions,
+  ListStreamsOptions,
+  ListStreamsResult,
+  PendingEntryInfo,
+  PendingRangeOptions,
+  PendingSummary,
+  StreamInfo,
+  StreamInfoFull,
+  TrimSpec,
+  XaddOptions,
+  XautoclaimOptions,
+  XautoclaimResult,
+  XclaimOptions,
+  XreadgroupOptions,
+  XreadgroupResult,
+  XreadResult,
+  XreadStream,
+  XrangeOptions,
+  XsetidOptions,
+} from '../../domain/types.js';
+import { MemoryEffectStore, type EffectStore } from '../../storage/effect-store.js';
+import type { BatchOptions, NewEntry, StreamBackend, Wait } from '../contract.js';
 
 export interface EmbeddedBackendOptions {
   core?: StreamCore;
   /** Where effects go. @defaultValue an in-memory store (nothing persisted) */
   store?: EffectStore;
 }
-
-/** Commands that change nothing: answered without waiting for storage. */
-const READ_ONLY = new Set<keyof StreamCommands>([
-  'listStreams',
-  'exists',
-  'xlen',
-  'xrange',
-  'xread',
-  'xpendingSummary',
-  'xpendingRange',
-  'xinfoStream',
-  'xinfoStreamFull',
-  'xinfoGroups',
-  'groupInfo',
-  'xinfoConsumers',
-]);
 
 /**
  * The in-process backend: the stream core, with every command's effects sent
@@ -55,15 +64,119 @@ export class EmbeddedBackend implements StreamBackend {
     });
     this.waiters = new WaiterRegistry();
     this.core.onBatch(this.waiters.onBatch);
-    for (const name of COMMANDS) {
-      (this as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => this.execute(name, args);
-    }
   }
 
-  private async execute(name: keyof StreamCommands, args: unknown[]): Promise<unknown> {
-    if (!READ_ONLY.has(name)) this.assertWritable();
+  // ---------------------------------------------------------------------------
+  // Reads: answered from memory, waiting for nothing.
+
+  async listStreams(options: ListStreamsOptions): Promise<ListStreamsResult> {
+    return this.core.listStreams(options);
+  }
+
+  async streamExists(stream: string): Promise<boolean> {
+    return this.core.exists(stream);
+  }
+
+  async length(stream: string): Promise<number> {
+    return this.core.xlen(stream);
+  }
+
+  async range(stream: string, options: XrangeOptions): Promise<Entry[] | null> {
+    return this.core.xrange(stream, options);
+  }
+
+  async pendingSummary(stream: string, group: string): Promise<PendingSummary> {
+    return this.core.xpendingSummary(stream, group);
+  }
+
+  async pendingEntries(stream: string, group: string, options: PendingRangeOptions): Promise<PendingEntryInfo[]> {
+    return this.core.xpendingRange(stream, group, options);
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo | null> {
+    return this.core.xinfoStream(stream);
+  }
+
+  async streamInfoFull(stream: string, count?: number): Promise<StreamInfoFull | null> {
+    return this.core.xinfoStreamFull(stream, count);
+  }
+
+  async groups(stream: string): Promise<GroupInfo[] | null> {
+    return this.core.xinfoGroups(stream);
+  }
+
+  async group(stream: string, group: string): Promise<GroupInfo | null> {
+    return this.core.groupInfo(stream, group);
+  }
+
+  async consumers(stream: string, group: string): Promise<ConsumerInfo[]> {
+    return this.core.xinfoConsumers(stream, group);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Writes: each answers once its effects are stored.
+
+  deleteStream(stream: string): Promise<boolean> {
+    return this.write(() => this.core.del(stream));
+  }
+
+  append(stream: string, options: XaddOptions): Promise<StreamId | null> {
+    return this.write(() => this.core.xadd(stream, options));
+  }
+
+  appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null> {
+    return this.write(() => this.core.xaddBatch(stream, messages, options));
+  }
+
+  deleteEntries(stream: string, ids: StreamId[]): Promise<number> {
+    return this.write(() => this.core.xdel(stream, ids));
+  }
+
+  trim(stream: string, trim: TrimSpec): Promise<number | null> {
+    return this.write(() => this.core.xtrim(stream, trim));
+  }
+
+  setStreamId(stream: string, options: XsetidOptions): Promise<void> {
+    return this.write(() => this.core.xsetid(stream, options));
+  }
+
+  createGroup(stream: string, group: string, options: GroupCreateOptions): Promise<GroupInfo> {
+    return this.write(() => this.core.xgroupCreate(stream, group, options));
+  }
+
+  setGroupId(stream: string, group: string, options: GroupSetIdOptions): Promise<GroupInfo> {
+    return this.write(() => this.core.xgroupSetId(stream, group, options));
+  }
+
+  destroyGroup(stream: string, group: string): Promise<boolean> {
+    return this.write(() => this.core.xgroupDestroy(stream, group));
+  }
+
+  createConsumer(stream: string, group: string, consumer: string): Promise<boolean> {
+    return this.write(() => this.core.xgroupCreateConsumer(stream, group, consumer));
+  }
+
+  deleteConsumer(stream: string, group: string, consumer: string): Promise<number | null> {
+    return this.write(() => this.core.xgroupDelConsumer(stream, group, consumer));
+  }
+
+  ack(stream: string, group: string, ids: StreamId[]): Promise<number | null> {
+    return this.write(() => this.core.xack(stream, group, ids));
+  }
+
+  claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {
+    return this.write(() => this.core.xclaim(stream, group, options));
+  }
+
+  autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult> {
+    return this.write(() => this.core.xautoclaim(stream, group, options));
+  }
+
+  /** Runs one core command; when it changed anything, answers once that is stored. */
+  private async write<T>(command: () => T): Promise<T> {
+    this.assertWritable();
     this.wroteThisCall = false;
-    const result = (this.core[name] as (...a: unknown[]) => unknown)(...args);
+    const result = command();
     if (!this.wroteThisCall) return result;
     // The readers this command wakes are served before anything else runs, so their deliveries share its write.
     const servedBefore = this.waiters.served;
@@ -122,8 +235,8 @@ export class EmbeddedBackend implements StreamBackend {
    * is read from history; otherwise blocks until an entry arrives for it (then
    * re-runs the read, oldest waiter first), the wait ends, or the client goes.
    */
-  async readGroup(options: XreadgroupOptions & BlockingReadOptions): Promise<XreadgroupResult[]> {
-    const { waitMs, signal, ...read } = options;
+  async readGroup(read: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]> {
+    const { waitMs, signal } = wait;
     this.assertWritable();
     // The first attempt and the registration happen in one turn, so no entry can slip in between.
     this.wroteThisCall = false;
@@ -149,10 +262,10 @@ export class EmbeddedBackend implements StreamBackend {
   }
 
   /** XREAD [BLOCK]: `$` is pinned to each stream's last ID when the call starts. */
-  async readStreams(streams: XreadStream[], count: number | undefined, options: BlockingReadOptions): Promise<XreadResult[]> {
+  async readStreams(streams: XreadStream[], count: number | undefined, wait: Wait): Promise<XreadResult[]> {
     const pinned = streams.map((s) => ({ key: s.key, after: s.after === '$' ? this.core.lastIdOf(s.key) : s.after }));
     const first = this.core.xread(pinned, count);
-    const { waitMs, signal } = options;
+    const { waitMs, signal } = wait;
     if (first.length > 0 || waitMs <= 0 || signal?.aborted || this.closing || pinned.some((s) => s.after === '+')) return first;
     return this.block<XreadResult[]>(pinned.map((s) => s.key), undefined, waitMs, signal, () => {
       const result = this.core.xread(pinned, count);
@@ -160,11 +273,11 @@ export class EmbeddedBackend implements StreamBackend {
     }).result;
   }
 
-  async pendingBelow(key: string, group: string, consumer: string, limit: number, options: BlockingReadOptions): Promise<number> {
+  async pendingBelow(key: string, group: string, consumer: string, limit: number, wait: Wait): Promise<number> {
     const count = (): number => this.core.consumerPendingCount(key, group, consumer);
     const now = count();
-    if (now < limit || options.waitMs <= 0 || options.signal?.aborted) return now;
-    const result = await this.block<number>([key], group, options.waitMs, options.signal, () => (count() < limit ? count() : undefined), 'pel').result;
+    if (now < limit || wait.waitMs <= 0 || wait.signal?.aborted) return now;
+    const result = await this.block<number>([key], group, wait.waitMs, wait.signal, () => (count() < limit ? count() : undefined), 'pel').result;
     return typeof result === 'number' ? result : count();
   }
 
@@ -233,39 +346,6 @@ export class EmbeddedBackend implements StreamBackend {
     await this.store.close();
   }
 }
-
-const COMMANDS: (keyof StreamCommands)[] = [
-  'listStreams',
-  'exists',
-  'del',
-  'xadd',
-  'xaddBatch',
-  'xlen',
-  'xrange',
-  'xread',
-  'xdel',
-  'xtrim',
-  'xsetid',
-  'xgroupCreate',
-  'xgroupSetId',
-  'xgroupDestroy',
-  'xgroupCreateConsumer',
-  'xgroupDelConsumer',
-  'xreadgroup',
-  'xack',
-  'xpendingSummary',
-  'xpendingRange',
-  'xclaim',
-  'xautoclaim',
-  'xinfoStream',
-  'xinfoStreamFull',
-  'xinfoGroups',
-  'groupInfo',
-  'xinfoConsumers',
-];
-
-// The constructor installs one async wrapper per command.
-export interface EmbeddedBackend extends AsyncStreamCommands {}
 
 export function createEmbeddedBackend(options: EmbeddedBackendOptions = {}): EmbeddedBackend {
   return new EmbeddedBackend(options);

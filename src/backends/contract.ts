@@ -1,0 +1,170 @@
+import type { AddIdSpec, StreamId } from '../domain/ids.js';
+import type {
+  ConsumerInfo,
+  Delivery,
+  Entry,
+  FieldList,
+  GroupCreateOptions,
+  GroupInfo,
+  GroupSetIdOptions,
+  ListStreamsOptions,
+  ListStreamsResult,
+  PendingEntryInfo,
+  PendingRangeOptions,
+  PendingSummary,
+  StreamInfo,
+  StreamInfoFull,
+  TrimSpec,
+  XaddOptions,
+  XautoclaimOptions,
+  XautoclaimResult,
+  XclaimOptions,
+  XreadgroupOptions,
+  XreadgroupResult,
+  XreadResult,
+  XreadStream,
+  XrangeOptions,
+  XsetidOptions,
+} from '../domain/types.js';
+
+/** How long a read may wait, and what ends the wait early. */
+export interface Wait {
+  /** BLOCK in ms; 0 answers at once. */
+  waitMs: number;
+  /** Aborted when the client goes away: the waiter is removed and nothing is delivered to it. */
+  signal?: AbortSignal;
+}
+
+/** One message of a batch append. */
+export interface NewEntry {
+  id: AddIdSpec;
+  fields: FieldList;
+}
+
+/** What a batch append shares across its messages. */
+export interface BatchOptions {
+  noMkStream?: boolean;
+  trim?: TrimSpec;
+}
+
+/**
+ * What the routes may ask of any backend: one operation a method, its Redis
+ * command in the doc line, its failures as catalogue codes (thrown as
+ * StreamError). Nothing here knows HTTP or where the data lives.
+ *
+ * Promises every backend keeps (each is cheap in-process; on Redis each needs
+ * the means named beside it):
+ * - A write resolves only once it is durable as configured (embedded: the
+ *   FSYNC policy; Redis: the server's reply, and WAIT when configured).
+ * - Missing is told apart from empty: reads of a missing stream answer null
+ *   where Redis answers an empty reply (Redis: EXISTS in the same script).
+ * - Writes that answer state (createGroup, setGroupId) read it in the same
+ *   atomic step (Redis: one script).
+ * - A batch is checked whole and applied whole, or not at all (Redis: one
+ *   script, since MULTI does not roll back).
+ * - Every delivery of a group read or claim carries its delivery count after
+ *   this delivery, except NOACK and JUSTID ones (Redis: XPENDING of the
+ *   delivered IDs in the same script).
+ * - Stream listings are in name order (Redis: SCAN, then sorted per page; see
+ *   listStreams).
+ * - Reads with a wait are woken by writes from anywhere, and a waiting client
+ *   never holds a connection of its own to the data.
+ */
+export interface StreamBackend {
+  readonly kind: 'embedded' | 'redis';
+
+  // ---------------------------------------------------------------------------
+  // Keyspace
+
+  /** SCAN 0 TYPE stream MATCH prefix*: a page of streams in name order, resuming after `cursor`. */
+  listStreams(options: ListStreamsOptions): Promise<ListStreamsResult>;
+  /** EXISTS key: whether the stream exists (an empty stream does). */
+  streamExists(stream: string): Promise<boolean>;
+  /** DEL key: true when the stream existed. */
+  deleteStream(stream: string): Promise<boolean>;
+
+  // ---------------------------------------------------------------------------
+  // Entries
+
+  /** XADD: the new ID, or null with `noMkStream` on a missing stream. ID_NOT_GREATER, ID_EXHAUSTED, SEQ_EXHAUSTED, VALIDATION. */
+  append(stream: string, options: XaddOptions): Promise<StreamId | null>;
+  /** Several XADDs with one trim after them, checked whole before any is added: the IDs in order, or null as `append`. */
+  appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null>;
+  /** XLEN: 0 for a missing stream. */
+  length(stream: string): Promise<number>;
+  /** XRANGE / XREVRANGE: null for a missing stream. INVALID_ID for an empty exclusive interval at the edge of the ID space. */
+  range(stream: string, options: XrangeOptions): Promise<Entry[] | null>;
+  /**
+   * XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...: the streams with
+   * entries after their IDs; `$` is pinned to each stream's last ID when the
+   * call starts. Waits (up to `wait.waitMs`) only when nothing is there.
+   */
+  readStreams(streams: XreadStream[], count: number | undefined, wait: Wait): Promise<XreadResult[]>;
+  /** XDEL: how many of the IDs existed (0 for a missing stream). */
+  deleteEntries(stream: string, ids: StreamId[]): Promise<number>;
+  /** XTRIM: how many entries were removed; null for a missing stream. VALIDATION. */
+  trim(stream: string, trim: TrimSpec): Promise<number | null>;
+  /** XSETID. NO_STREAM, SETID_TOO_SMALL, VALIDATION. */
+  setStreamId(stream: string, options: XsetidOptions): Promise<void>;
+
+  // ---------------------------------------------------------------------------
+  // Consumer groups
+
+  /** XGROUP CREATE [MKSTREAM] [ENTRIESREAD]: the new group's XINFO GROUPS row. NO_STREAM, BUSYGROUP, VALIDATION. */
+  createGroup(stream: string, group: string, options: GroupCreateOptions): Promise<GroupInfo>;
+  /** XGROUP SETID [ENTRIESREAD]: the group's row after the change. NO_STREAM, NOGROUP, VALIDATION. */
+  setGroupId(stream: string, group: string, options: GroupSetIdOptions): Promise<GroupInfo>;
+  /** XGROUP DESTROY: false when there was no such group. NO_STREAM. */
+  destroyGroup(stream: string, group: string): Promise<boolean>;
+  /** XGROUP CREATECONSUMER: true when created, false when it existed. NO_STREAM, NOGROUP. */
+  createConsumer(stream: string, group: string, consumer: string): Promise<boolean>;
+  /** XGROUP DELCONSUMER: the pending count it had, or null when there was no such consumer. NO_STREAM, NOGROUP. */
+  deleteConsumer(stream: string, group: string, consumer: string): Promise<number | null>;
+  /**
+   * XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key ... id ...:
+   * served at once when anything is there or any stream is read from history
+   * (an ID rather than `>`); otherwise waits until an entry arrives, the wait
+   * ends or the signal aborts, and then delivers nothing. NO_STREAM, NOGROUP.
+   */
+  readGroup(request: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]>;
+  /** XACK: how many of the IDs were pending; null when the stream or the group is missing. */
+  ack(stream: string, group: string, ids: StreamId[]): Promise<number | null>;
+  /** XPENDING key group: count, ID bounds and per-consumer counts. NO_STREAM, NOGROUP. */
+  pendingSummary(stream: string, group: string): Promise<PendingSummary>;
+  /** XPENDING key group [IDLE ms] start end count [consumer]. NO_STREAM, NOGROUP, INVALID_ID. */
+  pendingEntries(stream: string, group: string, options: PendingRangeOptions): Promise<PendingEntryInfo[]>;
+  /** XCLAIM: the claimed entries (pending IDs whose entries were deleted are dropped). NO_STREAM, NOGROUP. */
+  claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]>;
+  /** XAUTOCLAIM: the cursor, the claimed entries and the deleted IDs dropped. NO_STREAM, NOGROUP. */
+  autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult>;
+  /**
+   * The pending count of `consumer` (what an SSE subscriber holds in flight),
+   * once it is below `limit`: at once when it already is, else when acks,
+   * claims or DELCONSUMER bring it down (through any client), the wait ends
+   * or the signal aborts (then the count as it is). NO_STREAM, NOGROUP when
+   * the stream or group goes meanwhile.
+   */
+  pendingBelow(stream: string, group: string, consumer: string, limit: number, wait: Wait): Promise<number>;
+
+  // ---------------------------------------------------------------------------
+  // Introspection
+
+  /** XINFO STREAM: null for a missing stream. */
+  streamInfo(stream: string): Promise<StreamInfo | null>;
+  /** XINFO STREAM FULL [COUNT n] (0: everything): null for a missing stream. */
+  streamInfoFull(stream: string, count?: number): Promise<StreamInfoFull | null>;
+  /** XINFO GROUPS: null for a missing stream. */
+  groups(stream: string): Promise<GroupInfo[] | null>;
+  /** One group's XINFO GROUPS row: null when the stream or the group is missing. */
+  group(stream: string, group: string): Promise<GroupInfo | null>;
+  /** XINFO CONSUMERS. NO_STREAM, NOGROUP. */
+  consumers(stream: string, group: string): Promise<ConsumerInfo[]>;
+
+  // ---------------------------------------------------------------------------
+  // Lifecycle
+
+  /** True while the data is reachable and writes are accepted (GET /readyz). */
+  isReady(): boolean;
+  /** Answers every waiter with an empty result, makes what was written durable and releases the data. */
+  close(): Promise<void>;
+}
