@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { noGroupError } from '../../domain/errors.js';
 import { orNoStream } from '../missing.js';
-import { createGroupBody, groupListSchema, groupSchema, groupToWire, setGroupIdBody } from '../schemas/group.js';
+import { createGroupBody, groupListSchema, groupSchema, setGroupIdBody } from '../schemas/group.js';
 import { groupParams, streamParams } from '../schemas/names.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { groupToWire } from '../wire/group.js';
 
 function groupLocation(stream: string, group: string): string {
   return `/v1/streams/${encodeURIComponent(stream)}/groups/${encodeURIComponent(group)}`;

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { formatId } from '../../domain/ids.js';
-import type { ConsumerInfo, GroupInfo } from '../../domain/types.js';
 import { groupStart, idOutput } from './ids.js';
 import { groupName } from './names.js';
-import { counterBody, counterToWire, integerOutput, nonNegative } from './numbers.js';
+import { counterBody, integerOutput, nonNegative } from './numbers.js';
 
 export const groupSchema = z
   .object({
@@ -44,18 +42,3 @@ export const setGroupIdBody = z.strictObject({
   lastDeliveredId: groupStart,
   entriesRead: counterBody(ENTRIES_READ).optional(),
 });
-
-export function groupToWire(group: GroupInfo) {
-  return {
-    name: group.name,
-    consumers: group.consumers,
-    pending: group.pending,
-    lastDeliveredId: formatId(group.lastDeliveredId),
-    entriesRead: counterToWire(group.entriesRead),
-    lag: counterToWire(group.lag),
-  };
-}
-
-export function consumerToWire(consumer: ConsumerInfo) {
-  return { name: consumer.name, pending: consumer.pending, idleMs: consumer.idleMs, inactiveMs: consumer.inactiveMs };
-}

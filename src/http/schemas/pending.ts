@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { formatId } from '../../domain/ids.js';
-import type { PendingEntryInfo, PendingSummary } from '../../domain/types.js';
 import { idOutput, rangeEnd, rangeStart } from './ids.js';
 import { consumerName } from './names.js';
 import { countQuery, millisecondsQuery, nonNegative } from './numbers.js';
@@ -30,17 +28,4 @@ export function pendingQuery(maxCount: number) {
     consumer: consumerName.optional(),
     minIdleMs: millisecondsQuery('IDLE: only entries idle at least this long.').optional(),
   });
-}
-
-export function pendingSummaryToWire(summary: PendingSummary) {
-  return {
-    count: summary.count,
-    minId: summary.minId === null ? null : formatId(summary.minId),
-    maxId: summary.maxId === null ? null : formatId(summary.maxId),
-    consumers: summary.consumers.map((c) => ({ name: c.name, count: c.count })),
-  };
-}
-
-export function pendingEntryToWire(entry: PendingEntryInfo) {
-  return { id: formatId(entry.id), consumer: entry.consumer, idleMs: entry.idleMs, deliveryCount: entry.deliveryCount };
 }
