@@ -5,7 +5,7 @@ import type { StreamBackend } from '../../backends/contract.js';
 import { StreamError } from '../../domain/errors.js';
 import { parseId, type StreamId } from '../../domain/ids.js';
 import type { Delivery, Entry } from '../../domain/types.js';
-import { SSE_DEFAULT_COUNT, SSE_DEFAULT_MAX_IN_FLIGHT } from '../defaults.js';
+import { DEFAULT_SSE_ACK, DEFAULT_SSE_AFTER, DEFAULT_SSE_COUNT, DEFAULT_SSE_MAX_IN_FLIGHT } from '../defaults.js';
 import { toProblem } from '../error-handler.js';
 import { noStream, noStreamOrGroup } from '../missing.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
@@ -51,13 +51,13 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       headers: lastEventIdHeader,
       querystring: fieldsFormatQuery.extend({
         after: readAfter.optional(),
-        count: countQuery(appConfig.maxCount, SSE_DEFAULT_COUNT),
+        count: countQuery(appConfig.maxCount, DEFAULT_SSE_COUNT),
       }),
       response: { 200: z.string().meta(EVENT_STREAM), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const { after = '$', count = SSE_DEFAULT_COUNT, fieldsFormat } = request.query;
+      const { after = DEFAULT_SSE_AFTER, count = DEFAULT_SSE_COUNT, fieldsFormat } = request.query;
       const info = await backend.streamInfo(stream);
       if (info === null) throw noStream();
       const resumeFrom = resumeId(request.headers['last-event-id']);
@@ -87,15 +87,15 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       params: consumerParams,
       headers: lastEventIdHeader,
       querystring: fieldsFormatQuery.extend({
-        count: countQuery(appConfig.maxCount, SSE_DEFAULT_COUNT),
-        maxInFlight: queryInteger(1, appConfig.maxCount, `Most unacknowledged entries held at once (ack=manual); default ${SSE_DEFAULT_MAX_IN_FLIGHT}.`).optional(),
-        ack: z.enum(['manual', 'auto']).default('manual').meta({ description: '`manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once.' }),
+        count: countQuery(appConfig.maxCount, DEFAULT_SSE_COUNT),
+        maxInFlight: queryInteger(1, appConfig.maxCount, `Most unacknowledged entries held at once (ack=manual); default ${DEFAULT_SSE_MAX_IN_FLIGHT}.`).optional(),
+        ack: z.enum(['manual', 'auto']).default(DEFAULT_SSE_ACK).meta({ description: '`manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once.' }),
       }),
       response: { 200: z.string().meta(EVENT_STREAM), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const { count = SSE_DEFAULT_COUNT, maxInFlight = SSE_DEFAULT_MAX_IN_FLIGHT, ack, fieldsFormat } = request.query;
+      const { count = DEFAULT_SSE_COUNT, maxInFlight = DEFAULT_SSE_MAX_IN_FLIGHT, ack, fieldsFormat } = request.query;
       await requireGroup(backend, stream, group);
       const noAck = ack === 'auto';
       let history = noAck ? undefined : resumeId(request.headers['last-event-id']);

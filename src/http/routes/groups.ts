@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { noGroupError } from '../../domain/errors.js';
+import { DEFAULT_GROUP_START } from '../defaults.js';
 import { orNoStream } from '../missing.js';
 import { createGroupBody, groupListSchema, groupSchema, setGroupIdBody } from '../schemas/group.js';
 import { groupParams, streamParams } from '../schemas/names.js';
@@ -26,7 +27,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const { name, startId = '$', mkStream, entriesRead } = request.body;
+      const { name, startId = DEFAULT_GROUP_START, mkStream, entriesRead } = request.body;
       const group = await backend.createGroup(stream, name, { startId, mkStream, entriesRead });
       return reply.code(201).header('location', groupLocation(stream, name)).send(groupToWire(group));
     },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { XINFO_STREAM_FULL_DEFAULT_COUNT } from '../../domain/defaults.js';
-import { STREAM_PAGE_DEFAULT_LIMIT, STREAM_PAGE_MAX_LIMIT } from '../defaults.js';
+import { DEFAULT_STREAM_PAGE_LIMIT, MAX_STREAM_PAGE_LIMIT } from '../defaults.js';
 import { noStream, orNoStream } from '../missing.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { streamParams } from '../schemas/names.js';
@@ -21,13 +21,13 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'SCAN TYPE stream',
       querystring: z.object({
         prefix: z.string().optional().meta({ description: 'Only names starting with this.' }),
-        limit: queryInteger(1, STREAM_PAGE_MAX_LIMIT, `Page size, 1 to ${STREAM_PAGE_MAX_LIMIT}; default ${STREAM_PAGE_DEFAULT_LIMIT}.`).optional(),
+        limit: queryInteger(1, MAX_STREAM_PAGE_LIMIT, `Page size, 1 to ${MAX_STREAM_PAGE_LIMIT}; default ${DEFAULT_STREAM_PAGE_LIMIT}.`).optional(),
         cursor: z.string().optional().meta({ description: '`nextCursor` of the previous page.' }),
       }),
       response: { 200: streamListSchema.meta({ description: 'A page of streams, by name' }), ...problemResponses(400) },
     },
     handler: async (request) => {
-      const { prefix, limit = STREAM_PAGE_DEFAULT_LIMIT, cursor } = request.query;
+      const { prefix, limit = DEFAULT_STREAM_PAGE_LIMIT, cursor } = request.query;
       const page = await backend.listStreams({ prefix, limit, cursor });
       return { streams: page.streams.map(streamSummaryToWire), nextCursor: page.nextCursor };
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { XAUTOCLAIM_DEFAULT_COUNT } from '../../domain/defaults.js';
+import { DEFAULT_AUTOCLAIM_START } from '../defaults.js';
 import { autoclaimStart, idOutput, messageId } from './ids.js';
 import { messageSchema } from './message.js';
 import { consumerName } from './names.js';
@@ -26,7 +27,7 @@ export function autoclaimBody(maxCount: number) {
   return z.strictObject({
     consumer: consumerName,
     minIdleMs: millisecondsBody(MIN_IDLE),
-    start: autoclaimStart.prefault('0-0'),
+    start: autoclaimStart.prefault(DEFAULT_AUTOCLAIM_START),
     count: countBody(maxCount, XAUTOCLAIM_DEFAULT_COUNT),
     justId: z.boolean().optional().meta({ description: JUST_ID }),
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PENDING_END, DEFAULT_PENDING_START } from '../defaults.js';
 import { idOutput, rangeEnd, rangeStart } from './ids.js';
 import { consumerName } from './names.js';
 import { countQuery, millisecondsQuery, nonNegative } from './numbers.js';
@@ -22,8 +23,8 @@ export const pendingListSchema = z.object({ messages: z.array(pendingEntrySchema
 
 export function pendingQuery(maxCount: number) {
   return z.object({
-    start: rangeStart.prefault('-'),
-    end: rangeEnd.prefault('+'),
+    start: rangeStart.prefault(DEFAULT_PENDING_START),
+    end: rangeEnd.prefault(DEFAULT_PENDING_END),
     count: countQuery(maxCount, maxCount),
     consumer: consumerName.optional(),
     minIdleMs: millisecondsQuery('IDLE: only entries idle at least this long.').optional(),
