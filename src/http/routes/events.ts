@@ -43,7 +43,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'streamEvents',
       summary: 'Server-Sent Events: the stream tail',
       description:
-        'An XREAD BLOCK loop as an event stream. Starts after `after` (default `$`: only new entries), or after `Last-Event-ID` when the browser reconnects. ' +
+        `An XREAD BLOCK loop as an event stream. Starts after \`after\` (default \`${DEFAULT_SSE_AFTER}\`: only new entries), or after \`Last-Event-ID\` when the browser reconnects. ` +
         'Reading the stream takes nothing from it: a slow client only falls behind.',
       tags: ['events'],
       'x-redis-command': 'XREAD BLOCK',

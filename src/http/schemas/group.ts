@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_GROUP_START } from '../defaults.js';
 import { groupStart, idOutput } from './ids.js';
 import { groupName } from './names.js';
 import { counterBody, integerOutput, nonNegative } from './numbers.js';
@@ -33,7 +34,7 @@ const ENTRIES_READ = 'ENTRIESREAD: the logical read counter of the group, for la
 
 export const createGroupBody = z.strictObject({
   name: groupName,
-  startId: groupStart.optional().meta({ description: "Where the group starts: `$` (default) for the stream's last ID, `0` for the beginning, or an ID." }),
+  startId: groupStart.optional().meta({ description: `Where the group starts: \`${DEFAULT_GROUP_START}\` (default) for the stream's last ID, \`0\` for the beginning, or an ID.` }),
   mkStream: z.boolean().optional().meta({ description: 'MKSTREAM: create an empty stream when missing.' }),
   entriesRead: counterBody(ENTRIES_READ).optional(),
 });
