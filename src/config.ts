@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FSYNC, DEFAULT_SNAPSHOT_LOG_BYTES } from './storage/log-store.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -145,13 +146,13 @@ const environment = z.object({
   PORT: integer(0, 65535, 8080),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   DATA_DIR: text('./data'),
-  FSYNC: oneOf(['always', 'everysec', 'no'] as const, 'always'),
+  FSYNC: oneOf(['always', 'everysec', 'no'] as const, DEFAULT_FSYNC),
   MAX_COUNT: integer(1, 1_000_000, 10_000),
   MAX_WAIT_MS: integer(0, 2_147_483_647, 60_000),
   BODY_LIMIT_BYTES: integer(1024, 1024 * MIB, MIB),
   MAX_BATCH: integer(1, 1_000_000, 10_000),
   CORS_ORIGINS: corsOrigins,
-  SNAPSHOT_LOG_BYTES: integer(1024, Number.MAX_SAFE_INTEGER, 64 * MIB),
+  SNAPSHOT_LOG_BYTES: integer(1024, Number.MAX_SAFE_INTEGER, DEFAULT_SNAPSHOT_LOG_BYTES),
   SSE_HEARTBEAT_MS: integer(10, 3_600_000, 15_000),
   SSE_RETRY_MS: integer(0, 3_600_000, 2_000),
 });

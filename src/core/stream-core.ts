@@ -33,6 +33,7 @@ import type {
   XrangeOptions,
   XsetidOptions,
 } from '../domain/types.js';
+import { APPROX_TRIM_DEFAULT_LIMIT, XAUTOCLAIM_DEFAULT_COUNT, XINFO_STREAM_FULL_DEFAULT_COUNT } from '../domain/defaults.js';
 import type { StreamCommands } from './commands.js';
 
 export interface StreamCoreOptions {
@@ -41,9 +42,6 @@ export interface StreamCoreOptions {
   /** Receives each command's effects, in order, after they are applied. */
   sink?: EffectSink;
 }
-
-/** Redis's default LIMIT for `~` trims: 100 * stream-node-max-entries. */
-const APPROX_TRIM_DEFAULT_LIMIT = 10_000;
 
 /**
  * The stream keyspace and one method per Redis command. Every command parses
@@ -685,7 +683,7 @@ export class StreamCore implements StreamCommands {
     const { s, g } = this.requireGroup(key, group, 'XAUTOCLAIM');
     const now = this.clock();
     const minIdle = Math.max(0, options.minIdleMs);
-    let remaining = options.count ?? 100;
+    let remaining = options.count ?? XAUTOCLAIM_DEFAULT_COUNT;
     let attempts = remaining * 10;
     const claimed: { id: StreamId; time: number; count: number }[] = [];
     const deletedIds: StreamId[] = [];
@@ -733,7 +731,7 @@ export class StreamCore implements StreamCommands {
   }
 
   // XINFO STREAM key FULL [COUNT count]   (COUNT 0: everything)
-  xinfoStreamFull(key: string, count = 10): StreamInfoFull | null {
+  xinfoStreamFull(key: string, count = XINFO_STREAM_FULL_DEFAULT_COUNT): StreamInfoFull | null {
     const s = this.streams.get(key);
     if (s === undefined) return null;
     const limit = count > 0 ? count : undefined;

@@ -30,6 +30,7 @@ export interface LogStoreOptions {
 export interface DurableCore extends SnapshotSource, LoadTarget {}
 
 export const DEFAULT_SNAPSHOT_LOG_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_FSYNC: FsyncPolicy = 'always';
 
 export interface LogStoreStats extends LogWriterStats {
   generation: number;
@@ -177,7 +178,7 @@ async function removeOlderGenerations(dir: string, generation: number): Promise<
 export async function openLogStore(options: LogStoreOptions, core: DurableCore): Promise<LogStore> {
   const resolved = {
     dir: options.dir,
-    fsync: options.fsync ?? 'always',
+    fsync: options.fsync ?? DEFAULT_FSYNC,
     snapshotLogBytes: options.snapshotLogBytes ?? DEFAULT_SNAPSHOT_LOG_BYTES,
     logger: options.logger ?? consoleLogger,
     fs: options.fs ?? nodeStorageFs,

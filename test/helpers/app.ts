@@ -45,3 +45,18 @@ export async function call(app: FastifyInstance, method: InjectOptions['method']
 export function json<T = any>(response: LightMyRequestResponse): T {
   return response.json() as T;
 }
+
+/** A new stream with entries 1-0..n-0 (fields `{i: "<n>"}`) and group `g` at its beginning. */
+export async function streamWithGroup(app: FastifyInstance, n = 3): Promise<string> {
+  const stream = streamName();
+  const messages = Array.from({ length: n }, (_, i) => ({ id: `${i + 1}-0`, fields: { i: String(i + 1) } }));
+  if (n > 0) await call(app, 'POST', streamPath(stream, 'messages', 'batch'), { messages });
+  const created = await call(app, 'POST', streamPath(stream, 'groups'), { name: 'g', startId: '0', mkStream: true });
+  if (created.statusCode !== 201) throw new Error(`group create answered ${created.statusCode}: ${created.body}`);
+  return stream;
+}
+
+/** XREADGROUP as `consumer` of group `g`: POST .../consumers/{consumer}/read. */
+export function readGroup(app: FastifyInstance, stream: string, consumer: string, body?: unknown, query = ''): Promise<LightMyRequestResponse> {
+  return call(app, 'POST', `${streamPath(stream, 'groups', 'g', 'consumers', consumer, 'read')}${query}`, body);
+}

@@ -1,14 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DEFAULT_WAIT_MS } from '../defaults.js';
 import { waitSignal } from '../plugins/lifecycle.js';
 import { noConsumer } from '../missing.js';
+import { sendMessageList } from '../reply.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { consumerListSchema, consumerSchema, consumerToWire } from '../schemas/group.js';
-import { messageListSchema, sendMessageList } from '../schemas/message.js';
+import { consumerListSchema, consumerSchema } from '../schemas/group.js';
+import { messageListSchema } from '../schemas/message.js';
 import { consumerParams, groupParams } from '../schemas/names.js';
 import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
 import { readGroupBody } from '../schemas/read.js';
+import { consumerToWire } from '../wire/group.js';
 
 export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
   const { backend, appConfig } = app;
@@ -86,7 +89,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const { after, count = appConfig.maxCount, waitMs = 0, noAck } = request.body;
+      const { after, count = appConfig.maxCount, waitMs = DEFAULT_WAIT_MS, noAck } = request.body;
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const streams = [{ key: stream, from: after }];
       const results = await backend.readGroup({ group, consumer, streams, count, noAck }, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });

@@ -5,20 +5,20 @@ import type { StreamBackend } from '../../backends/contract.js';
 import { StreamError } from '../../domain/errors.js';
 import { parseId, type StreamId } from '../../domain/ids.js';
 import type { Delivery, Entry } from '../../domain/types.js';
+import { DEFAULT_SSE_ACK, DEFAULT_SSE_AFTER, DEFAULT_SSE_COUNT, DEFAULT_SSE_MAX_IN_FLIGHT } from '../defaults.js';
 import { toProblem } from '../error-handler.js';
 import { noStream, noStreamOrGroup } from '../missing.js';
-import { fieldsFormatQuery, type FieldsFormat } from '../schemas/fields.js';
+import { fieldsFormatQuery } from '../schemas/fields.js';
 import { readAfter } from '../schemas/ids.js';
 import { consumerParams, streamParams } from '../schemas/names.js';
 import { countQuery, queryInteger } from '../schemas/numbers.js';
 import { problemResponses } from '../schemas/problem.js';
 import { MessageFrames } from '../sse/message-frames.js';
 import { SseHub, type SseChannel } from '../sse/sse-channel.js';
+import type { FieldsFormat } from '../wire/fields.js';
 
 /** How long one blocked read of an SSE loop waits before it loops (the channel's abort ends it sooner). */
 const SSE_READ_WAIT_MS = 5 * 60_000;
-const DEFAULT_SSE_COUNT = 100;
-const DEFAULT_MAX_IN_FLIGHT = 100;
 
 const EVENT_STREAM = {
   description: '`text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event.',
@@ -43,7 +43,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'streamEvents',
       summary: 'Server-Sent Events: the stream tail',
       description:
-        'An XREAD BLOCK loop as an event stream. Starts after `after` (default `$`: only new entries), or after `Last-Event-ID` when the browser reconnects. ' +
+        `An XREAD BLOCK loop as an event stream. Starts after \`after\` (default \`${DEFAULT_SSE_AFTER}\`: only new entries), or after \`Last-Event-ID\` when the browser reconnects. ` +
         'Reading the stream takes nothing from it: a slow client only falls behind.',
       tags: ['events'],
       'x-redis-command': 'XREAD BLOCK',
@@ -57,7 +57,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const { after = '$', count = DEFAULT_SSE_COUNT, fieldsFormat } = request.query;
+      const { after = DEFAULT_SSE_AFTER, count = DEFAULT_SSE_COUNT, fieldsFormat } = request.query;
       const info = await backend.streamInfo(stream);
       if (info === null) throw noStream();
       const resumeFrom = resumeId(request.headers['last-event-id']);
@@ -88,14 +88,14 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       headers: lastEventIdHeader,
       querystring: fieldsFormatQuery.extend({
         count: countQuery(appConfig.maxCount, DEFAULT_SSE_COUNT),
-        maxInFlight: queryInteger(1, appConfig.maxCount, `Most unacknowledged entries held at once (ack=manual); default ${DEFAULT_MAX_IN_FLIGHT}.`).optional(),
-        ack: z.enum(['manual', 'auto']).default('manual').meta({ description: '`manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once.' }),
+        maxInFlight: queryInteger(1, appConfig.maxCount, `Most unacknowledged entries held at once (ack=manual); default ${DEFAULT_SSE_MAX_IN_FLIGHT}.`).optional(),
+        ack: z.enum(['manual', 'auto']).default(DEFAULT_SSE_ACK).meta({ description: '`manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once.' }),
       }),
       response: { 200: z.string().meta(EVENT_STREAM), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const { count = DEFAULT_SSE_COUNT, maxInFlight = DEFAULT_MAX_IN_FLIGHT, ack, fieldsFormat } = request.query;
+      const { count = DEFAULT_SSE_COUNT, maxInFlight = DEFAULT_SSE_MAX_IN_FLIGHT, ack, fieldsFormat } = request.query;
       await requireGroup(backend, stream, group);
       const noAck = ack === 'auto';
       let history = noAck ? undefined : resumeId(request.headers['last-event-id']);

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { noGroupError } from '../../domain/errors.js';
+import { DEFAULT_GROUP_START } from '../defaults.js';
 import { orNoStream } from '../missing.js';
-import { createGroupBody, groupListSchema, groupSchema, groupToWire, setGroupIdBody } from '../schemas/group.js';
+import { createGroupBody, groupListSchema, groupSchema, setGroupIdBody } from '../schemas/group.js';
 import { groupParams, streamParams } from '../schemas/names.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { groupToWire } from '../wire/group.js';
 
 function groupLocation(stream: string, group: string): string {
   return `/v1/streams/${encodeURIComponent(stream)}/groups/${encodeURIComponent(group)}`;
@@ -25,7 +27,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const { name, startId = '$', mkStream, entriesRead } = request.body;
+      const { name, startId = DEFAULT_GROUP_START, mkStream, entriesRead } = request.body;
       const group = await backend.createGroup(stream, name, { startId, mkStream, entriesRead });
       return reply.code(201).header('location', groupLocation(stream, name)).send(groupToWire(group));
     },

@@ -2,15 +2,19 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatId, MAX_ID, MIN_ID, type StreamId } from '../../domain/ids.js';
 import type { Entry } from '../../domain/types.js';
+import { DEFAULT_WAIT_MS } from '../defaults.js';
 import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
+import { sendMessageList } from '../reply.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { formatIds, idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
-import { messageListSchema, messageSchema, messageToWire, sendMessageList } from '../schemas/message.js';
+import { idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
+import { messageListSchema, messageSchema } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { formatIds } from '../wire/ids.js';
+import { messageToWire } from '../wire/message.js';
 
 const messageParams = streamParams.extend({ id: messageId });
 
@@ -90,7 +94,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const { start, end, reverse, count = appConfig.maxCount, after, waitMs = 0, fieldsFormat } = request.query;
+      const { start, end, reverse, count = appConfig.maxCount, after, waitMs = DEFAULT_WAIT_MS, fieldsFormat } = request.query;
       if (after !== undefined) return sendMessageList(reply, await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
       const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
       return sendMessageList(reply, orNoStream(await backend.range(stream, range)), fieldsFormat);

@@ -1,13 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { XAUTOCLAIM_DEFAULT_COUNT } from '../../domain/defaults.js';
 import { noStreamOrGroup } from '../missing.js';
-import { autoclaimBody, autoclaimResultSchema, autoclaimToWire, claimBody, claimResultSchema, claimToWire } from '../schemas/claim.js';
+import { autoclaimBody, autoclaimResultSchema, claimBody, claimResultSchema } from '../schemas/claim.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { idListBody } from '../schemas/ids.js';
 import { groupParams } from '../schemas/names.js';
-import { pendingEntryToWire, pendingListSchema, pendingQuery, pendingSummarySchema, pendingSummaryToWire } from '../schemas/pending.js';
+import { pendingListSchema, pendingQuery, pendingSummarySchema } from '../schemas/pending.js';
 import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { autoclaimToWire, claimToWire } from '../wire/claim.js';
+import { pendingEntryToWire, pendingSummaryToWire } from '../wire/pending.js';
 
 export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
   const { backend, appConfig } = app;
@@ -93,7 +96,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request) => {
       const { stream, group } = request.params;
-      const { count = 100, ...options } = request.body;
+      const { count = XAUTOCLAIM_DEFAULT_COUNT, ...options } = request.body;
       const result = await backend.autoclaim(stream, group, { ...options, count });
       return autoclaimToWire(result, options.justId === true, request.query.fieldsFormat);
     },

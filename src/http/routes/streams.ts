@@ -1,22 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fieldsFormatQuery } from '../schemas/fields.js';
+import { XINFO_STREAM_FULL_DEFAULT_COUNT } from '../../domain/defaults.js';
+import { DEFAULT_STREAM_PAGE_LIMIT, MAX_STREAM_PAGE_LIMIT } from '../defaults.js';
 import { noStream, orNoStream } from '../missing.js';
+import { fieldsFormatQuery } from '../schemas/fields.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, queryInteger } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
-import {
-  setIdBody,
-  streamInfoFullSchema,
-  streamInfoFullToWire,
-  streamInfoSchema,
-  streamInfoToWire,
-  streamListSchema,
-  streamSummaryToWire,
-} from '../schemas/stream.js';
-
-const MAX_PAGE = 1000;
-const FULL_DEFAULT_COUNT = 10;
+import { setIdBody, streamInfoFullSchema, streamInfoSchema, streamListSchema } from '../schemas/stream.js';
+import { streamInfoFullToWire, streamInfoToWire, streamSummaryToWire } from '../wire/stream.js';
 
 export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
   const { backend, appConfig } = app;
@@ -29,13 +21,13 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'SCAN TYPE stream',
       querystring: z.object({
         prefix: z.string().optional().meta({ description: 'Only names starting with this.' }),
-        limit: queryInteger(1, MAX_PAGE, `Page size, 1 to ${MAX_PAGE}; default 100.`).optional(),
+        limit: queryInteger(1, MAX_STREAM_PAGE_LIMIT, `Page size, 1 to ${MAX_STREAM_PAGE_LIMIT}; default ${DEFAULT_STREAM_PAGE_LIMIT}.`).optional(),
         cursor: z.string().optional().meta({ description: '`nextCursor` of the previous page.' }),
       }),
       response: { 200: streamListSchema.meta({ description: 'A page of streams, by name' }), ...problemResponses(400) },
     },
     handler: async (request) => {
-      const { prefix, limit = 100, cursor } = request.query;
+      const { prefix, limit = DEFAULT_STREAM_PAGE_LIMIT, cursor } = request.query;
       const page = await backend.listStreams({ prefix, limit, cursor });
       return { streams: page.streams.map(streamSummaryToWire), nextCursor: page.nextCursor };
     },
@@ -51,14 +43,16 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       querystring: fieldsFormatQuery
         .extend({
           full: booleanQuery('XINFO STREAM FULL: entries and groups with their pending entries and consumers.'),
-          count: countQuery(appConfig.maxCount, FULL_DEFAULT_COUNT).meta({ description: `With full=true: most entries and PEL entries listed, 1 to ${appConfig.maxCount}; default ${FULL_DEFAULT_COUNT}.` }),
+          count: countQuery(appConfig.maxCount, XINFO_STREAM_FULL_DEFAULT_COUNT).meta({
+            description: `With full=true: most entries and PEL entries listed, 1 to ${appConfig.maxCount}; default ${XINFO_STREAM_FULL_DEFAULT_COUNT}.`,
+          }),
         })
         .refine((query) => query.full === true || query.count === undefined, { message: 'count needs full=true', path: ['count'] }),
       response: { 200: z.union([streamInfoSchema, streamInfoFullSchema]).meta({ description: 'Stream info (StreamInfoFull with full=true)' }), ...problemResponses(400, 404) },
     },
     handler: async (request) => {
       const { stream } = request.params;
-      const { full, count = FULL_DEFAULT_COUNT, fieldsFormat } = request.query;
+      const { full, count = XINFO_STREAM_FULL_DEFAULT_COUNT, fieldsFormat } = request.query;
       if (full) return streamInfoFullToWire(stream, orNoStream(await backend.streamInfoFull(stream, count)), fieldsFormat);
       return streamInfoToWire(stream, orNoStream(await backend.streamInfo(stream)), fieldsFormat);
     },

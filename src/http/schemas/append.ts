@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_APPEND_ID } from '../defaults.js';
 import { AUTO_ID, DEFER, fastAddId, fastFields, isJsonObject, withFastCheck, type Defer } from './fast-check.js';
 import { fieldsInput } from './fields.js';
 import { addId, idOutput } from './ids.js';
@@ -6,7 +7,7 @@ import { trimInput } from './trim.js';
 
 const NO_MK_STREAM = 'NOMKSTREAM: answer 404 NO_STREAM instead of creating a missing stream.';
 
-const appendMessage = z.strictObject({ fields: fieldsInput, id: addId.prefault('*') });
+const appendMessage = z.strictObject({ fields: fieldsInput, id: addId.prefault(DEFAULT_APPEND_ID) });
 type AppendMessage = z.output<typeof appendMessage>;
 
 /** `appendMessage` without `trim`, which (rare on hot paths) is left to zod. */
@@ -29,8 +30,7 @@ function fastMessage(body: unknown, allowNoMkStream: boolean): (AppendMessage & 
 
 export const appendBody = withFastCheck(
   z.strictObject({
-    fields: fieldsInput,
-    id: addId.prefault('*'),
+    ...appendMessage.shape,
     noMkStream: z.boolean().optional().meta({ description: NO_MK_STREAM }),
     trim: trimInput.optional(),
   }),

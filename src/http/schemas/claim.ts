@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { formatId, type StreamId } from '../../domain/ids.js';
-import type { Delivery, XautoclaimResult } from '../../domain/types.js';
-import type { FieldsFormat } from './fields.js';
+import { XAUTOCLAIM_DEFAULT_COUNT } from '../../domain/defaults.js';
+import { DEFAULT_AUTOCLAIM_START } from '../defaults.js';
 import { autoclaimStart, idOutput, messageId } from './ids.js';
-import { messageSchema, messageToWire } from './message.js';
+import { messageSchema } from './message.js';
 import { consumerName } from './names.js';
 import { bodyInteger, countBody, millisecondsBody } from './numbers.js';
 
@@ -28,8 +27,8 @@ export function autoclaimBody(maxCount: number) {
   return z.strictObject({
     consumer: consumerName,
     minIdleMs: millisecondsBody(MIN_IDLE),
-    start: autoclaimStart.prefault('0-0'),
-    count: countBody(maxCount, 100),
+    start: autoclaimStart.prefault(DEFAULT_AUTOCLAIM_START),
+    count: countBody(maxCount, XAUTOCLAIM_DEFAULT_COUNT),
     justId: z.boolean().optional().meta({ description: JUST_ID }),
   });
 }
@@ -47,16 +46,3 @@ export const autoclaimResultSchema = z.union([
   }),
   z.object({ nextStart: idOutput, ids: z.array(idOutput), deletedIds: z.array(idOutput) }).meta({ description: 'With `justId`.' }),
 ]);
-
-function ids(list: readonly StreamId[]): string[] {
-  return list.map(formatId);
-}
-
-export function claimToWire(deliveries: Delivery[], justId: boolean, format: FieldsFormat) {
-  return justId ? { ids: ids(deliveries.map((d) => d.id)) } : { messages: deliveries.map((d) => messageToWire(d, format)) };
-}
-
-export function autoclaimToWire(result: XautoclaimResult, justId: boolean, format: FieldsFormat) {
-  const claimed = claimToWire(result.entries, justId, format);
-  return { nextStart: formatId(result.nextStart), ...claimed, deletedIds: ids(result.deletedIds) };
-}

@@ -9,7 +9,7 @@ import type { FieldList } from '../../domain/types.js';
  * read, ack). zod stays the single source of truth: a check answers the
  * value zod would produce for the common, valid inputs, and DEFER for
  * anything else, which zod then accepts or words the 400 for. A check never
- * accepts what zod refuses (test/http/fast-check.test.ts holds them to that).
+ * accepts what zod refuses (test/http/schemas/fast-check.test.ts holds them to that).
  * They exist because zod's generic parse of a 1,000-message batch cost more
  * than storing it.
  */

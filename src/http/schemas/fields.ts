@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FieldList } from '../../domain/types.js';
+import { DEFAULT_FIELDS_FORMAT } from '../defaults.js';
+import { FIELDS_FORMATS, type FieldsFormat, type WireFields } from '../wire/fields.js';
 import { DEFER, isRecord, withFastCheck, type Defer } from './fast-check.js';
 import { unicodeString } from './names.js';
 
@@ -40,13 +42,11 @@ function toFieldList(fields: Record<string, string> | [string, string][]): Field
   return list;
 }
 
-export type FieldsFormat = 'object' | 'pairs';
-
 export const fieldsFormatQuery = withFastCheck(
   z.object({
     fieldsFormat: z
-      .enum(['object', 'pairs'])
-      .default('object')
+      .enum(FIELDS_FORMATS)
+      .default(DEFAULT_FIELDS_FORMAT)
       .meta({
         description: '`object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates.',
       }),
@@ -54,24 +54,10 @@ export const fieldsFormatQuery = withFastCheck(
   (query): { fieldsFormat: FieldsFormat } | Defer => {
     if (!isRecord(query)) return DEFER;
     const { fieldsFormat } = query;
-    if (fieldsFormat === undefined || fieldsFormat === 'object') return { fieldsFormat: 'object' };
-    return fieldsFormat === 'pairs' ? { fieldsFormat: 'pairs' } : DEFER;
+    if (fieldsFormat === undefined || fieldsFormat === DEFAULT_FIELDS_FORMAT) return { fieldsFormat: DEFAULT_FIELDS_FORMAT };
+    return fieldsFormat === 'object' || fieldsFormat === 'pairs' ? { fieldsFormat } : DEFER;
   },
 );
-
-export type WireFields = Record<string, string> | [string, string][];
-
-/** The output form; a null-prototype object, so that a field called `__proto__` stays a field. */
-export function fieldsToWire(list: FieldList, format: FieldsFormat): WireFields {
-  if (format === 'pairs') {
-    const pairs: [string, string][] = [];
-    for (let i = 0; i + 1 < list.length; i += 2) pairs.push([list[i]!, list[i + 1]!]);
-    return pairs;
-  }
-  const object: Record<string, string> = Object.create(null);
-  for (let i = 0; i + 1 < list.length; i += 2) object[list[i]!] = list[i + 1]!;
-  return object;
-}
 
 /** Passed through unchecked on output (the core only holds strings); documented as its JSON shape. */
 export const fieldsOutput = z

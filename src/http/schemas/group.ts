@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { formatId } from '../../domain/ids.js';
-import type { ConsumerInfo, GroupInfo } from '../../domain/types.js';
+import { DEFAULT_GROUP_START } from '../defaults.js';
 import { groupStart, idOutput } from './ids.js';
 import { groupName } from './names.js';
-import { counterBody, counterToWire, integerOutput, nonNegative } from './numbers.js';
+import { counterBody, integerOutput, nonNegative } from './numbers.js';
 
 export const groupSchema = z
   .object({
@@ -35,7 +34,7 @@ const ENTRIES_READ = 'ENTRIESREAD: the logical read counter of the group, for la
 
 export const createGroupBody = z.strictObject({
   name: groupName,
-  startId: groupStart.optional().meta({ description: "Where the group starts: `$` (default) for the stream's last ID, `0` for the beginning, or an ID." }),
+  startId: groupStart.optional().meta({ description: `Where the group starts: \`${DEFAULT_GROUP_START}\` (default) for the stream's last ID, \`0\` for the beginning, or an ID.` }),
   mkStream: z.boolean().optional().meta({ description: 'MKSTREAM: create an empty stream when missing.' }),
   entriesRead: counterBody(ENTRIES_READ).optional(),
 });
@@ -44,18 +43,3 @@ export const setGroupIdBody = z.strictObject({
   lastDeliveredId: groupStart,
   entriesRead: counterBody(ENTRIES_READ).optional(),
 });
-
-export function groupToWire(group: GroupInfo) {
-  return {
-    name: group.name,
-    consumers: group.consumers,
-    pending: group.pending,
-    lastDeliveredId: formatId(group.lastDeliveredId),
-    entriesRead: counterToWire(group.entriesRead),
-    lag: counterToWire(group.lag),
-  };
-}
-
-export function consumerToWire(consumer: ConsumerInfo) {
-  return { name: consumer.name, pending: consumer.pending, idleMs: consumer.idleMs, inactiveMs: consumer.inactiveMs };
-}

@@ -42,13 +42,6 @@ export function counterBody(description: string) {
     .transform((value) => BigInt(value));
 }
 
-/** Core counters are bigints; JSON numbers hold them exactly up to 2^53-1. */
-export function counterToWire(value: bigint): number;
-export function counterToWire(value: bigint | null): number | null;
-export function counterToWire(value: bigint | null): number | null {
-  return value === null ? null : Number(value);
-}
-
 /**
  * Integers on output are documented, not enforced: a value the core produced
  * after a write must never turn into a 500 at serialization.

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { formatId } from '../../domain/ids.js';
-import type { PendingEntryInfo, PendingSummary } from '../../domain/types.js';
+import { DEFAULT_PENDING_END, DEFAULT_PENDING_START } from '../defaults.js';
 import { idOutput, rangeEnd, rangeStart } from './ids.js';
 import { consumerName } from './names.js';
 import { countQuery, millisecondsQuery, nonNegative } from './numbers.js';
@@ -24,23 +23,10 @@ export const pendingListSchema = z.object({ messages: z.array(pendingEntrySchema
 
 export function pendingQuery(maxCount: number) {
   return z.object({
-    start: rangeStart.prefault('-'),
-    end: rangeEnd.prefault('+'),
+    start: rangeStart.prefault(DEFAULT_PENDING_START),
+    end: rangeEnd.prefault(DEFAULT_PENDING_END),
     count: countQuery(maxCount, maxCount),
     consumer: consumerName.optional(),
     minIdleMs: millisecondsQuery('IDLE: only entries idle at least this long.').optional(),
   });
-}
-
-export function pendingSummaryToWire(summary: PendingSummary) {
-  return {
-    count: summary.count,
-    minId: summary.minId === null ? null : formatId(summary.minId),
-    maxId: summary.maxId === null ? null : formatId(summary.maxId),
-    consumers: summary.consumers.map((c) => ({ name: c.name, count: c.count })),
-  };
-}
-
-export function pendingEntryToWire(entry: PendingEntryInfo) {
-  return { id: formatId(entry.id), consumer: entry.consumer, idleMs: entry.idleMs, deliveryCount: entry.deliveryCount };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GroupReadFrom } from '../../domain/types.js';
+import { DEFAULT_GROUP_READ_FROM } from '../defaults.js';
 import { DEFER, fastInteger, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
 import { groupReadFrom } from './ids.js';
 import { countBody, waitMsBody } from './numbers.js';
@@ -9,7 +10,7 @@ export function readGroupBody(maxCount: number) {
   const schema = z.preprocess(
     (body) => body ?? {},
     z.strictObject({
-      after: groupReadFrom.prefault('>'),
+      after: groupReadFrom.prefault(DEFAULT_GROUP_READ_FROM),
       count: countBody(maxCount, maxCount),
       waitMs: waitMsBody.meta({ description: 'Block up to this many ms when nothing is new (only with `>`); clamped to the server cap.' }),
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
@@ -19,7 +20,7 @@ export function readGroupBody(maxCount: number) {
   return withFastCheck(schema, (input) => {
     const body = input ?? {};
     if (!isJsonObject(body)) return DEFER;
-    const read: ReadGroupBody = { after: '>' };
+    const read: ReadGroupBody = { after: DEFAULT_GROUP_READ_FROM };
     for (const key in body) {
       const value = body[key];
       if (key === 'after') {

@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { formatId } from '../../domain/ids.js';
-import type { FullGroupInfo, StreamCounters, StreamInfo, StreamInfoFull, StreamSummary } from '../../domain/types.js';
-import type { FieldsFormat } from './fields.js';
 import { idOutput, messageId } from './ids.js';
-import { messageSchema, messageToWire } from './message.js';
-import { counterBody, counterOutput, counterToWire, integerOutput, nonNegative } from './numbers.js';
+import { messageSchema } from './message.js';
+import { counterBody, counterOutput, integerOutput, nonNegative } from './numbers.js';
 
 const streamCommon = {
   name: z.string(),
@@ -66,53 +63,3 @@ export const setIdBody = z.strictObject({
   entriesAdded: counterBody('ENTRIESADDED: entries ever added.').optional(),
   maxDeletedId: messageId.optional(),
 });
-
-function countersToWire(name: string, info: StreamCounters) {
-  return {
-    name,
-    length: info.length,
-    lastGeneratedId: formatId(info.lastGeneratedId),
-    maxDeletedEntryId: formatId(info.maxDeletedEntryId),
-    entriesAdded: counterToWire(info.entriesAdded),
-    recordedFirstEntryId: formatId(info.recordedFirstEntryId),
-  };
-}
-
-export function streamInfoToWire(name: string, info: StreamInfo, format: FieldsFormat) {
-  return {
-    ...countersToWire(name, info),
-    groups: info.groups,
-    firstEntry: info.firstEntry === null ? null : messageToWire(info.firstEntry, format),
-    lastEntry: info.lastEntry === null ? null : messageToWire(info.lastEntry, format),
-  };
-}
-
-function fullGroupToWire(group: FullGroupInfo) {
-  return {
-    name: group.name,
-    lastDeliveredId: formatId(group.lastDeliveredId),
-    entriesRead: counterToWire(group.entriesRead),
-    lag: counterToWire(group.lag),
-    pelCount: group.pelCount,
-    pending: group.pending.map((p) => ({ id: formatId(p.id), consumer: p.consumer, deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount })),
-    consumers: group.consumers.map((c) => ({
-      name: c.name,
-      seenTime: c.seenTime,
-      activeTime: c.activeTime,
-      pelCount: c.pelCount,
-      pending: c.pending.map((p) => ({ id: formatId(p.id), deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount })),
-    })),
-  };
-}
-
-export function streamInfoFullToWire(name: string, info: StreamInfoFull, format: FieldsFormat) {
-  return {
-    ...countersToWire(name, info),
-    entries: info.entries.map((entry) => messageToWire(entry, format)),
-    groups: info.groups.map(fullGroupToWire),
-  };
-}
-
-export function streamSummaryToWire(summary: StreamSummary) {
-  return { name: summary.name, length: summary.length, lastGeneratedId: formatId(summary.lastGeneratedId), groups: summary.groups };
-}

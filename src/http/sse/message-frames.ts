@@ -1,7 +1,7 @@
 import type { Delivery, Entry } from '../../domain/types.js';
-import type { FieldsFormat } from '../schemas/fields.js';
-import { idFormatter } from '../schemas/ids.js';
-import { messageJson } from '../schemas/message.js';
+import type { FieldsFormat } from '../wire/fields.js';
+import { idFormatter } from '../wire/ids.js';
+import { messageJson } from '../wire/message-json.js';
 
 /** The entries of one read and the bytes they were encoded to. */
 interface EncodedRead {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, call, streamName, streamPath, type TestApp } from '../helpers/app.js';
-import { expectProblem } from './expect-problem.js';
+import { buildTestApp, call, streamName, streamPath, type TestApp } from '../../helpers/app.js';
+import { expectProblem } from '../../helpers/expect-problem.js';
 
 let t: TestApp;
 beforeAll(async () => {

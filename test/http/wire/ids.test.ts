@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatId, makeId, U64_MAX } from '../../src/domain/ids.js';
-import { formatIds } from '../../src/http/schemas/ids.js';
+import { formatId, makeId, U64_MAX } from '../../../src/domain/ids.js';
+import { formatIds } from '../../../src/http/wire/ids.js';
 
 describe('formatIds', () => {
   it('formats each ID as formatId does, in runs of one ms or not', () => {

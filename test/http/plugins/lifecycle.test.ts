@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, call, streamName, streamPath, type TestApp } from '../helpers/app.js';
+import { buildTestApp, call, streamName, streamPath, type TestApp } from '../../helpers/app.js';
 
 async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

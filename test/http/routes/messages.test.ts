@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, call, streamName, streamPath, type TestApp } from '../helpers/app.js';
-import { expectProblem } from './expect-problem.js';
-
-const MAX = '18446744073709551615';
+import { buildTestApp, call, streamName, streamPath, type TestApp } from '../../helpers/app.js';
+import { expectProblem } from '../../helpers/expect-problem.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -11,6 +9,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
+
+const MAX = '18446744073709551615';
 
 async function add(stream: string, body: unknown) {
   return call(t.app, 'POST', streamPath(stream, 'messages'), body);
@@ -266,48 +266,5 @@ describe('single messages and XDEL', () => {
     expectProblem(await call(t.app, 'POST', streamPath(s, 'messages', 'delete'), { ids: [] }), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'POST', streamPath(s, 'messages', 'delete'), { ids: ['x'] }), 400, 'INVALID_ID');
     expectProblem(await call(t.app, 'POST', streamPath(streamName(), 'messages', 'delete'), { ids: ['1-0'] }), 404, 'NO_STREAM');
-  });
-});
-
-describe('POST /v1/streams/{stream}/trim (XTRIM)', () => {
-  it('trims by maxLen and by minId', async () => {
-    const s = streamName();
-    const messages = [1, 2, 3, 4, 5].map((i) => ({ id: `${i}-0`, fields: { n: String(i) } }));
-    await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), { messages });
-    expect((await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: 4 })).json()).toEqual({ trimmed: 1 });
-    expect((await call(t.app, 'POST', streamPath(s, 'trim'), { minId: '4' })).json()).toEqual({ trimmed: 2 });
-    expect((await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: 0, approximate: true, limit: 10 })).statusCode).toBe(200);
-    const info = (await call(t.app, 'GET', streamPath(s))).json();
-    expect(info.maxDeletedEntryId).toBe('0-0');
-  });
-
-  it('refuses bad trims and missing streams', async () => {
-    const s = streamName();
-    await add(s, { fields: { a: '1' } });
-    expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: 1, limit: 5 }), 400, 'VALIDATION');
-    expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: -1 }), 400, 'VALIDATION');
-    expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), { minId: 'x' }), 400, 'INVALID_ID');
-    expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), {}), 400, 'VALIDATION');
-    expectProblem(await call(t.app, 'POST', streamPath(streamName(), 'trim'), { maxLen: 1 }), 404, 'NO_STREAM');
-  });
-});
-
-describe('odd stream names', () => {
-  it.each(['a/b', 'a b', 'ü:x', '%', 'a?b#c', '😀', '.x', 'x'.repeat(512), 'é'.repeat(256)])('round-trips %j', async (name) => {
-    const r = await add(name, { fields: { a: '1' } });
-    expect(r.statusCode).toBe(201);
-    expect(r.headers.location).toBe(`/v1/streams/${encodeURIComponent(name)}/messages/${r.json().id}`);
-    const info = await call(t.app, 'GET', streamPath(name));
-    expect(info.json().name).toBe(name);
-    expect((await call(t.app, 'GET', r.headers.location as string)).statusCode).toBe(200);
-    expect((await call(t.app, 'DELETE', streamPath(name))).statusCode).toBe(204);
-  });
-
-  it('refuses names over 512 bytes and malformed encodings', async () => {
-    expectProblem(await add('x'.repeat(513), { fields: { a: '1' } }), 400, 'VALIDATION');
-    expectProblem(await add('é'.repeat(257), { fields: { a: '1' } }), 400, 'VALIDATION');
-    expectProblem(await add('x'.repeat(5000), { fields: { a: '1' } }), 400, 'VALIDATION');
-    expectProblem(await call(t.app, 'POST', '/v1/streams/%FF/messages', { fields: { a: '1' } }), 400, 'VALIDATION');
-    expectProblem(await call(t.app, 'POST', '/v1/streams/%ED%A0%80/messages', { fields: { a: '1' } }), 400, 'VALIDATION');
   });
 });

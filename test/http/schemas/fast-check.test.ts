@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendBatchBody, appendBody } from '../../src/http/schemas/append.js';
+import { appendBatchBody, appendBody } from '../../../src/http/schemas/append.js';
 import { z as zod } from 'zod';
-import { parseId } from '../../src/domain/ids.js';
-import { DEFER, fastCheckOf, fastValidatorCompiler, messageIdParser, withFastCheck } from '../../src/http/schemas/fast-check.js';
-import { fieldsFormatQuery } from '../../src/http/schemas/fields.js';
-import { idListBody } from '../../src/http/schemas/ids.js';
-import { consumerParams, groupParams, streamParams } from '../../src/http/schemas/names.js';
-import { readGroupBody } from '../../src/http/schemas/read.js';
+import { parseId } from '../../../src/domain/ids.js';
+import { DEFER, fastCheckOf, fastValidatorCompiler, messageIdParser, withFastCheck } from '../../../src/http/schemas/fast-check.js';
+import { fieldsFormatQuery } from '../../../src/http/schemas/fields.js';
+import { idListBody } from '../../../src/http/schemas/ids.js';
+import { consumerParams, groupParams, streamParams } from '../../../src/http/schemas/names.js';
+import { readGroupBody } from '../../../src/http/schemas/read.js';
 
 const MAX = 3;
 

@@ -1,8 +1,8 @@
 import { EventSource } from 'eventsource';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, streamName, streamPath, type TestApp } from '../helpers/app.js';
-import { openSse } from '../helpers/sse.js';
+import { buildTestApp, streamName, streamPath, type TestApp } from '../../helpers/app.js';
+import { openSse } from '../../helpers/sse.js';
 
 let t: TestApp;
 let base: string;

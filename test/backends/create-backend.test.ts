@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createBackend, MEMORY_DATA_DIR } from '../../src/backends/create-backend.js';
 import { silentLogger } from '../../src/storage/storage-fs.js';
-import { useTempDirs } from './helpers/temp-dir.js';
+import { useTempDirs } from '../storage/helpers/temp-dir.js';
 
 const tempDir = useTempDirs();
 

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeId } from '../../src/domain/ids.js';
-import type { Delivery, Entry } from '../../src/domain/types.js';
-import { messageListJson, messageToWire } from '../../src/http/schemas/message.js';
+import { makeId } from '../../../src/domain/ids.js';
+import type { Delivery, Entry } from '../../../src/domain/types.js';
+import { messageToWire } from '../../../src/http/wire/message.js';
+import { messageListJson } from '../../../src/http/wire/message-json.js';
 
 const name = fc.oneof(fc.constantFrom('a', 'b', '7', '01', '__proto__', 'toString', '', 'é', '\uD800', '"\\\n'), fc.string({ maxLength: 3 }), fc.string({ unit: 'binary', maxLength: 3 }));
 const fieldList = fc.oneof(

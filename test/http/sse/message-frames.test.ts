@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Delivery } from '../../src/domain/types.js';
-import { MessageFrames } from '../../src/http/sse/message-frames.js';
+import type { Delivery } from '../../../src/domain/types.js';
+import { MessageFrames } from '../../../src/http/sse/message-frames.js';
 
 /** A read as the core returns it: fresh objects and fresh field arrays every time. */
 const read = (entries: [bigint, string[] | null, number?][]): Delivery[] =>

@@ -1,0 +1,14 @@
+/**
+ * Redis's own defaults: what a command does when an option is left out. The
+ * core applies them and the HTTP schemas document them; defaults that only
+ * the HTTP API has are in src/http/defaults.ts.
+ */
+
+/** XAUTOCLAIM key group consumer min-idle-time start [COUNT count]: COUNT 100. */
+export const XAUTOCLAIM_DEFAULT_COUNT = 100;
+
+/** XINFO STREAM key FULL [COUNT count]: COUNT 10 entries, and 10 PEL entries per group and consumer. */
+export const XINFO_STREAM_FULL_DEFAULT_COUNT = 10;
+
+/** XADD / XTRIM with `~` and no LIMIT: 100 * stream-node-max-entries (100). */
+export const APPROX_TRIM_DEFAULT_LIMIT = 10_000;

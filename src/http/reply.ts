@@ -1,0 +1,12 @@
+import type { FastifyReply } from 'fastify';
+import type { Delivery, Entry } from '../domain/types.js';
+import type { FieldsFormat } from './wire/fields.js';
+import { messageListJson } from './wire/message-json.js';
+
+/** What fastify sets on a serialized JSON answer. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** Answers `{messages}` as JSON text written straight from the core's entries (wire/message-json.ts). */
+export function sendMessageList(reply: FastifyReply, entries: readonly (Entry | Delivery)[], format: FieldsFormat): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(messageListJson(entries, format));
+}
