@@ -1,12 +1,11 @@
-import type { ConsumerGroup } from './consumer-group.js';
-import type { Stream } from './stream.js';
-import { MAX_ID, type StreamId } from '../domain/ids.js';
-
 /**
  * A group's entries-read counter and lag, as Redis 7 keeps them: exact while
  * no XDEL'd entry lies ahead of the group, estimated from the stream's
  * counters otherwise, and null (unknowable) when no estimate holds.
  */
+import type { ConsumerGroup } from './consumer-group.js';
+import type { Stream } from './stream.js';
+import { MAX_ID, type StreamId } from '../domain/ids.js';
 
 /** Redis's streamRangeHasTombstones: may an XDEL'd entry lie in [start, end]? */
 export function rangeHasTombstones(s: Stream, start: StreamId, end: StreamId): boolean {

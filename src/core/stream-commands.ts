@@ -1,3 +1,4 @@
+/** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
 import type { Keyspace } from './keyspace.js';
 import type { Stream } from './stream.js';
 import { inBatch, StreamError, streamError } from '../domain/errors.js';
@@ -14,8 +15,6 @@ import type {
   XreadStream,
   XsetidOptions,
 } from '../domain/types.js';
-
-/** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
 
 /** Redis's default LIMIT for `~` trims: 100 * stream-node-max-entries. */
 const APPROX_TRIM_DEFAULT_LIMIT = 10_000;
