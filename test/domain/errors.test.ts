@@ -21,6 +21,10 @@ function readmeErrorRows(): Map<string, number> {
   return rows;
 }
 
+function openapi() {
+  return JSON.parse(readFileSync(new URL('openapi/openapi.json', root), 'utf8'));
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
@@ -71,8 +75,28 @@ describe('the error catalogue', () => {
   });
 
   it("is the OpenAPI document's problem code enum, in order", () => {
-    const openapi = JSON.parse(readFileSync(new URL('openapi/openapi.json', root), 'utf8'));
-    expect(openapi.components.schemas.Problem.properties.code.enum).toEqual(CODES);
+    expect(openapi().components.schemas.Problem.properties.code.enum).toEqual(CODES);
+  });
+
+  it('names, in each OpenAPI problem response, only codes of that status (VALIDATION is also the 415)', () => {
+    type Response = { description: string; content?: Record<string, unknown> };
+    const paths = openapi().paths as Record<string, Record<string, { responses: Record<string, Response> }>>;
+    let named = 0;
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (response.content?.['application/problem+json'] === undefined) continue;
+          for (const [, code] of response.description.matchAll(/`([A-Z_]+)`/g)) {
+            named++;
+            const where = `${method.toUpperCase()} ${path} ${status}: ${code}`;
+            expect(CODES, where).toContain(code);
+            const allowed = code === 'VALIDATION' && status === '415' ? 415 : ERROR_CATALOGUE[code as ErrorCode].status;
+            expect(Number(status), where).toBe(allowed);
+          }
+        }
+      }
+    }
+    expect(named).toBeGreaterThan(0);
   });
 });
 
