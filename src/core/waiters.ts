@@ -1,6 +1,6 @@
 import { BTree } from './btree.js';
 import type { Effect, EffectBatch } from './effects.js';
-import { StreamError } from '../domain/errors.js';
+import { StreamError, streamError } from '../domain/errors.js';
 
 /** What a waiter is woken by: new data on its keys, or its group's PEL shrinking (acks, claims, DELCONSUMER). */
 export type WakeReason = 'data' | 'pel';
@@ -108,13 +108,13 @@ export class WaiterRegistry {
         this.readyPel.add(effect.key);
         break;
       case 'drop':
-        this.failWhere(effect.key, undefined, new StreamError('NO_STREAM', `The stream '${effect.key}' was deleted`));
+        this.failWhere(effect.key, undefined, streamError('NO_STREAM', 'deleted', effect.key));
         return;
       case 'group-destroy':
         this.failWhere(
           effect.key,
           effect.group,
-          new StreamError('NOGROUP', `NOGROUP The consumer group '${effect.group}' of '${effect.key}' was destroyed`),
+          streamError('NOGROUP', 'destroyed', effect.key, effect.group),
         );
         return;
       default:
@@ -167,7 +167,7 @@ export class WaiterRegistry {
         done = waiter.attempt();
       } catch (err) {
         this.remove(waiter);
-        waiter.fail(err instanceof StreamError ? err : new StreamError('INTERNAL', String(err)));
+        waiter.fail(err instanceof StreamError ? err : streamError('INTERNAL', 'unexpected', err));
         continue;
       }
       if (done) {

@@ -1,35 +1,212 @@
 /**
- * The one error catalogue. Each code is stable and upper-case; the HTTP layer
- * maps codes to statuses in one table (src/http/error-status.ts) and the docs
- * list every row. `redis` is the message redis-server gives for the same case,
- * which the differential test compares against.
+ * The one error catalogue. Each code is stable and upper-case and holds its
+ * HTTP status, the problem title, and its message templates by name. A
+ * template is Redis's exact reply line (leading token included: `ERR `,
+ * `NOGROUP `) where Redis has one for the case, which the differential tests
+ * compare byte for byte; where Redis words one code several ways (NOGROUP in
+ * XREADGROUP, in XPENDING/XCLAIM, in XGROUP/XINFO CONSUMERS), each wording is
+ * its own named template. Modules throw `streamError(code, template, ...args)`,
+ * never a message of their own; README.md's "Errors" table and the OpenAPI
+ * problem `code` enum list exactly these codes (test/domain/errors.test.ts).
  */
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+  readonly messages: Readonly<Record<string, (...args: never[]) => string>>;
+}
+
+// Redis words a missing key the same way as a missing group in these commands;
+// NOGROUP and NO_STREAM (our split of the case) share the text.
+const noKeyOrGroupInXreadgroup = (key: string, group: string): string =>
+  `NOGROUP No such key '${key}' or consumer group '${group}' in XREADGROUP with GROUP option`;
+const noKeyOrGroup = (key: string, group: string): string => `NOGROUP No such key '${key}' or consumer group '${group}'`;
+
+/** The catalogue's order is the OpenAPI enum's order. */
 export const ERROR_CATALOGUE = {
-  NOGROUP: { title: 'No such consumer group' },
-  BUSYGROUP: { title: 'Consumer group already exists' },
-  NO_STREAM: { title: 'No such stream' },
-  NO_CONSUMER: { title: 'No such consumer' },
-  NO_MESSAGE: { title: 'No such message' },
-  NOT_FOUND: { title: 'Not found' },
-  INVALID_ID: { title: 'Invalid stream ID' },
-  ID_NOT_GREATER: { title: 'ID not greater than the stream top' },
-  ID_EXHAUSTED: { title: 'Stream IDs exhausted' },
-  SEQ_EXHAUSTED: { title: 'Sequence numbers exhausted for this millisecond' },
-  SETID_TOO_SMALL: { title: 'XSETID argument too small' },
-  VALIDATION: { title: 'Invalid request' },
-  PAYLOAD_TOO_LARGE: { title: 'Payload too large' },
-  STORAGE_UNAVAILABLE: { title: 'Storage unavailable' },
-  SHUTTING_DOWN: { title: 'Server shutting down' },
-  UNAUTHORIZED: { title: 'Unauthorized' },
-  FORBIDDEN: { title: 'Forbidden' },
-  RATE_LIMITED: { title: 'Rate limited' },
-  INTERNAL: { title: 'Internal error' },
-} as const;
+  NOGROUP: {
+    status: 404,
+    title: 'No such consumer group',
+    messages: {
+      /** XREADGROUP */
+      readGroup: noKeyOrGroupInXreadgroup,
+      /** XPENDING, XCLAIM, XAUTOCLAIM */
+      keyOrGroup: noKeyOrGroup,
+      /** XGROUP SETID / CREATECONSUMER / DELCONSUMER, XINFO CONSUMERS */
+      groupForKey: (key: string, group: string) => `NOGROUP No such consumer group '${group}' for key name '${key}'`,
+      /** A blocked group read whose group went (Redis 7.0 has no such reply: it keeps the client blocked). */
+      destroyed: (key: string, group: string) => `NOGROUP The consumer group '${group}' of '${key}' was destroyed`,
+    },
+  },
+  BUSYGROUP: {
+    status: 409,
+    title: 'Consumer group already exists',
+    messages: { exists: () => 'BUSYGROUP Consumer Group name already exists' },
+  },
+  NO_STREAM: {
+    status: 404,
+    title: 'No such stream',
+    messages: {
+      noSuchKey: () => 'ERR no such key',
+      /** XGROUP on a missing key (CREATE without MKSTREAM included) */
+      groupNeedsKey: () =>
+        'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.',
+      /** XREADGROUP on a missing key: Redis's NOGROUP text */
+      readGroup: noKeyOrGroupInXreadgroup,
+      /** XPENDING, XCLAIM, XAUTOCLAIM on a missing key: Redis's NOGROUP text */
+      keyOrGroup: noKeyOrGroup,
+      /** A blocked read whose stream went */
+      deleted: (key: string) => `The stream '${key}' was deleted`,
+    },
+  },
+  NO_CONSUMER: {
+    status: 404,
+    title: 'No such consumer',
+    messages: { missing: (group: string, consumer: string) => `no consumer '${consumer}' in group '${group}'` },
+  },
+  NO_MESSAGE: {
+    status: 404,
+    title: 'No such message',
+    /** `id` as formatId writes it */
+    messages: { missing: (id: string) => `no message with ID ${id}` },
+  },
+  NOT_FOUND: {
+    status: 404,
+    title: 'Not found',
+    messages: { noRoute: (method: string, path: string) => `no route for ${method} ${path}` },
+  },
+  INVALID_ID: {
+    status: 400,
+    title: 'Invalid stream ID',
+    messages: {
+      malformed: () => 'ERR Invalid stream ID specified as stream command argument',
+      /** An exclusive start at the last possible ID */
+      startInterval: () => 'ERR invalid start ID for the interval',
+      /** An exclusive end at 0-0 */
+      endInterval: () => 'ERR invalid end ID for the interval',
+    },
+  },
+  ID_NOT_GREATER: {
+    status: 400,
+    title: 'ID not greater than the stream top',
+    messages: {
+      notGreater: () => 'ERR The ID specified in XADD is equal or smaller than the target stream top item',
+      zero: () => 'ERR The ID specified in XADD must be greater than 0-0',
+    },
+  },
+  ID_EXHAUSTED: {
+    status: 400,
+    title: 'Stream IDs exhausted',
+    messages: { exhausted: () => 'ERR The stream has exhausted the last possible ID, unable to add more items' },
+  },
+  SEQ_EXHAUSTED: {
+    status: 400,
+    title: 'Sequence numbers exhausted for this millisecond',
+    messages: { exhausted: () => 'ERR Elements are too large to be stored' },
+  },
+  SETID_TOO_SMALL: {
+    status: 400,
+    title: 'XSETID argument too small',
+    messages: {
+      belowTop: () => 'ERR The ID specified in XSETID is smaller than the target stream top item',
+      entriesAddedBelowLength: () => 'ERR The entries_added specified in XSETID is smaller than the target stream length',
+      belowMaxDeleted: () => 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+    },
+  },
+  VALIDATION: {
+    status: 400,
+    title: 'Invalid request',
+    messages: {
+      /** What the request validators found, in their words */
+      invalid: (detail: string) => detail || 'the request is invalid',
+      emptyBatch: () => 'A batch needs at least one message',
+      xaddArity: () => "ERR wrong number of arguments for 'xadd' command",
+      limitWithoutApprox: () => 'ERR syntax error, LIMIT cannot be used without the special ~ option',
+      negativeLimit: () => 'ERR The LIMIT argument must be >= 0.',
+      negativeMaxLen: () => 'ERR The MAXLEN argument must be >= 0.',
+      negativeEntriesAdded: () => 'ERR entries_added must be positive',
+      negativeEntriesRead: () => 'ERR value for ENTRIESREAD must be positive or -1',
+      mediaType: (contentType: string) => `unsupported content type ${JSON.stringify(contentType)}: send application/json`,
+      badUrl: () => 'the URL path is not valid percent-encoded UTF-8',
+      paramTooLong: () => 'a path segment is too long (names are at most 512 bytes)',
+    },
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Payload too large',
+    messages: { body: () => 'the request body is larger than the server accepts' },
+  },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    title: 'Storage unavailable',
+    messages: {
+      loading: () => 'storage is still loading; retry shortly',
+      recovering: () => 'storage is recovering from a failed write; retry shortly',
+      /** `code`: the errno name (EIO, ENOSPC, ...) */
+      writeFailed: (code: string) => `Storage unavailable: writing the log failed (${code})`,
+      /** `lockFile`: the path of the DATA_DIR's LOCK */
+      locked: (dir: string, why: string, lockFile: string) =>
+        `DATA_DIR ${dir} is in use by another streamgate server (${why}). Only one server may use a data directory; ` +
+        `stop the other one, or if none is running, delete ${lockFile}.`,
+      /** `missing`: the log files' names, then `is` or `are` */
+      snapshotWithoutLogs: (dir: string, snapshot: string, missing: string) =>
+        `${dir}: snapshot ${snapshot} is complete but ${missing} missing; refusing to start without them`,
+      partialHistory: (dir: string, found: string) =>
+        `${dir}: no complete snapshot, and the logs do not reach back to generation 0 (found ${found}); refusing to start on a partial history`,
+      nodesBeforeCreation: (file: string, key: string, offset: number) =>
+        `${file}: nodes of stream ${key} before its creation at byte offset ${offset}`,
+      snapshotDamaged: (file: string, offset: number, reason: string) =>
+        `${file}: the snapshot is damaged at byte offset ${offset} (${reason}). ` +
+        `A snapshot cannot be repaired: restore the data directory from a backup.`,
+      snapshotRecordInLog: (file: string, offset: number) => `${file}: unexpected snapshot record at byte offset ${offset}`,
+      wrongGeneration: (file: string, generation: number) => `${file}: its header says generation ${generation}`,
+      /** `what`: the damage, in words; `repair`: the command that cuts the log */
+      logDamaged: (file: string, what: string, offset: number, reason: string, repair: string, bytes: number) =>
+        `${file}: ${what} at byte offset ${offset} (${reason}). Startup refuses to skip data. ` +
+        `Run \`${repair}\` to cut the log at byte ${offset}, dropping ${bytes} bytes (it saves them to a side file first).`,
+    },
+  },
+  SHUTTING_DOWN: {
+    status: 503,
+    title: 'Server shutting down',
+    messages: { draining: () => 'the server is shutting down; retry on another instance' },
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    title: 'Unauthorized',
+    messages: { rejected: (reason: string) => reason },
+  },
+  FORBIDDEN: {
+    status: 403,
+    title: 'Forbidden',
+    messages: { rejected: (reason: string) => reason },
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Rate limited',
+    messages: { rejected: (reason: string) => reason },
+  },
+  INTERNAL: {
+    status: 500,
+    title: 'Internal error',
+    messages: {
+      /** What a request sees: the details go to the log only */
+      seeLog: (requestId: string) => `internal error; see the server log for request ${requestId}`,
+      unexpected: (error: unknown) => String(error),
+    },
+  },
+} as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
+type Templates<C extends ErrorCode> = (typeof ERROR_CATALOGUE)[C]['messages'];
+/** The names of a code's message templates. */
+export type MessageName<C extends ErrorCode> = keyof Templates<C> & string;
+type TemplateArgs<C extends ErrorCode, N extends MessageName<C>> = Templates<C>[N] extends (...args: infer A) => string ? A : never;
+
 export class StreamError extends Error {
   override readonly name = 'StreamError';
+  /** Use `streamError`: the message comes from the catalogue. */
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -38,32 +215,18 @@ export class StreamError extends Error {
   }
 }
 
-export const RedisMessages = {
-  invalidId: 'ERR Invalid stream ID specified as stream command argument',
-  addNotGreater: 'ERR The ID specified in XADD is equal or smaller than the target stream top item',
-  addZero: 'ERR The ID specified in XADD must be greater than 0-0',
-  exhausted: 'ERR The stream has exhausted the last possible ID, unable to add more items',
-  seqExhausted: 'ERR Elements are too large to be stored',
-  busyGroup: 'BUSYGROUP Consumer Group name already exists',
-  groupNeedsKey:
-    'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.',
-  noSuchKey: 'ERR no such key',
-  invalidStartInterval: 'ERR invalid start ID for the interval',
-  invalidEndInterval: 'ERR invalid end ID for the interval',
-  setIdSmaller: 'ERR The ID specified in XSETID is smaller than the target stream top item',
-  setIdEntriesAdded: 'ERR The entries_added specified in XSETID is smaller than the target stream length',
-  setIdMaxDeleted: 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
-} as const;
-
-export function noGroupError(key: string, group: string, command = 'XREADGROUP'): StreamError {
-  return new StreamError(
-    'NOGROUP',
-    command === 'XREADGROUP'
-      ? `NOGROUP No such key '${key}' or consumer group '${group}' in XREADGROUP with GROUP option`
-      : `NOGROUP No such key '${key}' or consumer group '${group}'`,
-  );
+/** The text of one of `code`'s templates. */
+export function errorMessage<C extends ErrorCode, N extends MessageName<C>>(code: C, name: N, ...args: TemplateArgs<C, N>): string {
+  const templates = ERROR_CATALOGUE[code].messages as unknown as Record<string, (...args: TemplateArgs<C, N>) => string>;
+  return templates[name]!(...args);
 }
 
-export function invalidIdError(): StreamError {
-  return new StreamError('INVALID_ID', RedisMessages.invalidId);
+/** The error every module throws: `streamError('NOGROUP', 'readGroup', key, group)`. */
+export function streamError<C extends ErrorCode, N extends MessageName<C>>(code: C, name: N, ...args: TemplateArgs<C, N>): StreamError {
+  return new StreamError(code, errorMessage(code, name, ...args));
+}
+
+/** The same error, naming the message of a batch it is about. */
+export function inBatch(error: StreamError, index: number): StreamError {
+  return new StreamError(error.code, `${error.message} (message ${index})`);
 }

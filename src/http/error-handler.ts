@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { StreamError, type ErrorCode } from '../domain/errors.js';
-import { ERROR_STATUS } from './error-status.js';
+import { ERROR_CATALOGUE, errorMessage, StreamError, type ErrorCode } from '../domain/errors.js';
 import { makeProblem, PROBLEM_CONTENT_TYPE, redisDetail, type Problem } from './problem.js';
 
 type Path = (string | number)[];
@@ -57,7 +56,7 @@ function validationProblem(entries: FastifyValidationEntry[], context: string | 
   const where = CONTEXT_NAMES[context ?? ''] ?? context ?? 'request';
   const detail = findings.map((f) => `${describePath(where, f.path)}: ${f.message}`).join('; ');
   const code: ErrorCode = findings.length > 0 && findings.every((f) => f.invalidId) ? 'INVALID_ID' : 'VALIDATION';
-  return makeProblem(code, detail || 'the request is invalid');
+  return makeProblem(code, errorMessage('VALIDATION', 'invalid', detail));
 }
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
@@ -80,23 +79,24 @@ export function toProblem(error: unknown, request: FastifyRequest): { problem: P
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { problem: makeProblem('PAYLOAD_TOO_LARGE', 'the request body is larger than the server accepts'), internal: false };
+      return { problem: makeProblem('PAYLOAD_TOO_LARGE', errorMessage('PAYLOAD_TOO_LARGE', 'body')), internal: false };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
-        problem: makeProblem('VALIDATION', `unsupported content type ${JSON.stringify(request.headers['content-type'] ?? '')}: send application/json`, 415),
+        problem: makeProblem('VALIDATION', errorMessage('VALIDATION', 'mediaType', request.headers['content-type'] ?? ''), 415),
         internal: false,
       };
     case 'FST_ERR_BAD_URL':
-      return { problem: makeProblem('VALIDATION', 'the URL path is not valid percent-encoded UTF-8'), internal: false };
+      return { problem: makeProblem('VALIDATION', errorMessage('VALIDATION', 'badUrl')), internal: false };
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return { problem: makeProblem('VALIDATION', 'a path segment is too long (names are at most 512 bytes)'), internal: false };
+      return { problem: makeProblem('VALIDATION', errorMessage('VALIDATION', 'paramTooLong')), internal: false };
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     const code = CODE_BY_STATUS[status] ?? 'VALIDATION';
-    return { problem: makeProblem(code, e.message || 'invalid request', code === 'VALIDATION' ? status : ERROR_STATUS[code]), internal: false };
+    // A plugin's or fastify's own rejection: its message is the detail.
+    return { problem: makeProblem(code, e.message || ERROR_CATALOGUE[code].title, code === 'VALIDATION' ? status : ERROR_CATALOGUE[code].status), internal: false };
   }
-  return { problem: makeProblem('INTERNAL', `internal error; see the server log for request ${request.id}`), internal: true };
+  return { problem: makeProblem('INTERNAL', errorMessage('INTERNAL', 'seeLog', String(request.id))), internal: true };
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
@@ -112,5 +112,5 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = request.url.split('?')[0];
-  return sendProblem(reply, makeProblem('NOT_FOUND', `no route for ${request.method} ${path}`));
+  return sendProblem(reply, makeProblem('NOT_FOUND', errorMessage('NOT_FOUND', 'noRoute', request.method, path ?? '')));
 }

@@ -1,5 +1,4 @@
 import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.js';
-import { ERROR_STATUS } from './error-status.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -17,7 +16,7 @@ export function problemType(code: ErrorCode): string {
 }
 
 /** `status` overrides the catalogue's (415 for a VALIDATION about the media type). */
-export function makeProblem(code: ErrorCode, detail: string, status: number = ERROR_STATUS[code]): Problem {
+export function makeProblem(code: ErrorCode, detail: string, status: number = ERROR_CATALOGUE[code].status): Problem {
   return { type: problemType(code), title: ERROR_CATALOGUE[code].title, status, detail, code };
 }
 

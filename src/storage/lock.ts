@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile, realpath, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StreamError } from '../domain/errors.js';
+import { streamError, type StreamError } from '../domain/errors.js';
 import { LOCK_FILE } from './data-dir.js';
 import type { StorageLogger } from './storage-fs.js';
 
@@ -76,11 +76,7 @@ export class DirLock {
 }
 
 function lockedError(dir: string, why: string): StreamError {
-  return new StreamError(
-    'STORAGE_UNAVAILABLE',
-    `DATA_DIR ${dir} is in use by another streamgate server (${why}). Only one server may use a data directory; ` +
-      `stop the other one, or if none is running, delete ${join(dir, LOCK_FILE)}.`,
-  );
+  return streamError('STORAGE_UNAVAILABLE', 'locked', dir, why, join(dir, LOCK_FILE));
 }
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {

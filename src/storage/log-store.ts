@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EffectBatch } from '../core/effects.js';
-import { StreamError } from '../domain/errors.js';
+import { streamError } from '../domain/errors.js';
 import { createLogFile, listDataDir, logName, removeFiles, snapshotName, syncDir } from './data-dir.js';
 import type { EffectStore } from './effect-store.js';
 import { FILE_HEADER_BYTES } from './file-header.js';
@@ -63,7 +63,7 @@ export class LogStore implements EffectStore {
   ) {}
 
   append(batch: EffectBatch): void {
-    if (this.closing !== null) throw new StreamError('SHUTTING_DOWN', 'The server is shutting down');
+    if (this.closing !== null) throw streamError('SHUTTING_DOWN', 'draining');
     this.writer.append(batch);
     if (this.writer.size >= this.options.snapshotLogBytes && this.snapshotting === null && Date.now() >= this.nextSnapshotAt) {
       void this.snapshot();

@@ -1,5 +1,5 @@
 import type { EffectBatch } from '../core/effects.js';
-import { StreamError } from '../domain/errors.js';
+import { streamError } from '../domain/errors.js';
 import { ByteWriter } from './byte-writer.js';
 import { encodeBatchRecord } from './record-codec.js';
 import { errorCode, writeFully, type StorageFile, type StorageLogger } from './storage-fs.js';
@@ -121,7 +121,7 @@ export class LogWriter {
   }
 
   append(batch: EffectBatch): void {
-    if (this.closed) throw new StreamError('SHUTTING_DOWN', 'The log is closed');
+    if (this.closed) throw streamError('SHUTTING_DOWN', 'draining');
     let group = this.open;
     if (group === null) {
       const out = this.spare ?? new ByteWriter(64 * 1024);
@@ -293,7 +293,7 @@ export class LogWriter {
       { file: this.path, offset: goodSize, bytes: group.out.length, batches: group.batches, code },
       'log write failed; its batches are not stored',
     );
-    const error = new StreamError('STORAGE_UNAVAILABLE', `Storage unavailable: writing the log failed (${code})`);
+    const error = streamError('STORAGE_UNAVAILABLE', 'writeFailed', code);
     // Every unsettled sync() fails: later batches may depend on the ones lost.
     settle(group, error);
     for (const item of this.queue) if (item.kind === 'group') settle(item, error);

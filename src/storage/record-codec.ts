@@ -15,6 +15,9 @@ import { crc32Range } from './crc32.js';
  * u64/i64 and never pass through a lossy JS number; times are f64, exact for
  * every JS number. A zero length is never valid, so a zero-filled tail cannot
  * pass for records.
+ *
+ * Over 400 lines on purpose: the record format is one reason to change, and
+ * each effect's encoder and decoder stay in one file so that they change together.
  */
 export const RECORD_HEADER_BYTES = 8;
 /** Larger records are refused when written and taken as corruption when read. */

@@ -1,7 +1,7 @@
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EffectBatch } from '../core/effects.js';
-import { StreamError } from '../domain/errors.js';
+import { streamError } from '../domain/errors.js';
 import type { Stream } from '../core/stream.js';
 import { listDataDir, logName, removeFiles, snapshotName, syncDir } from './data-dir.js';
 import { scanRecordFile, type ScanResult } from './record-scanner.js';
@@ -42,10 +42,7 @@ export async function planRecovery(dir: string, logger: StorageLogger): Promise<
     }
     const chain = logsFrom(generation);
     if (chain === undefined) {
-      throw new StreamError(
-        'STORAGE_UNAVAILABLE',
-        `${dir}: snapshot ${snapshotName(generation)} is complete but ${missingLogs(generation, logs)} missing; refusing to start without them`,
-      );
+      throw streamError('STORAGE_UNAVAILABLE', 'snapshotWithoutLogs', dir, snapshotName(generation), missingLogs(generation, logs));
     }
     for (const g of snapshots) if (g < generation) obsolete.push(snapshotName(g));
     for (const g of logs) if (g < generation) obsolete.push(logName(g));
@@ -55,10 +52,7 @@ export async function planRecovery(dir: string, logger: StorageLogger): Promise<
   if (logs.length === 0) return { logs: [], obsolete };
   const chain = logsFrom(0);
   if (chain === undefined) {
-    throw new StreamError(
-      'STORAGE_UNAVAILABLE',
-      `${dir}: no complete snapshot, and the logs do not reach back to generation 0 (found ${logs.map(logName).join(', ')}); refusing to start on a partial history`,
-    );
+    throw streamError('STORAGE_UNAVAILABLE', 'partialHistory', dir, logs.map(logName).join(', '));
   }
   return { logs: chain, obsolete };
 }
@@ -114,17 +108,13 @@ export async function loadDataDir(dir: string, core: LoadTarget, logger: Storage
         return;
       }
       const stream = core.streamForSnapshot(record.key);
-      if (stream === undefined) throw new StreamError('STORAGE_UNAVAILABLE', `${path}: nodes of stream ${record.key} before its creation at byte offset ${offset}`);
+      if (stream === undefined) throw streamError('STORAGE_UNAVAILABLE', 'nodesBeforeCreation', path, record.key, offset);
       stream.appendNodes(record.nodes);
       for (const node of record.nodes) entries += node.live;
     });
     if (scan.problem !== undefined || endMarker !== BigInt(records)) {
       const offset = scan.problem?.offset ?? scan.goodEnd;
-      throw new StreamError(
-        'STORAGE_UNAVAILABLE',
-        `${path}: the snapshot is damaged at byte offset ${offset} (${scan.problem?.reason ?? 'record count does not match its end marker'}). ` +
-          `A snapshot cannot be repaired: restore the data directory from a backup.`,
-      );
+      throw streamError('STORAGE_UNAVAILABLE', 'snapshotDamaged', path, offset, scan.problem?.reason ?? 'record count does not match its end marker');
     }
   }
 
@@ -133,11 +123,11 @@ export async function loadDataDir(dir: string, core: LoadTarget, logger: Storage
     const path = join(dir, logName(generation));
     const isLast = i === plan.logs.length - 1;
     const scan = await scanRecordFile(path, 'log', (record, offset) => {
-      if (record.kind !== 'batch') throw new StreamError('STORAGE_UNAVAILABLE', `${path}: unexpected snapshot record at byte offset ${offset}`);
+      if (record.kind !== 'batch') throw streamError('STORAGE_UNAVAILABLE', 'snapshotRecordInLog', path, offset);
       onBatch(record.batch);
     });
     if (scan.generation !== generation) {
-      throw new StreamError('STORAGE_UNAVAILABLE', `${path}: its header says generation ${scan.generation}`);
+      throw streamError('STORAGE_UNAVAILABLE', 'wrongGeneration', path, scan.generation);
     }
     const problem = scan.problem;
     if (problem?.kind === 'torn' && isLast) {
@@ -153,11 +143,7 @@ export async function loadDataDir(dir: string, core: LoadTarget, logger: Storage
         problem.kind === 'corrupt'
           ? `a damaged record with ${problem.recordsAfter} valid record(s) after it`
           : `a torn record at its end, but later logs exist`;
-      throw new StreamError(
-        'STORAGE_UNAVAILABLE',
-        `${path}: ${what} at byte offset ${problem.offset} (${problem.reason}). Startup refuses to skip data. ` +
-          `Run \`${repairHint(dir)}\` to cut the log at byte ${problem.offset}, dropping ${problem.bytes} bytes (it saves them to a side file first).`,
-      );
+      throw streamError('STORAGE_UNAVAILABLE', 'logDamaged', path, what, problem.offset, problem.reason, repairHint(dir), problem.bytes);
     }
     if (isLast) lastLog = scan;
   }

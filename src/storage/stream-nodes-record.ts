@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { StreamNode } from '../core/stream.js';
+import { StreamNode } from '../core/stream-node.js';
 import type { ByteWriter, RawBuffer } from './byte-writer.js';
 import { crc32Range } from './crc32.js';
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordDecoder, RecordFormatError, type DecodedRecord } from './record-codec.js';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NODE_MAX_ENTRIES, Stream } from '../../src/core/stream.js';
+import { NODE_MAX_ENTRIES } from '../../src/core/stream-node.js';
+import { Stream } from '../../src/core/stream.js';
 import { MAX_ID, U64_MAX, makeId, type StreamId } from '../../src/domain/ids.js';
 
 /** IDs that straddle the 32-bit words of both halves, ascending with i. */
@@ -77,16 +78,5 @@ describe('Stream node index', () => {
       expect(stream.firstEntry()!.id).toBe(idOf(next - 2 * NODE_MAX_ENTRIES));
       expect(stream.range(idOf(next - 1), MAX_ID, 10).map((e) => e.id)).toEqual([idOf(next - 1)]);
     }
-  });
-});
-
-describe('StreamNode field records', () => {
-  it('round-trips strings of every short length, ASCII or not, with and without the first entry names', () => {
-    const stream = new Stream('s');
-    const texts = Array.from({ length: 40 }, (_, n) => ['abcdefghijklmnopqrstuvwxyz0123456789!?-_'.slice(0, n), 'é'.repeat(n), `${'x'.repeat(n)}\ud800`]).flat();
-    texts.forEach((text, i) => stream.append(makeId(1n, BigInt(i)), i % 2 === 0 ? ['name', text] : [text, 'value', 'other', text]));
-    expect(stream.range(0n, MAX_ID, undefined).map((e) => e.fields)).toEqual(
-      texts.map((text, i) => (i % 2 === 0 ? ['name', text] : [text, 'value', 'other', text])),
-    );
   });
 });

@@ -15,7 +15,7 @@
  * Replies use the Redis 7.2+ shapes where ours has more (`inactive`,
  * `active-time`); the comparator strips what Redis 7.0 lacks.
  */
-import { noGroupError, RedisMessages, StreamError } from '../../src/domain/errors.js';
+import { errorMessage, streamError, StreamError } from '../../src/domain/errors.js';
 import {
   formatId,
   MAX_ID,
@@ -60,8 +60,6 @@ export const NOT_MODELLED = '(not modelled)';
 
 const ERR_SYNTAX = 'ERR syntax error';
 const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
-const xgroupNoGroup = (key: string, group: string) =>
-  `NOGROUP No such consumer group '${group}' for key name '${key}'`;
 const subcommandSyntax = (sub: string, command: string) =>
   `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${command} HELP.`;
 
@@ -86,7 +84,7 @@ function longLongOrFail(text: string, message = ERR_NOT_INTEGER): bigint {
 
 function strictIdOrFail(text: string): StreamId {
   const id = parseId(text, 0n);
-  return id === undefined ? fail(RedisMessages.invalidId) : id;
+  return id === undefined ? fail(errorMessage('INVALID_ID', 'malformed')) : id;
 }
 
 function isStrictId(text: string): boolean {
@@ -95,7 +93,7 @@ function isStrictId(text: string): boolean {
 
 function boundOrFail(text: string, side: 'start' | 'end'): RangeBound {
   const bound = parseRangeBound(text, side);
-  return bound === undefined ? fail(RedisMessages.invalidId) : bound;
+  return bound === undefined ? fail(errorMessage('INVALID_ID', 'malformed')) : bound;
 }
 
 const num = (value: bigint | number): number => Number(value);
@@ -183,7 +181,7 @@ function parseAddOrTrimArgs(argv: string[], xadd: boolean): TrimArgs {
       }
       if (upper === 'MAXLEN') {
         const maxLen = longLongOrFail(argv[i + 1]!);
-        if (maxLen < 0n) fail('ERR The MAXLEN argument must be >= 0.');
+        if (maxLen < 0n) fail(errorMessage('VALIDATION', 'negativeMaxLen'));
         strategy = { maxLen };
       } else {
         strategy = { minId: strictIdOrFail(argv[i + 1]!) };
@@ -191,13 +189,13 @@ function parseAddOrTrimArgs(argv: string[], xadd: boolean): TrimArgs {
       i++;
     } else if (upper === 'LIMIT' && moreArgs > 0) {
       limit = longLongOrFail(argv[i + 1]!);
-      if (limit < 0n) fail('ERR The LIMIT argument must be >= 0.');
+      if (limit < 0n) fail(errorMessage('VALIDATION', 'negativeLimit'));
       i++;
     } else if (xadd && upper === 'NOMKSTREAM') {
       noMkStream = true;
     } else if (xadd) {
       id = parseAddId(opt);
-      if (id === undefined) fail(RedisMessages.invalidId);
+      if (id === undefined) fail(errorMessage('INVALID_ID', 'malformed'));
       break;
     } else {
       fail(ERR_SYNTAX);
@@ -207,7 +205,7 @@ function parseAddOrTrimArgs(argv: string[], xadd: boolean): TrimArgs {
     fail('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
   }
   if (!xadd && strategy === undefined) fail('ERR syntax error, XTRIM must be called with a trimming strategy');
-  if (limit !== undefined && !approximate) fail('ERR syntax error, LIMIT cannot be used without the special ~ option');
+  if (limit !== undefined && !approximate) fail(errorMessage('VALIDATION', 'limitWithoutApprox'));
   const trim: TrimSpec | undefined =
     strategy === undefined
       ? undefined
@@ -245,9 +243,9 @@ const handlers: Record<string, Handler> = {
     const key = argv[1]!;
     const args = parseAddOrTrimArgs(argv, true);
     // Options up to the last argument leave no ID and no fields: Redis's arity check answers.
-    const id = args.id ?? fail("ERR wrong number of arguments for 'xadd' command");
+    const id = args.id ?? fail(errorMessage('VALIDATION', 'xaddArity'));
     const fields = argv.slice(args.next + 1);
-    if (fields.length < 2 || fields.length % 2 === 1) fail("ERR wrong number of arguments for 'xadd' command");
+    if (fields.length < 2 || fields.length % 2 === 1) fail(errorMessage('VALIDATION', 'xaddArity'));
     const added = core.xadd(key, {
       id,
       fields,
@@ -296,13 +294,13 @@ const handlers: Record<string, Handler> = {
     if (!streams.every(({ id }) => valid(id))) {
       // Redis checks each stream's key and group, in order, before its ID.
       for (const { key, id } of streams) {
-        if (!groupExists(core, key, group!)) throw toCommandError(noGroupError(key, group!));
+        if (!groupExists(core, key, group!)) throw toCommandError(streamError('NOGROUP', 'readGroup', key, group!));
         if (id === '$') {
           fail(
             'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.',
           );
         }
-        if (!valid(id)) fail(RedisMessages.invalidId);
+        if (!valid(id)) fail(errorMessage('INVALID_ID', 'malformed'));
       }
     }
     const reads: XreadgroupStream[] = streams.map(({ key, id }) => ({ key, from: id === '>' ? '>' : strictIdOrFail(id) }));
@@ -333,7 +331,7 @@ const handlers: Record<string, Handler> = {
         if (entriesAdded < 0n) refusals.push('ERR entries_added must be positive');
       } else if (opt === 'MAXDELETEDID' && moreArgs > 0) {
         maxDeletedId = strictIdOrFail(argv[i + 1]!);
-        if (lastId < maxDeletedId) refusals.push(RedisMessages.setIdMaxDeleted);
+        if (lastId < maxDeletedId) refusals.push(errorMessage('SETID_TOO_SMALL', 'belowMaxDeleted'));
       } else {
         fail(refusals[0] ?? ERR_SYNTAX);
       }
@@ -362,7 +360,7 @@ const handlers: Record<string, Handler> = {
           i++;
         } else if (opt === 'ENTRIESREAD' && i + 1 < argv.length) {
           const value = longLongOrFail(argv[i + 1]!);
-          if (value < 0n && value !== -1n) fail('ERR value for ENTRIESREAD must be positive or -1');
+          if (value < 0n && value !== -1n) fail(errorMessage('VALIDATION', 'negativeEntriesRead'));
           entriesRead = value === -1n ? undefined : value;
           i += 2;
         } else {
@@ -371,8 +369,8 @@ const handlers: Record<string, Handler> = {
       }
     }
     const stateCheck = () => {
-      if (!core.exists(key) && !(upper === 'CREATE' && mkStream)) fail(RedisMessages.groupNeedsKey);
-      if (upper !== 'CREATE' && !groupExists(core, key, group)) fail(xgroupNoGroup(key, group));
+      if (!core.exists(key) && !(upper === 'CREATE' && mkStream)) fail(errorMessage('NO_STREAM', 'groupNeedsKey'));
+      if (upper !== 'CREATE' && !groupExists(core, key, group)) fail(errorMessage('NOGROUP', 'groupForKey', key, group));
     };
     switch (upper) {
       case 'CREATE': {
@@ -380,7 +378,7 @@ const handlers: Record<string, Handler> = {
         const startId: StreamId | '$' | undefined = idText === '$' ? '$' : parseId(idText, 0n);
         if (startId === undefined) {
           stateCheck();
-          fail(RedisMessages.invalidId);
+          fail(errorMessage('INVALID_ID', 'malformed'));
         }
         const options = { startId, ...(mkStream ? { mkStream: true } : {}), ...(entriesRead !== undefined ? { entriesRead } : {}) };
         core.xgroupCreate(key, group, options);
@@ -392,7 +390,7 @@ const handlers: Record<string, Handler> = {
         const lastId: StreamId | '$' | undefined = idText === '$' ? '$' : parseIdOrSpecial(idText, 0n);
         if (lastId === undefined) {
           stateCheck();
-          fail(RedisMessages.invalidId);
+          fail(errorMessage('INVALID_ID', 'malformed'));
         }
         core.xgroupSetId(key, group, { lastId, ...(entriesRead !== undefined ? { entriesRead } : {}) });
         return 'OK';
@@ -489,7 +487,7 @@ const handlers: Record<string, Handler> = {
           else retryCount = num(value);
         } else if (upper === 'LASTID' && moreArgs > 0) {
           const id = parseId(argv[++j]!, 0n);
-          if (id === undefined) return () => fail(RedisMessages.invalidId);
+          if (id === undefined) return () => fail(errorMessage('INVALID_ID', 'malformed'));
           lastId = id;
         } else {
           return () => fail(`ERR Unrecognized XCLAIM option '${opt}'`);
@@ -509,7 +507,7 @@ const handlers: Record<string, Handler> = {
     })();
     if (typeof parsed === 'function') {
       // Redis looks up the key and group before parsing anything else.
-      if (!groupExists(core, key, group)) throw toCommandError(noGroupError(key, group, 'XCLAIM'));
+      if (!groupExists(core, key, group)) throw toCommandError(streamError('NOGROUP', 'keyOrGroup', key, group));
       return parsed();
     }
     return deliveriesReply(core.xclaim(key, group, parsed), parsed.justId === true);
@@ -521,7 +519,7 @@ const handlers: Record<string, Handler> = {
     const consumer = argv[3]!;
     const minIdle = longLongOrFail(argv[4]!, 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
     const bound = boundOrFail(argv[5]!, 'start');
-    if (bound.exclusive && bound.id === MAX_ID) fail(RedisMessages.invalidStartInterval);
+    if (bound.exclusive && bound.id === MAX_ID) fail(errorMessage('INVALID_ID', 'startInterval'));
     const start = bound.exclusive ? bound.id + 1n : bound.id;
     let count: number | undefined;
     let justId = false;
@@ -554,7 +552,7 @@ const handlers: Record<string, Handler> = {
     const sub = argv[1]!;
     const upper = sub.toUpperCase();
     const key = argv[2]!;
-    const noKey = () => fail(RedisMessages.noSuchKey);
+    const noKey = () => fail(errorMessage('NO_STREAM', 'noSuchKey'));
     switch (upper) {
       case 'STREAM': {
         if (argv.length === 3) {
@@ -622,7 +620,7 @@ const handlers: Record<string, Handler> = {
 function interval(lowText: string, highText: string): [RangeBound, RangeBound] {
   const start = boundOrFail(lowText, 'start');
   if (parseRangeBound(highText, 'end') === undefined && start.exclusive && start.id === MAX_ID) {
-    fail(RedisMessages.invalidStartInterval);
+    fail(errorMessage('INVALID_ID', 'startInterval'));
   }
   return [start, boundOrFail(highText, 'end')];
 }

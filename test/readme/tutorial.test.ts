@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE } from '../../src/domain/errors.js';
-import { ERROR_STATUS } from '../../src/http/error-status.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -120,12 +118,6 @@ describe('the README', () => {
     expect(firstBlock).toMatch(/npm start/);
     expect(firstBlock).toMatch(/npm test/);
     expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).toMatch(/^npm test$/m);
-  });
-
-  it('has a row for every error code, with its status', () => {
-    for (const code of Object.keys(ERROR_CATALOGUE) as (keyof typeof ERROR_CATALOGUE)[]) {
-      expect(README, code).toContain(`| \`${code}\` | ${ERROR_STATUS[code]} |`);
-    }
   });
 
   it('its curl session, replayed in order, gives the responses it shows', async () => {

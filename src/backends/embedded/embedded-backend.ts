@@ -1,7 +1,7 @@
 import type { EffectBatch } from '../../core/effects.js';
 import { StreamCore } from '../../core/stream-core.js';
 import { WaiterRegistry, type Waiter } from '../../core/waiters.js';
-import { StreamError } from '../../domain/errors.js';
+import { streamError } from '../../domain/errors.js';
 import type { StreamId } from '../../domain/ids.js';
 import type {
   ConsumerInfo,
@@ -188,8 +188,8 @@ export class EmbeddedBackend implements StreamBackend {
   }
 
   private assertWritable(): void {
-    if (this.closing) throw new StreamError('SHUTTING_DOWN', 'The server is shutting down');
-    if (this.recovering) throw new StreamError('STORAGE_UNAVAILABLE', 'storage is recovering from a failed write; retry shortly');
+    if (this.closing) throw streamError('SHUTTING_DOWN', 'draining');
+    if (this.recovering) throw streamError('STORAGE_UNAVAILABLE', 'recovering');
   }
 
   /**

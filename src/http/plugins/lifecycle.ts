@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { StreamError } from '../../domain/errors.js';
+import { streamError } from '../../domain/errors.js';
 import { unencapsulated } from './unencapsulated.js';
 
 declare module 'fastify' {
@@ -19,8 +19,8 @@ export const lifecyclePlugin = unencapsulated('streamgate-lifecycle', async (app
 });
 
 export function assertServing(app: { shutdownSignal: AbortSignal; backend: { isReady(): boolean } }): void {
-  if (app.shutdownSignal.aborted) throw new StreamError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance');
-  if (!app.backend.isReady()) throw new StreamError('STORAGE_UNAVAILABLE', 'storage is still loading; retry shortly');
+  if (app.shutdownSignal.aborted) throw streamError('SHUTTING_DOWN', 'draining');
+  if (!app.backend.isReady()) throw streamError('STORAGE_UNAVAILABLE', 'loading');
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { noGroupError } from '../../domain/errors.js';
+import { streamError } from '../../domain/errors.js';
 import { DEFAULT_GROUP_START } from '../defaults.js';
 import { orNoStream } from '../missing.js';
 import { createGroupBody, groupListSchema, groupSchema, setGroupIdBody } from '../schemas/group.js';
@@ -57,7 +57,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream, group } = request.params;
       const found = orNoStream(await backend.groups(stream)).find((g) => g.name === group);
-      if (found === undefined) throw noGroupError(stream, group, 'XINFO');
+      if (found === undefined) throw streamError('NOGROUP', 'keyOrGroup', stream, group);
       return groupToWire(found);
     },
   });
@@ -90,7 +90,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream, group } = request.params;
-      if (!(await backend.destroyGroup(stream, group))) throw noGroupError(stream, group, 'XGROUP');
+      if (!(await backend.destroyGroup(stream, group))) throw streamError('NOGROUP', 'keyOrGroup', stream, group);
       return reply.code(204).send();
     },
   });

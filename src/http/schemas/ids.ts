@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RedisMessages } from '../../domain/errors.js';
+import { errorMessage } from '../../domain/errors.js';
 import {
   MAX_ID,
   parseAddId,
@@ -107,7 +107,7 @@ export const autoclaimStart = idInput<StreamId>(
   (text) => {
     const bound = parseRangeBound(text, 'start');
     if (bound === undefined || !bound.exclusive) return bound?.id;
-    return bound.id === MAX_ID ? new Refusal(RedisMessages.invalidStartInterval.replace(/^ERR /, '')) : bound.id + 1n;
+    return bound.id === MAX_ID ? new Refusal(errorMessage('INVALID_ID', 'startInterval').replace(/^ERR /, '')) : bound.id + 1n;
   },
 );
 

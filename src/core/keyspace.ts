@@ -1,0 +1,86 @@
+import { BTree } from './btree.js';
+import type { ConsumerGroup } from './consumer-group.js';
+import type { Effect, EffectBatch, EffectSink } from './effects.js';
+import { applyEffect } from './replay.js';
+import type { Stream } from './stream.js';
+import { streamError, type StreamError } from '../domain/errors.js';
+
+/**
+ * The commands that look a group up, by how Redis words a missing key or group
+ * for them: XREADGROUP; XPENDING (also XCLAIM, XAUTOCLAIM); XGROUP (SETID,
+ * CREATECONSUMER, DELCONSUMER, DESTROY); XINFO (CONSUMERS).
+ */
+export type GroupCommand = 'XREADGROUP' | 'XPENDING' | 'XGROUP' | 'XINFO';
+
+/**
+ * The state every command module works on: the streams by name, the clock,
+ * and the effect channel. A command checks everything first, then changes
+ * state only by `emit`ting effects inside `command`, which applies each as it
+ * is emitted and hands the command's effects, as one batch, to the sink and
+ * then to the batch listeners.
+ */
+export class Keyspace {
+  readonly streams = new BTree<string, Stream>();
+  sink: EffectSink | undefined;
+  readonly batchListeners: ((batch: EffectBatch) => void)[] = [];
+  private batch: Effect[] | null = null;
+
+  constructor(
+    /** Unix ms. */
+    readonly clock: () => number,
+    sink: EffectSink | undefined,
+  ) {
+    this.sink = sink;
+  }
+
+  /** Runs one command: its effects are applied as emitted and handed on as one batch (a nested call joins the outer one). */
+  command<T>(run: () => T): T {
+    if (this.batch !== null) return run();
+    const batch: Effect[] = [];
+    this.batch = batch;
+    try {
+      return run();
+    } finally {
+      this.batch = null;
+      if (batch.length > 0) {
+        this.sink?.(batch);
+        for (const listener of this.batchListeners) listener(batch);
+      }
+    }
+  }
+
+  /** Only inside `command`. */
+  emit(effect: Effect): void {
+    applyEffect(this.streams, effect);
+    this.batch!.push(effect);
+  }
+
+  /** The stream a group command names, or the error `command` gives for a missing key. */
+  requireStream(key: string, group: string, command: GroupCommand): Stream {
+    const s = this.streams.get(key);
+    if (s === undefined) throw missingGroup(true, key, group, command);
+    return s;
+  }
+
+  /** The stream and group a command names, or the error `command` gives for whichever is missing. */
+  requireGroup(key: string, group: string, command: GroupCommand): { s: Stream; g: ConsumerGroup } {
+    const s = this.streams.get(key);
+    const g = s?.groups.get(group);
+    if (g === undefined) throw missingGroup(s === undefined, key, group, command);
+    return { s: s!, g };
+  }
+}
+
+/** Where Redis says NOGROUP for a missing key, the code is NO_STREAM with the same text, so HTTP can tell them apart. */
+function missingGroup(streamMissing: boolean, key: string, group: string, command: GroupCommand): StreamError {
+  switch (command) {
+    case 'XREADGROUP':
+      return streamMissing ? streamError('NO_STREAM', 'readGroup', key, group) : streamError('NOGROUP', 'readGroup', key, group);
+    case 'XPENDING':
+      return streamMissing ? streamError('NO_STREAM', 'keyOrGroup', key, group) : streamError('NOGROUP', 'keyOrGroup', key, group);
+    case 'XGROUP':
+      return streamMissing ? streamError('NO_STREAM', 'groupNeedsKey') : streamError('NOGROUP', 'groupForKey', key, group);
+    case 'XINFO':
+      return streamMissing ? streamError('NO_STREAM', 'noSuchKey') : streamError('NOGROUP', 'groupForKey', key, group);
+  }
+}

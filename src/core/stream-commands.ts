@@ -1,0 +1,248 @@
+import { APPROX_TRIM_DEFAULT_LIMIT } from '../domain/defaults.js';
+/** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
+import type { Keyspace } from './keyspace.js';
+import type { Stream } from './stream.js';
+import { inBatch, StreamError, streamError } from '../domain/errors.js';
+import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, type StreamId } from '../domain/ids.js';
+import type {
+  Entry,
+  FieldList,
+  ListStreamsOptions,
+  ListStreamsResult,
+  TrimSpec,
+  XaddOptions,
+  XrangeOptions,
+  XreadResult,
+  XreadStream,
+  XsetidOptions,
+} from '../domain/types.js';
+
+
+// SCAN cursor MATCH prefix* TYPE stream, by name order.
+export function listStreamsCommand(ks: Keyspace, options: ListStreamsOptions): ListStreamsResult {
+  const prefix = options.prefix ?? '';
+  const from = options.cursor !== undefined && options.cursor > prefix ? options.cursor : prefix;
+  const out: Stream[] = [];
+  let more = false;
+  for (const [name, s] of ks.streams.entries(from)) {
+    if (name === options.cursor) continue;
+    if (!name.startsWith(prefix)) break;
+    if (out.length === options.limit) {
+      more = true;
+      break;
+    }
+    out.push(s);
+  }
+  return {
+    streams: out.map((s) => ({ name: s.key, length: s.length, lastGeneratedId: s.lastId, groups: s.groups.size })),
+    nextCursor: more ? out[out.length - 1]!.key : null,
+  };
+}
+
+// DEL key
+// Reply: true when the stream existed.
+export function delCommand(ks: Keyspace, key: string): boolean {
+  if (!ks.streams.has(key)) return false;
+  ks.command(() => ks.emit({ op: 'drop', key }));
+  return true;
+}
+
+// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
+// Reply: the ID added, or nil with NOMKSTREAM on a missing key.
+export function xaddCommand(ks: Keyspace, key: string, options: XaddOptions): StreamId | null {
+  checkFields(options.fields);
+  const trim = options.trim && checkTrim(options.trim);
+  const s = ks.streams.get(key);
+  if (options.id.kind === 'explicit' && options.id.id === 0n) throw streamError('ID_NOT_GREATER', 'zero');
+  if (s === undefined && options.noMkStream) return null;
+  const id = nextAddId(ks, s?.lastId ?? 0n, options.id);
+  return ks.command(() => {
+    ks.emit({ op: 'add', key, id, fields: options.fields, entriesAdded: (s?.entriesAdded ?? 0n) + 1n });
+    if (trim) trimStream(ks, ks.streams.get(key)!, trim);
+    return id;
+  });
+}
+
+/** Several XADDs, all checked (fields, IDs increasing above the top) before any is added. */
+export function xaddBatchCommand(
+  ks: Keyspace,
+  key: string,
+  messages: { id: AddIdSpec; fields: FieldList }[],
+  options: { noMkStream?: boolean; trim?: TrimSpec },
+): StreamId[] | null {
+  if (messages.length === 0) throw streamError('VALIDATION', 'emptyBatch');
+  messages.forEach((m) => checkFields(m.fields));
+  const trim = options.trim && checkTrim(options.trim);
+  const s = ks.streams.get(key);
+  if (s === undefined && options.noMkStream) return null;
+  const ids: StreamId[] = [];
+  let top = s?.lastId ?? 0n;
+  messages.forEach((m, index) => {
+    try {
+      if (m.id.kind === 'explicit' && m.id.id === 0n) throw streamError('ID_NOT_GREATER', 'zero');
+      top = nextAddId(ks, top, m.id);
+    } catch (err) {
+      if (err instanceof StreamError) throw inBatch(err, index);
+      throw err;
+    }
+    ids.push(top);
+  });
+  return ks.command(() => {
+    const base = s?.entriesAdded ?? 0n;
+    messages.forEach((m, i) => ks.emit({ op: 'add', key, id: ids[i]!, fields: m.fields, entriesAdded: base + BigInt(i + 1) }));
+    if (trim) trimStream(ks, ks.streams.get(key)!, trim);
+    return ids;
+  });
+}
+
+/** The ID an XADD with `spec` gets on a stream whose last-generated-id is `lastId`. */
+function nextAddId(ks: Keyspace, lastId: StreamId, spec: AddIdSpec): StreamId {
+  if (lastId === MAX_ID) throw streamError('ID_EXHAUSTED', 'exhausted');
+  let id: StreamId;
+  if (spec.kind === 'auto') {
+    const now = BigInt(ks.clock());
+    id = now > idMs(lastId) ? makeId(now, 0n) : lastId + 1n;
+  } else if (spec.kind === 'auto-seq') {
+    if (idMs(lastId) === spec.ms) {
+      if (idSeq(lastId) === U64_MAX) throw streamError('SEQ_EXHAUSTED', 'exhausted');
+      id = lastId + 1n;
+    } else {
+      id = makeId(spec.ms, 0n);
+    }
+  } else {
+    id = spec.id;
+  }
+  if (id <= lastId) throw streamError('ID_NOT_GREATER', 'notGreater');
+  return id;
+}
+
+function trimStream(ks: Keyspace, s: Stream, trim: CheckedTrim): number {
+  const plan = s.planTrim(trim.rule, trim.approximate, trim.limit);
+  if (plan.upTo !== undefined) ks.emit({ op: 'trim', key: s.key, upTo: plan.upTo });
+  return plan.removed;
+}
+
+// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
+// Reply: the number of entries removed; null for a missing key (Redis: 0).
+export function xtrimCommand(ks: Keyspace, key: string, trim: TrimSpec): number | null {
+  const checked = checkTrim(trim);
+  const s = ks.streams.get(key);
+  if (s === undefined) return null;
+  return ks.command(() => trimStream(ks, s, checked));
+}
+
+// XLEN key
+export function xlenCommand(ks: Keyspace, key: string): number {
+  return ks.streams.get(key)?.length ?? 0;
+}
+
+// XRANGE key start end [COUNT count] / XREVRANGE key end start [COUNT count]
+// Reply: the entries in the range; null for a missing key (Redis: empty array).
+export function xrangeCommand(ks: Keyspace, key: string, options: XrangeOptions): Entry[] | null {
+  const { start, end } = resolveInterval(options.start, options.end);
+  const s = ks.streams.get(key);
+  if (s === undefined) return null;
+  return s.range(start, end, options.count, options.reverse);
+}
+
+// XREAD [COUNT count] STREAMS key [key ...] id [id ...]   (not blocking: see the backend)
+// Reply: for each stream with entries after its ID, those entries.
+export function xreadCommand(ks: Keyspace, streams: XreadStream[], count?: number): XreadResult[] {
+  const out: XreadResult[] = [];
+  for (const { key, after } of streams) {
+    const s = ks.streams.get(key);
+    if (s === undefined) continue;
+    let entries: Entry[];
+    if (after === '+') {
+      const last = s.lastEntry();
+      entries = last ? [last] : [];
+    } else {
+      const from = after === '$' ? s.lastId : after;
+      entries = from === MAX_ID ? [] : s.range(from + 1n, MAX_ID, count || undefined);
+    }
+    if (entries.length > 0) out.push({ key, entries });
+  }
+  return out;
+}
+
+// XDEL key id [id ...]
+// Reply: how many entries were deleted.
+export function xdelCommand(ks: Keyspace, key: string, ids: StreamId[]): number {
+  const s = ks.streams.get(key);
+  if (s === undefined) return 0;
+  const present = [...new Set(ids)].filter((id) => s.has(id));
+  if (present.length === 0) return 0;
+  // Redis: max-deleted-entry-id only grows; the recorded first ID follows a deleted first entry.
+  let maxDeletedId = s.maxDeletedId;
+  for (const id of present) if (id > maxDeletedId) maxDeletedId = id;
+  let firstId = s.firstId;
+  if (present.length === s.length) firstId = 0n;
+  else if (present.includes(s.firstId)) {
+    const gone = new Set(present);
+    firstId = s.range(s.firstId, MAX_ID, gone.size + 1).find((e) => !gone.has(e.id))!.id;
+  }
+  ks.command(() => ks.emit({ op: 'delete', key, ids: present, maxDeletedId, firstId }));
+  return present.length;
+}
+
+// XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
+export function xsetidCommand(ks: Keyspace, key: string, options: XsetidOptions): void {
+  const { lastId, entriesAdded, maxDeletedId } = options;
+  if (entriesAdded !== undefined && entriesAdded < 0n) throw streamError('VALIDATION', 'negativeEntriesAdded');
+  if (maxDeletedId !== undefined && lastId < maxDeletedId) throw streamError('SETID_TOO_SMALL', 'belowMaxDeleted');
+  const s = ks.streams.get(key);
+  if (s === undefined) throw streamError('NO_STREAM', 'noSuchKey');
+  // Redis 7.0 (the oracle) does not check lastId against the current max-deleted-entry-id; 7.2 does.
+  if (s.length > 0) {
+    if (lastId < s.lastValidId()) throw streamError('SETID_TOO_SMALL', 'belowTop');
+    if (entriesAdded !== undefined && BigInt(s.length) > entriesAdded) throw streamError('SETID_TOO_SMALL', 'entriesAddedBelowLength');
+  }
+  ks.command(() =>
+    ks.emit({
+      op: 'set-id',
+      key,
+      lastId,
+      entriesAdded: entriesAdded ?? s.entriesAdded,
+      maxDeletedId: maxDeletedId !== undefined && maxDeletedId !== 0n ? maxDeletedId : s.maxDeletedId,
+    }),
+  );
+}
+
+interface CheckedTrim {
+  rule: { maxLen: number } | { minId: StreamId };
+  approximate: boolean;
+  limit: number;
+}
+
+function checkTrim(trim: TrimSpec): CheckedTrim {
+  if (trim.limit !== undefined && trim.limit !== 0 && !trim.approximate) throw streamError('VALIDATION', 'limitWithoutApprox');
+  if (trim.limit !== undefined && trim.limit < 0) throw streamError('VALIDATION', 'negativeLimit');
+  let rule: CheckedTrim['rule'];
+  if ('maxLen' in trim) {
+    if (trim.maxLen < 0n) throw streamError('VALIDATION', 'negativeMaxLen');
+    rule = { maxLen: trim.maxLen > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(trim.maxLen) };
+  } else {
+    rule = { minId: trim.minId };
+  }
+  const limit = trim.approximate ? (trim.limit ?? APPROX_TRIM_DEFAULT_LIMIT) : 0;
+  return { rule, approximate: trim.approximate, limit };
+}
+
+function checkFields(fields: FieldList): void {
+  if (fields.length === 0 || fields.length % 2 !== 0) throw streamError('VALIDATION', 'xaddArity');
+}
+
+/** Applies `(` bounds as Redis does (start + 1, end - 1), with its errors at the edges of the ID space (XRANGE, XPENDING). */
+export function resolveInterval(start: RangeBound, end: RangeBound): { start: StreamId; end: StreamId } {
+  let from = start.id;
+  let to = end.id;
+  if (start.exclusive) {
+    if (from === MAX_ID) throw streamError('INVALID_ID', 'startInterval');
+    from++;
+  }
+  if (end.exclusive) {
+    if (to === 0n) throw streamError('INVALID_ID', 'endInterval');
+    to--;
+  }
+  return { start: from, end: to };
+}

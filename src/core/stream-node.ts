@@ -1,0 +1,312 @@
+import { MS_HIGH, MS_LOW, SEQ_HIGH, SEQ_LOW, type StreamId } from '../domain/ids.js';
+import type { FieldList } from '../domain/types.js';
+
+/**
+ * Entries live in nodes of at most NODE_MAX_ENTRIES slots, as Redis's
+ * listpacks do (`stream-node-max-entries` 100). Approximate trimming removes
+ * whole nodes only, so node boundaries are observable and must match Redis's.
+ * A slot whose `fields` is null is a tombstone (XDEL, or an exact trim inside
+ * a node); it keeps its ID so the node stays sorted.
+ */
+export const NODE_MAX_ENTRIES = 100;
+
+const EMPTY_BYTES = new Uint8Array(0);
+const SAME_FIELDS = 1;
+const DELETED = 2;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * One node: up to NODE_MAX_ENTRIES slots in a few typed arrays, as a listpack
+ * keeps them. IDs are [ms, seq] words; each slot's fields are one record in
+ * `data`: a flags byte, then (unless SAME_FIELDS, when the names are the
+ * node's first entry's) the field count, then each string as a varint
+ * header and its bytes. A string's header is its UTF-8 byte length * 2, or its
+ * UTF-16 unit count * 2 + 1 for the rare string that is not well-formed
+ * Unicode (kept exactly as UTF-16). Strings are decoded when read.
+ */
+export class StreamNode {
+  private readonly idWords: BigUint64Array;
+  /** The same IDs as 32-bit words (see MS_HIGH), for searches that allocate no BigInt. */
+  private readonly idWords32: Uint32Array;
+  private readonly offsets: Uint32Array;
+  private data = EMPTY_BYTES;
+  private used = 0;
+  /** Field names of the first slot; later slots with the same names store values only. */
+  private masterNames: string[] | null = null;
+  /** Where fieldsAt's decoding has got to in `data`. */
+  private readAt = 0;
+  /** Slots, tombstones included; ids are sorted ascending. */
+  count = 0;
+  /** Slots that are not tombstones. */
+  live = 0;
+
+  /** `slots`: views of room for NODE_MAX_ENTRIES slots, or (for a restored full node) exactly its slots. */
+  constructor(slots?: { idWords: BigUint64Array; offsets: Uint32Array }) {
+    this.idWords = slots?.idWords ?? new BigUint64Array(NODE_MAX_ENTRIES * 2);
+    this.offsets = slots?.offsets ?? new Uint32Array(NODE_MAX_ENTRIES);
+    this.idWords32 = new Uint32Array(this.idWords.buffer, this.idWords.byteOffset, this.idWords.length * 2);
+  }
+
+  get full(): boolean {
+    return this.count >= NODE_MAX_ENTRIES;
+  }
+
+  idAt(slot: number): StreamId {
+    return (this.idWords[slot * 2]! << 64n) | this.idWords[slot * 2 + 1]!;
+  }
+
+  setIdAt(slot: number, id: StreamId): void {
+    this.idWords[slot * 2] = id >> 64n;
+    // A BigUint64Array stores a value modulo 2^64: the sequence.
+    this.idWords[slot * 2 + 1] = id;
+  }
+
+  /** Sign of (the slot's ID) - (the ID split into k0..k3, as splitId does). */
+  compareIdAt(slot: number, k0: number, k1: number, k2: number, k3: number): number {
+    const words = this.idWords32;
+    const at = slot * 4;
+    return words[at + MS_HIGH]! - k0 || words[at + MS_LOW]! - k1 || words[at + SEQ_HIGH]! - k2 || words[at + SEQ_LOW]! - k3;
+  }
+
+  lastId(): StreamId {
+    return this.idAt(this.count - 1);
+  }
+
+  isLive(slot: number): boolean {
+    return (this.data[this.offsets[slot]!]! & DELETED) === 0;
+  }
+
+  /** Makes the slot a tombstone; answers false when it was one. */
+  kill(slot: number): boolean {
+    const at = this.offsets[slot]!;
+    if (this.data[at]! & DELETED) return false;
+    this.data[at] = this.data[at]! | DELETED;
+    this.live--;
+    return true;
+  }
+
+  /** First slot whose id is >= the ID split into k0..k3, or count. */
+  lowerBound(k0: number, k1: number, k2: number, k3: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareIdAt(mid, k0, k1, k2, k3) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  push(id: StreamId, fields: FieldList): void {
+    const slot = this.count;
+    if (slot === 0) this.masterNames = fields.filter((_, i) => i % 2 === 0);
+    this.setIdAt(slot, id);
+    const same = this.hasMasterNames(fields);
+    let bound = 1 + 5;
+    for (const f of fields) bound += 5 + f.length * 3;
+    // Size the node for a hundred entries like its first (UTF-8 is rarely 3 bytes a unit), trimmed when full.
+    if (slot === 0) this.data = new Uint8Array(Math.min(Math.max(bound, (bound >> 1) * NODE_MAX_ENTRIES), 1 << 16));
+    this.reserve(bound);
+    this.offsets[slot] = this.used;
+    this.data[this.used++] = same ? SAME_FIELDS : 0;
+    if (same) {
+      for (let i = 1; i < fields.length; i += 2) this.writeString(fields[i]!);
+    } else {
+      this.writeVarint(fields.length);
+      for (const f of fields) this.writeString(f);
+    }
+    this.count++;
+    this.live++;
+    if (this.full) this.data = this.data.slice(0, this.used);
+  }
+
+  /** The slot's fields; null for a tombstone. */
+  fieldsAt(slot: number): FieldList | null {
+    const at = this.offsets[slot]!;
+    const flags = this.data[at]!;
+    if (flags & DELETED) return null;
+    this.readAt = at + 1;
+    if (flags & SAME_FIELDS) {
+      const names = this.masterNames!;
+      const out: string[] = new Array(names.length * 2);
+      for (let i = 0; i < names.length; i++) {
+        out[i * 2] = names[i]!;
+        out[i * 2 + 1] = this.readString();
+      }
+      return out;
+    }
+    const n = this.readVarint();
+    const out: string[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.readString();
+    return out;
+  }
+
+  private hasMasterNames(fields: FieldList): boolean {
+    const names = this.masterNames!;
+    if (fields.length !== names.length * 2) return false;
+    for (let i = 0; i < names.length; i++) if (fields[i * 2] !== names[i]) return false;
+    return true;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.data.length) return;
+    let size = this.data.length * 2;
+    while (size < this.used + bytes) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.data.subarray(0, this.used));
+    this.data = grown;
+  }
+
+  private writeVarint(value: number): void {
+    while (value >= 0x80) {
+      this.data[this.used++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.data[this.used++] = value;
+  }
+
+  private readVarint(): number {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = this.data[this.readAt++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+  }
+
+  private writeString(text: string): void {
+    if (!text.isWellFormed()) {
+      this.writeVarint(text.length * 2 + 1);
+      this.reserve(text.length * 2);
+      for (let i = 0; i < text.length; i++) {
+        const unit = text.charCodeAt(i);
+        this.data[this.used++] = unit & 0xff;
+        this.data[this.used++] = unit >> 8;
+      }
+      return;
+    }
+    let ascii = text.length <= 64;
+    for (let i = 0; ascii && i < text.length; i++) if (text.charCodeAt(i) >= 0x80) ascii = false;
+    if (ascii) {
+      this.writeVarint(text.length * 2);
+      for (let i = 0; i < text.length; i++) this.data[this.used++] = text.charCodeAt(i);
+      return;
+    }
+    const bytes = encoder.encode(text);
+    this.writeVarint(bytes.length * 2);
+    this.reserve(bytes.length);
+    this.data.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  private readString(): string {
+    const header = this.readVarint();
+    const start = this.readAt;
+    if (header & 1) {
+      const units = (header - 1) / 2;
+      this.readAt += units * 2;
+      let out = '';
+      for (let i = 0; i < units; i++) out += String.fromCharCode(this.data[start + i * 2]! | (this.data[start + i * 2 + 1]! << 8));
+      return out;
+    }
+    const length = header / 2;
+    this.readAt += length;
+    if (length <= 32) {
+      let ascii = true;
+      for (let i = start; i < start + length; i++) if (this.data[i]! >= 0x80) ascii = false;
+      if (ascii) return asciiString(this.data, start, length);
+    }
+    return decoder.decode(this.data.subarray(start, start + length));
+  }
+
+  // ---------------------------------------------------------------------------
+  // Snapshots copy a node's bytes as they are (storage/stream-nodes-record.ts).
+
+  /** The node as a snapshot stores it. Views of the node's own memory: encode them before it changes. */
+  snapshotImage(): NodeImage {
+    return {
+      masterNames: this.masterNames ?? [],
+      data: this.data.subarray(0, this.used),
+      offsets: this.offsets.subarray(0, this.count),
+      idWords: this.idWords.subarray(0, this.count * 2),
+    };
+  }
+
+  /**
+   * A node rebuilt from a `snapshotImage()`. A full node takes the arrays as
+   * its own (views into one buffer per snapshot record: allocating each
+   * node's arrays apart costs more than the rest of a restart); a node with
+   * room left copies them into arrays it can grow in.
+   */
+  static adopt(image: NodeImage): StreamNode {
+    const count = image.offsets.length;
+    if (count < 1 || count > NODE_MAX_ENTRIES || image.idWords.length !== count * 2) {
+      throw new RangeError(`a stream node image of ${count} offsets and ${image.idWords.length} ID words`);
+    }
+    let node: StreamNode;
+    if (count === NODE_MAX_ENTRIES) {
+      node = new StreamNode({ idWords: image.idWords, offsets: image.offsets });
+      node.data = image.data;
+    } else {
+      node = new StreamNode();
+      node.idWords.set(image.idWords);
+      node.offsets.set(image.offsets);
+      node.data = image.data.slice();
+    }
+    node.used = node.data.length;
+    node.masterNames = image.masterNames;
+    node.count = count;
+    for (let slot = 0; slot < count; slot++) {
+      if (node.offsets[slot]! >= node.used) throw new RangeError(`stream node slot ${slot} starts past its data`);
+      if (node.isLive(slot)) node.live++;
+    }
+    return node;
+  }
+}
+
+const fromCharCode = String.fromCharCode;
+
+/**
+ * An ASCII string of at most 32 bytes. Up to 8 bytes (most field names and
+ * values) are passed as arguments: several times faster than `apply` over a
+ * subarray, which allocates a view and goes through the generic call path.
+ */
+function asciiString(d: Uint8Array, at: number, length: number): string {
+  switch (length) {
+    case 0:
+      return '';
+    case 1:
+      return fromCharCode(d[at]!);
+    case 2:
+      return fromCharCode(d[at]!, d[at + 1]!);
+    case 3:
+      return fromCharCode(d[at]!, d[at + 1]!, d[at + 2]!);
+    case 4:
+      return fromCharCode(d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!);
+    case 5:
+      return fromCharCode(d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!);
+    case 6:
+      return fromCharCode(d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!, d[at + 5]!);
+    case 7:
+      return fromCharCode(d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!, d[at + 5]!, d[at + 6]!);
+    case 8:
+      return fromCharCode(d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!, d[at + 5]!, d[at + 6]!, d[at + 7]!);
+    default:
+      return fromCharCode.apply(null, d.subarray(at, at + length) as unknown as number[]);
+  }
+}
+
+/**
+ * A node's memory as a snapshot stores it: slot IDs as (ms, seq) u64 pairs,
+ * slot offsets into `data`, each slot's record in `data` (tombstone flags
+ * included), and the first slot's field names.
+ */
+export interface NodeImage {
+  masterNames: string[];
+  data: Uint8Array<ArrayBuffer>;
+  offsets: Uint32Array;
+  idWords: BigUint64Array;
+}

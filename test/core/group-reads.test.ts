@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { distinct } from '../../src/core/group-reads.js';
+import { errorMessage } from '../../src/domain/errors.js';
+import { formatId } from '../../src/domain/ids.js';
+import { add, all, code, coreWithClock, fmt, id, ordersCore, thrown } from './helpers.js';
+
+describe('XREADGROUP', () => {
+  it('delivers each new entry once across consumers and tracks the PEL', () => {
+    const { core } = ordersCore();
+    const a = core.xreadgroup({ group: 'g', consumer: 'payment', streams: [{ key: 'orders', from: '>' }], count: 1 });
+    const b = core.xreadgroup({ group: 'g', consumer: 'inventory', streams: [{ key: 'orders', from: '>' }], count: 1 });
+    expect(fmt(a[0]!.entries.map((e) => e.id))).toEqual(['1-0']);
+    expect(a[0]!.entries[0]!.deliveryCount).toBe(1);
+    expect(fmt(b[0]!.entries.map((e) => e.id))).toEqual(['2-0']);
+    const summary = core.xpendingSummary('orders', 'g');
+    expect(summary.count).toBe(2);
+    expect(summary.consumers).toEqual([
+      { name: 'inventory', count: 1 },
+      { name: 'payment', count: 1 },
+    ]);
+    expect(core.xack('orders', 'g', [id('1-0'), id('1-0'), id('9-0')])).toBe(1);
+    expect(core.xpendingSummary('orders', 'g').count).toBe(1);
+    const [group] = core.xinfoGroups('orders')!;
+    expect(group).toMatchObject({ name: 'g', consumers: 2, pending: 1, entriesRead: 2n, lag: 1n });
+  });
+
+  it('history reads return only this consumer’s pending entries, deleted ones with null fields, and bump counts', () => {
+    const { core } = ordersCore();
+    core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'orders', from: '>' }] });
+    core.xdel('orders', [id('2-0')]);
+    const history = core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'orders', from: 0n }] });
+    expect(history[0]!.entries.map((e) => [formatId(e.id), e.fields === null, e.deliveryCount])).toEqual([
+      ['1-0', false, 2],
+      ['2-0', true, undefined],
+      ['3-0', false, 2],
+    ]);
+    const other = core.xreadgroup({ group: 'g', consumer: 'd', streams: [{ key: 'orders', from: 0n }] });
+    expect(other).toEqual([{ key: 'orders', entries: [] }]);
+  });
+
+  it('NOACK adds nothing to the PEL but advances the group', () => {
+    const { core } = ordersCore();
+    core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'orders', from: '>' }], noAck: true });
+    expect(core.xinfoGroups('orders')![0]).toMatchObject({ pending: 0, entriesRead: 3n, lag: 0n, lastDeliveredId: id('3-0') });
+  });
+
+  it('a > read after SETID back reassigns pending entries with count 1', () => {
+    const { core } = ordersCore();
+    core.xreadgroup({ group: 'g', consumer: 'a', streams: [{ key: 'orders', from: '>' }] });
+    core.xreadgroup({ group: 'g', consumer: 'a', streams: [{ key: 'orders', from: 0n }] });
+    core.xgroupSetId('orders', 'g', { lastId: 0n });
+    core.xreadgroup({ group: 'g', consumer: 'b', streams: [{ key: 'orders', from: '>' }], count: 1 });
+    const pending = core.xpendingRange('orders', 'g', { ...all, count: 10 });
+    expect(pending.map((p) => [formatId(p.id), p.consumer, p.deliveryCount])).toEqual([
+      ['1-0', 'b', 1],
+      ['2-0', 'a', 2],
+      ['3-0', 'a', 2],
+    ]);
+  });
+
+  it('fails a multi-stream read whole when one stream lacks the group', () => {
+    const { core } = ordersCore();
+    core.xadd('other', { id: add('1-0'), fields: ['a', '1'] });
+    expect(code(() => core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'orders', from: '>' }, { key: 'other', from: '>' }] }))).toBe('NOGROUP');
+    expect(core.xpendingSummary('orders', 'g').count).toBe(0);
+    expect(core.xinfoConsumers('orders', 'g')).toEqual([]);
+    expect(code(() => core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'nope', from: '>' }] }))).toBe('NO_STREAM');
+  });
+
+  it('creates the consumer on a read that delivers nothing (Redis 7.2)', () => {
+    const { core } = coreWithClock();
+    core.xgroupCreate('s', 'g', { startId: '$', mkStream: true });
+    expect(core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 's', from: '>' }] })).toEqual([]);
+    expect(core.xinfoConsumers('s', 'g').map((c) => [c.name, c.pending, c.inactiveMs])).toEqual([['c', 0, -1]]);
+  });
+
+  it("says NOGROUP in XREADGROUP's words, for a missing key too", () => {
+    const { core } = ordersCore();
+    const words = errorMessage('NOGROUP', 'readGroup', 'orders', 'nope');
+    expect(thrown(() => core.xreadgroup({ group: 'nope', consumer: 'c', streams: [{ key: 'orders', from: '>' }] }))).toMatchObject({ code: 'NOGROUP', message: words });
+    expect(thrown(() => core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'gone', from: '>' }] }))).toMatchObject({
+      code: 'NO_STREAM',
+      message: errorMessage('NOGROUP', 'readGroup', 'gone', 'g'),
+    });
+  });
+});
+
+describe('XACK', () => {
+  it('counts each pending ID once and answers null for a missing key or group', () => {
+    const { core } = ordersCore();
+    core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'orders', from: '>' }] });
+    expect(core.xack('orders', 'g', [id('2-0'), id('1-0'), id('2-0')])).toBe(2);
+    expect(core.xack('orders', 'g', [id('1-0')])).toBe(0);
+    expect(core.xack('orders', 'nope', [id('3-0')])).toBeNull();
+    expect(core.xack('nope', 'g', [id('3-0')])).toBeNull();
+    expect(fmt(core.xpendingRange('orders', 'g', { ...all, count: 10 }).map((p) => p.id))).toEqual(['3-0']);
+  });
+
+  it('distinct keeps first-seen order and hands ascending IDs back as they are', () => {
+    const ascending = [id('1-0'), id('2-0'), id('3-0')];
+    expect(distinct(ascending)).toBe(ascending);
+    expect(distinct([id('2-0'), id('1-0'), id('2-0')]).map(formatId)).toEqual(['2-0', '1-0']);
+    expect(distinct([])).toEqual([]);
+  });
+});
