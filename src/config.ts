@@ -75,6 +75,12 @@ export interface Config {
    * @defaultValue `2000`
    */
   sseRetryMs: number;
+  /**
+   * How many streams (the first by name) get per-stream and per-group series
+   * on /metrics (`METRICS_STREAMS`); 0 turns them off.
+   * @defaultValue `100`
+   */
+  metricsStreams: number;
 }
 
 export class ConfigError extends Error {
@@ -155,6 +161,7 @@ const environment = z.object({
   SNAPSHOT_LOG_BYTES: integer(1024, Number.MAX_SAFE_INTEGER, DEFAULT_SNAPSHOT_LOG_BYTES),
   SSE_HEARTBEAT_MS: integer(10, 3_600_000, 15_000),
   SSE_RETRY_MS: integer(0, 3_600_000, 2_000),
+  METRICS_STREAMS: integer(0, 10_000, 100),
 });
 
 /** Reads the settings from `env`; throws a ConfigError naming every bad variable. */
@@ -178,5 +185,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     snapshotLogBytes: e.SNAPSHOT_LOG_BYTES,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     sseRetryMs: e.SSE_RETRY_MS,
+    metricsStreams: e.METRICS_STREAMS,
   };
 }

@@ -1,9 +1,11 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import type { StreamBackend } from './backends/contract.js';
 import { createBackend } from './backends/create-backend.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { storageTimingsMetrics } from './http/plugins/metrics.js';
 
 function readConfig(): Config {
   try {
@@ -17,16 +19,17 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = pino({ level: config.logLevel });
+const metrics = new Registry();
 
 let backend: StreamBackend;
 try {
-  backend = await createBackend(config, { logger: logger.child({ component: 'storage' }) });
+  backend = await createBackend(config, { logger: logger.child({ component: 'storage' }), storageTimings: storageTimingsMetrics(metrics) });
 } catch (err) {
   logger.fatal({ err, dataDir: config.dataDir }, 'could not open storage');
   process.exit(1);
 }
 
-const app = buildApp({ backend, config, logger });
+const app = buildApp({ backend, config, logger, metrics });
 
 closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'closing after an error');

@@ -165,6 +165,8 @@ export interface StreamBackend {
 
   /** True while the data is reachable and writes are accepted (GET /readyz). */
   isReady(): boolean;
+  /** Reads waiting in this process now: parked long-polls, and SSE loops waiting for data or room. */
+  readonly waiterCount: number;
   /** Answers every waiter with an empty result, makes what was written durable and releases the data. */
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { StreamCore } from '../core/stream-core.js';
 import { MemoryEffectStore } from '../storage/effect-store.js';
 import { openLogStore, type LogStore } from '../storage/log-store.js';
 import { consoleLogger, type StorageLogger } from '../storage/storage-fs.js';
+import type { StorageTimings } from '../storage/timings.js';
 import { createEmbeddedBackend, type EmbeddedBackend } from './embedded/embedded-backend.js';
 
 /** `DATA_DIR=:memory:` runs without persistence: everything is lost at exit. */
@@ -15,6 +16,8 @@ export interface CreateBackendOptions {
   logger?: StorageLogger;
   /** The core's clock. @defaultValue Date.now */
   clock?: () => number;
+  /** Told how long log writes, fdatasyncs and snapshots take (for /metrics). @defaultValue none */
+  storageTimings?: StorageTimings;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function createBackend(config: BackendConfig, options: CreateBacken
   const core = new StreamCore(options.clock ? { clock: options.clock } : {});
   if (config.dataDir === MEMORY_DATA_DIR) return createEmbeddedBackend({ core, store: new MemoryEffectStore() });
   const store: LogStore = await openLogStore(
-    { dir: config.dataDir, fsync: config.fsync, snapshotLogBytes: config.snapshotLogBytes, logger: options.logger ?? consoleLogger },
+    { dir: config.dataDir, fsync: config.fsync, snapshotLogBytes: config.snapshotLogBytes, logger: options.logger ?? consoleLogger, timings: options.storageTimings },
     core,
   );
   return createEmbeddedBackend({ core, store });

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { StreamBackend } from '../backends/contract.js';
 import type { Config } from '../config.js';
 import { fastValidatorCompiler } from './schemas/fast-check.js';
@@ -11,6 +12,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { genReqId, requestIdPlugin } from './plugins/request-id.js';
 import { servicesPlugin } from './plugins/services.js';
+import { sseHubPlugin } from './plugins/sse-hub.js';
 import { unencapsulated } from './plugins/unencapsulated.js';
 import { lazyChildLoggerFactory } from './request-logger.js';
 import { apiRoutes } from './routes/index.js';
@@ -21,10 +23,12 @@ export interface BuildAppOptions {
   config: Config;
   /** A pino logger; none means no logging. */
   logger?: FastifyBaseLogger;
+  /** Where /metrics reads from; server.ts shares it with the storage timings. @defaultValue a registry of the app's own */
+  metrics?: Registry;
 }
 
 /** The application as a plugin: external plugins, then services, then routes. */
-const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('streamgate', async (app, { backend, config }) => {
+const streamgate = unencapsulated<{ backend: StreamBackend; config: Config; metrics?: Registry }>('streamgate', async (app, { backend, config, metrics }) => {
   app.setValidatorCompiler(fastValidatorCompiler);
   // Responses are built by the routes from typed values; re-validating each one with zod (the type
   // provider's serializer) cost more than the rest of a read of 100 messages. The response schemas
@@ -40,13 +44,14 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
   await app.register(servicesPlugin, { backend, config });
   await app.register(lifecyclePlugin);
   await app.register(requestIdPlugin);
-  await app.register(metricsPlugin);
+  await app.register(sseHubPlugin);
+  await app.register(metricsPlugin, metrics ? { registry: metrics } : {});
 
   await app.register(serviceRoutes);
   await app.register(apiRoutes, { prefix: '/v1' });
 });
 
-export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyInstance {
+export function buildApp({ backend, config, logger, metrics }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     genReqId,
@@ -56,6 +61,6 @@ export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyI
     routerOptions: { maxParamLength: MAX_NAME_BYTES * 3 },
     frameworkErrors: errorHandler,
   });
-  app.register(streamgate, { backend, config });
+  app.register(streamgate, { backend, config, ...(metrics ? { metrics } : {}) });
   return app;
 }

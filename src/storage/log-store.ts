@@ -10,6 +10,7 @@ import { LogWriter, type FsyncPolicy, type LogTarget, type LogWriterStats } from
 import { loadDataDir, removeObsolete, type LoadTarget } from './recovery.js';
 import { writeSnapshot, type SnapshotSource } from './snapshot.js';
 import { consoleLogger, errorCode, nodeStorageFs, type StorageFs, type StorageLogger } from './storage-fs.js';
+import type { StorageTimings } from './timings.js';
 
 export interface LogStoreOptions {
   /** The data directory; created when missing. */
@@ -24,6 +25,8 @@ export interface LogStoreOptions {
   fs?: StorageFs;
   /** After a failed snapshot, how long before the next try. @defaultValue 30 s */
   snapshotRetryMs?: number;
+  /** Told how long log writes, fdatasyncs and snapshots take. @defaultValue none */
+  timings?: StorageTimings;
 }
 
 /** What the store needs from the core: replay and restored nodes at load, and a per-stream dump for snapshots. */
@@ -58,7 +61,7 @@ export class LogStore implements EffectStore {
     private readonly writer: LogWriter,
     private readonly lock: DirLock,
     private generation: number,
-    private readonly options: Required<Omit<LogStoreOptions, 'fs'>> & { fs: StorageFs },
+    private readonly options: Required<Omit<LogStoreOptions, 'fs' | 'timings'>> & { fs: StorageFs; timings: StorageTimings | undefined },
     private readonly loaded: LogStoreStats['loaded'],
   ) {}
 
@@ -146,12 +149,14 @@ export class LogStore implements EffectStore {
       await previousLogDone;
       await removeOlderGenerations(dir, generation);
       this.snapshots++;
+      this.options.timings?.snapshot((Date.now() - started) / 1000, true);
       logger.info(
         { file: result.path, streams: result.streams, records: result.records, bytes: result.bytes, ms: Date.now() - started },
         'snapshot written; older generations removed',
       );
     } catch (err) {
       this.snapshotFailures++;
+      this.options.timings?.snapshot((Date.now() - started) / 1000, false);
       this.nextSnapshotAt = Date.now() + this.options.snapshotRetryMs;
       if (this.closing !== null) return;
       logger.error({ dir, generation, code: errorCode(err) }, 'snapshot failed; the previous generation stays in use');
@@ -183,6 +188,7 @@ export async function openLogStore(options: LogStoreOptions, core: DurableCore):
     logger: options.logger ?? consoleLogger,
     fs: options.fs ?? nodeStorageFs,
     snapshotRetryMs: options.snapshotRetryMs ?? 30_000,
+    timings: options.timings,
   };
   const { dir, logger, fs } = resolved;
   await mkdir(dir, { recursive: true });
@@ -203,7 +209,7 @@ export async function openLogStore(options: LogStoreOptions, core: DurableCore):
     await removeObsolete(dir, load.plan, logger);
     const loaded = { batches: load.batches, entries: load.entries, ms: Math.round(performance.now() - started) };
     if (load.batches > 0) logger.info({ dir, generation, ...loaded }, 'stored state loaded');
-    const writer = new LogWriter(target, { fsync: resolved.fsync, logger });
+    const writer = new LogWriter(target, { fsync: resolved.fsync, logger, timings: resolved.timings });
     return new LogStore(core, writer, lock, generation, resolved, loaded);
   } catch (err) {
     await target?.file.close().catch(() => {});

@@ -3,6 +3,7 @@ import { streamError } from '../domain/errors.js';
 import { ByteWriter } from './byte-writer.js';
 import { encodeBatchRecord } from './record-codec.js';
 import { errorCode, writeFully, type StorageFile, type StorageLogger } from './storage-fs.js';
+import type { StorageTimings } from './timings.js';
 
 /**
  * When a write counts as done:
@@ -48,6 +49,8 @@ const INLINE_WRITE_MAX_BYTES = 64 * 1024;
 export interface LogWriterOptions {
   fsync: FsyncPolicy;
   logger: StorageLogger;
+  /** Told how long each write and fdatasync took; none: nothing is timed. */
+  timings?: StorageTimings;
   /** @defaultValue 1000 */
   everysecIntervalMs?: number;
 }
@@ -262,15 +265,17 @@ export class LogWriter {
         this.mustTruncate = false;
       }
       this.stats.writes++;
+      const timings = this.options.timings;
+      const writeStarted = timings ? performance.now() : 0;
       if (inline) {
         this.stats.inlineWrites++;
         writeFullySync(file, group.out.buf, length, start);
       } else {
         await writeFully(file, group.out.buf, 0, length, start);
       }
+      timings?.logWrite((performance.now() - writeStarted) / 1000, length);
       if (this.options.fsync === 'always' || this.fsyncFailed) {
-        await file.datasync();
-        this.stats.fsyncs++;
+        await this.datasync(file);
         this.fsyncFailed = false;
       } else {
         this.dirty = true;
@@ -347,13 +352,21 @@ export class LogWriter {
     this.dirty = false;
     const file = this.target.file;
     try {
-      await file.datasync();
-      this.stats.fsyncs++;
+      await this.datasync(file);
     } catch (err) {
       this.fsyncFailed = true;
       this.stats.failures++;
       this.options.logger.error({ file: file.path, code: errorCode(err) }, 'background fsync of the log failed');
     }
+  }
+
+  /** fdatasync of the log, counted and timed. */
+  private async datasync(file: StorageFile): Promise<void> {
+    const timings = this.options.timings;
+    const started = timings ? performance.now() : 0;
+    await file.datasync();
+    this.stats.fsyncs++;
+    timings?.fsync((performance.now() - started) / 1000);
   }
 
   private recycle(group: Group): void {

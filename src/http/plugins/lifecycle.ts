@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { streamError } from '../../domain/errors.js';
 import { unencapsulated } from './unencapsulated.js';
 
@@ -23,12 +23,20 @@ export function assertServing(app: { shutdownSignal: AbortSignal; backend: { isR
   if (!app.backend.isReady()) throw streamError('STORAGE_UNAVAILABLE', 'loading');
 }
 
+/** Requests that may wait (a long-poll): their time is not request latency (see the metrics plugin). */
+const waiting = new WeakSet<FastifyRequest>();
+
+export function mayWait(request: FastifyRequest): boolean {
+  return waiting.has(request);
+}
+
 /**
- * Aborts when the client goes away before the answer is written, or at
- * shutdown. The request's own 'close' cannot serve: Node emits it as soon as
- * the body has been read.
+ * For a request that may wait: aborts when the client goes away before the
+ * answer is written, or at shutdown. The request's own 'close' cannot serve:
+ * Node emits it as soon as the body has been read.
  */
 export function waitSignal(reply: FastifyReply, shutdownSignal: AbortSignal): AbortSignal {
+  waiting.add(reply.request);
   const clientGone = new AbortController();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) clientGone.abort();

@@ -14,7 +14,7 @@ import { consumerParams, streamParams } from '../schemas/names.js';
 import { countQuery, queryInteger } from '../schemas/numbers.js';
 import { problemResponses } from '../schemas/problem.js';
 import { MessageFrames } from '../sse/message-frames.js';
-import { SseHub, type SseChannel } from '../sse/sse-channel.js';
+import type { SseChannel } from '../sse/sse-channel.js';
 import type { FieldsFormat } from '../wire/fields.js';
 
 /** How long one blocked read of an SSE loop waits before it loops (the channel's abort ends it sooner). */
@@ -34,9 +34,8 @@ const lastEventIdHeader = z.object({
 
 export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   const { backend, appConfig } = app;
-  const hub = new SseHub({ retryMs: appConfig.sseRetryMs, heartbeatMs: appConfig.sseHeartbeatMs });
+  const hub = app.sseHub;
   const frames = new MessageFrames();
-  app.addHook('preClose', async () => hub.shutdown());
 
   app.get('/streams/:stream/events', {
     schema: {

@@ -26,7 +26,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
   const { backend, appConfig } = app;
 
   /** XREAD [BLOCK] of one existing stream; `$` is pinned by the backend when the wait begins. */
-  async function readTail(stream: string, after: StreamId | '$', count: number, waitMs: number, signal: AbortSignal): Promise<Entry[]> {
+  async function readTail(stream: string, after: StreamId | '$', count: number, waitMs: number, signal: AbortSignal | undefined): Promise<Entry[]> {
     if (!(await backend.streamExists(stream))) throw noStream();
     const results = await backend.readStreams([{ key: stream, after }], count, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
     return results[0]?.entries ?? [];
@@ -95,7 +95,10 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream } = request.params;
       const { start, end, reverse, count = appConfig.maxCount, after, waitMs = DEFAULT_WAIT_MS, fieldsFormat } = request.query;
-      if (after !== undefined) return sendMessageList(reply, await readTail(stream, after, count, waitMs, waitSignal(reply, app.shutdownSignal)), fieldsFormat);
+      if (after !== undefined) {
+        const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
+        return sendMessageList(reply, await readTail(stream, after, count, waitMs, signal), fieldsFormat);
+      }
       const range = { start: start ?? { id: MIN_ID, exclusive: false }, end: end ?? { id: MAX_ID, exclusive: false }, count, reverse };
       return sendMessageList(reply, orNoStream(await backend.range(stream, range)), fieldsFormat);
     },

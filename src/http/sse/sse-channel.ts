@@ -97,6 +97,7 @@ export class SseHub {
   private readonly channels = new Set<SseChannel>();
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
+  private readonly endListeners: ((seconds: number) => void)[] = [];
 
   constructor(
     private readonly options: SseOptions & {
@@ -109,8 +110,18 @@ export class SseHub {
     return this.channels.size;
   }
 
+  /** Called with each stream's lifetime when it ends. */
+  onEnd(listener: (seconds: number) => void): void {
+    this.endListeners.push(listener);
+  }
+
   open(reply: FastifyReply): SseChannel {
-    const channel = new SseChannel(reply, this.options, (c) => this.channels.delete(c));
+    const openedAt = performance.now();
+    const channel = new SseChannel(reply, this.options, (c) => {
+      this.channels.delete(c);
+      const seconds = (performance.now() - openedAt) / 1000;
+      for (const listener of this.endListeners) listener(seconds);
+    });
     if (this.closing) {
       channel.end('shutdown', JSON.stringify({ reason: 'the server is shutting down' }));
       return channel;
