@@ -45,6 +45,8 @@ try {
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   await phone.goto(`${baseUrl}/ui/streams/${encodeURIComponent(data.orders)}/groups/${data.group}`);
   await phone.getByRole('table', { name: 'Pending entries' }).waitFor();
+  await phone.getByRole('checkbox', { name: `Select ${data.orderIds[4]}` }).check();
+  await phone.getByRole('heading', { name: 'Consumers' }).evaluate((heading) => heading.scrollIntoView());
   await phone.screenshot({ path: join(docs, 'console-group-phone.png') });
   console.log(`screenshots written to ${docs}`);
 } finally {
