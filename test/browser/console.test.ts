@@ -142,6 +142,16 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     expect(await page.getByLabel('From ID').inputValue()).toBe(expectedId);
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(firstId).toBe(data.orderIds[0]);
+
+    // A date-time typed where an ID goes works the same; newest first from a time after the data ends at the newest.
+    await page.getByLabel('Order').selectOption('backward');
+    await page.getByLabel('From ID').fill('2999-01-01 00:00');
+    await page.getByRole('button', { name: 'Show' }).click();
+    expect(await page.getByLabel('From ID').inputValue()).toBe(await page.evaluate(() => `${Date.parse('2999-01-01 00:00')}-0`));
+    await expect.poll(firstId).toBe(data.orderIds[39]);
+    await page.getByLabel('From ID').fill('yesterday-ish');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('a date-time such as');
     expect(errors).toEqual([]);
   });
 

@@ -30,6 +30,10 @@ export function StreamPage({ api, stream, token }: { api: StreamgateClient; stre
             id="summary"
             title="Summary"
             actions={
+              <>
+              <button type="button" onClick={() => void info.reload()}>
+                Refresh
+              </button>
               <ConfirmButton
                 label="Delete stream"
                 confirmLabel={`Delete ${stream} and its groups`}
@@ -41,6 +45,7 @@ export function StreamPage({ api, stream, token }: { api: StreamgateClient; stre
                   })
                 }
               />
+              </>
             }
           >
             <ProblemBanner problem={action.problem} onDismiss={action.clear} />
@@ -200,7 +205,14 @@ function LiveTail({ stream, token }: { stream: string; token: string }) {
       ...(token ? { token } : {}),
       stream,
       after: lastSeen.current ?? '$',
-      eventSource: (url) => new EventSource(url),
+      eventSource: (url) => {
+        const source = new EventSource(url);
+        // Every (re)connection, not only the first: the badge goes back to live after a reconnect.
+        source.addEventListener('open', () => {
+          if (subscription.current === sub) setState('live');
+        });
+        return source;
+      },
       onMessage: (message) => {
         lastSeen.current = message.id;
         setState('live');
@@ -325,10 +337,15 @@ function Browser({ api, stream, version }: { api: StreamgateClient; stream: stri
 
   const show = (event: Event) => {
     event.preventDefault();
-    const bound = fromInput.trim();
+    let bound = fromInput.trim();
     if (bound !== '-' && bound !== '+' && !isId(bound.replace(/^\(/, ''))) {
-      setInputProblem('Start at an ID (<ms>-<seq> or <ms>), - (the oldest), + (the newest), or pick a time.');
-      return;
+      const fromTime = timeToId(bound);
+      if (fromTime === null) {
+        setInputProblem('Start at an ID (<ms>-<seq> or <ms>), - (the oldest), + (the newest), or a date-time such as 2026-12-03 12:00.');
+        return;
+      }
+      bound = fromTime;
+      setFromInput(fromTime);
     }
     setInputProblem(null);
     setRange({ toward: order, bound });
@@ -342,7 +359,7 @@ function Browser({ api, stream, version }: { api: StreamgateClient; stream: stri
   return (
     <Section id="browse" title="Browse messages" actions={<button type="button" onClick={() => void page.reload()}>Refresh</button>}>
       <form class="toolbar" onSubmit={show} aria-label="Where to start">
-        <label for="browse-from">From ID</label>
+        <label for="browse-from">From ID or date-time</label>
         <input id="browse-from" class="short mono" value={fromInput} onInput={(e) => setFromInput(e.currentTarget.value)} />
         <label for="browse-time">or time</label>
         <input
