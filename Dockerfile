@@ -6,6 +6,10 @@ COPY sdk/package.json ./sdk/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# The web console (dist/console): its sources, the SDK it is typed against, and its build script.
+COPY console ./console
+COPY sdk/src ./sdk/src
+COPY scripts/build-console.ts ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { fastValidatorCompiler } from './schemas/fast-check.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { consolePlugin } from './plugins/console.js';
 import { registerCors } from './plugins/cors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
@@ -49,6 +50,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config; metr
 
   await app.register(serviceRoutes);
   await app.register(apiRoutes, { prefix: '/v1' });
+  await app.register(consolePlugin);
 });
 
 export function buildApp({ backend, config, logger, metrics }: BuildAppOptions): FastifyInstance {
