@@ -23,6 +23,14 @@ export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { title: 'Unauthorized' },
   FORBIDDEN: { title: 'Forbidden' },
   RATE_LIMITED: { title: 'Rate limited' },
+  TOO_MANY_STREAMS: { title: 'Too many open event streams' },
+  TOO_MANY_WAITERS: { title: 'Too many waiting reads' },
+  OVERLOADED: { title: 'Server overloaded' },
+  HOST_NOT_ALLOWED: { title: 'Host not allowed' },
+  ORIGIN_NOT_ALLOWED: { title: 'Origin not allowed' },
+  REQUEST_TIMEOUT: { title: 'Request timeout' },
+  URI_TOO_LONG: { title: 'URI too long' },
+  HEADERS_TOO_LARGE: { title: 'Request headers too large' },
   INTERNAL: { title: 'Internal error' },
 } as const;
 

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { fastValidatorCompiler } from './schemas/fast-check.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { authPlugin } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
@@ -35,6 +36,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
   registerJsonBody(app);
 
   await registerCors(app, config.corsOrigins);
+  await app.register(authPlugin, { config });
   await registerOpenApi(app);
 
   await app.register(servicesPlugin, { backend, config });

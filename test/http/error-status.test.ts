@@ -24,14 +24,22 @@ describe('error catalogue and statuses', () => {
       UNAUTHORIZED: 401,
       FORBIDDEN: 403,
       RATE_LIMITED: 429,
+      TOO_MANY_STREAMS: 429,
+      TOO_MANY_WAITERS: 429,
+      OVERLOADED: 503,
+      HOST_NOT_ALLOWED: 403,
+      ORIGIN_NOT_ALLOWED: 403,
+      REQUEST_TIMEOUT: 408,
+      URI_TOO_LONG: 414,
+      HEADERS_TOO_LARGE: 431,
       INTERNAL: 500,
     });
     expect(Object.keys(ERROR_STATUS).sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
   });
 
-  it('only bugs and storage faults are 5xx', () => {
+  it('only bugs, storage faults and overload are 5xx', () => {
     const fiveHundreds = (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((code) => ERROR_STATUS[code] >= 500);
-    expect(fiveHundreds.sort()).toEqual(['INTERNAL', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
+    expect(fiveHundreds.sort()).toEqual(['INTERNAL', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
   });
 
   it('builds RFC 9457 problems with a type per code', () => {

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { BEARER_SCHEME, QUERY_TOKEN_SCHEME } from './auth.js';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 type Document = Record<string, unknown> & { components?: { schemas?: Record<string, unknown> } };
@@ -49,6 +50,13 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'pending', description: 'Pending entries: acknowledgements and claims' },
         { name: 'service', description: 'Health, readiness and metrics' },
       ],
+      components: {
+        securitySchemes: {
+          [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', description: 'A token of AUTH_TOKENS_FILE, or a JWT whose `streamgate` claim lists what it may do.' },
+          [QUERY_TOKEN_SCHEME]: { type: 'apiKey', in: 'query', name: 'access_token', description: 'The same token in the query, for the SSE routes only (EventSource sends no headers).' },
+        },
+      },
+      security: [{ [BEARER_SCHEME]: [] }],
     },
     transform: createJsonSchemaTransform({ skipList: [] }),
     transformObject: (input) => withoutUnusedSchemas(generateDocument(input) as Document) as ReturnType<typeof generateDocument>,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { mayRead } from '../plugins/auth.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { noStream, orNoStream } from '../missing.js';
 import { streamParams } from '../schemas/names.js';
@@ -37,7 +38,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { prefix, limit = 100, cursor } = request.query;
       const page = await backend.listStreams({ prefix, limit, cursor });
-      return { streams: page.streams.map(streamSummaryToWire), nextCursor: page.nextCursor };
+      return { streams: page.streams.filter((summary) => mayRead(request, summary.name)).map(streamSummaryToWire), nextCursor: page.nextCursor };
     },
   });
 
