@@ -4,6 +4,7 @@ import type { StreamBackend } from './backends/contract.js';
 import { createBackend } from './backends/create-backend.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { LOGGER_OPTIONS } from './http/request-logger.js';
 
 function readConfig(): Config {
   try {
@@ -16,7 +17,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const logger = pino({ level: config.logLevel });
+const logger = pino({ level: config.logLevel, ...LOGGER_OPTIONS });
 
 let backend: StreamBackend;
 try {
@@ -27,6 +28,13 @@ try {
 }
 
 const app = buildApp({ backend, config, logger });
+
+// SIGHUP re-reads AUTH_TOKENS_FILE and AUTH_JWT_PUBLIC_KEY_FILE; a bad file keeps the tokens in force.
+process.on('SIGHUP', () => {
+  const authenticator = app.authenticator;
+  if (authenticator === undefined) logger.info('SIGHUP: authentication is off, nothing to reload');
+  else void authenticator.reload(logger.child({ component: 'auth' }));
+});
 
 closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'closing after an error');
