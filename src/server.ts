@@ -4,6 +4,8 @@ import type { StreamBackend } from './backends/contract.js';
 import { createBackend } from './backends/create-backend.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { protectedModeRefusal } from './http/auth/protected-mode.js';
+import { AuthSetupError } from './http/auth/tokens-file.js';
 import { LOGGER_OPTIONS } from './http/request-logger.js';
 
 function readConfig(): Config {
@@ -17,6 +19,11 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
+const refusal = protectedModeRefusal(config);
+if (refusal !== undefined) {
+  console.error(refusal);
+  process.exit(2);
+}
 const logger = pino({ level: config.logLevel, ...LOGGER_OPTIONS });
 
 let backend: StreamBackend;
@@ -36,7 +43,7 @@ process.on('SIGHUP', () => {
   else void authenticator.reload(logger.child({ component: 'auth' }));
 });
 
-closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
+closeWithGrace({ delay: 10_000, logger, skip: ['SIGHUP'] }, async ({ err, signal }) => {
   if (err) logger.error({ err }, 'closing after an error');
   else logger.info({ signal }, 'closing');
   await app.close();
@@ -46,7 +53,11 @@ closeWithGrace({ delay: 10_000, logger }, async ({ err, signal }) => {
 try {
   await app.listen({ host: config.host, port: config.port });
 } catch (err) {
-  logger.fatal({ err }, 'could not start');
   await backend.close();
+  if (err instanceof AuthSetupError) {
+    console.error(`streamgate refuses to start: ${err.message}`);
+    process.exit(2);
+  }
+  logger.fatal({ err }, 'could not start');
   process.exit(1);
 }
