@@ -10,6 +10,7 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { requestGuardPlugin } from './plugins/request-guard.js';
 import { genReqId, requestIdPlugin } from './plugins/request-id.js';
 import { servicesPlugin } from './plugins/services.js';
 import { unencapsulated } from './plugins/unencapsulated.js';
@@ -35,6 +36,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
   app.setNotFoundHandler(notFoundHandler);
   registerJsonBody(app);
 
+  await app.register(requestGuardPlugin, { config });
   await registerCors(app, config.corsOrigins);
   await app.register(authPlugin, { config });
   await registerOpenApi(app);

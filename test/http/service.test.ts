@@ -126,7 +126,7 @@ describe('errors', () => {
     expect((await send('\uFEFF{"fields":{"a":"b"}}')).statusCode).toBe(201);
     expect((await send('{"fields":{"a":"__proto__ constructor \\u0041"}}')).statusCode).toBe(201);
     expectProblem(await send(''), 400, 'VALIDATION');
-    expectProblem(await send('fields=a', 'text/plain'), 400, 'VALIDATION');
+    expectProblem(await send('fields=a', 'text/plain'), 415, 'VALIDATION');
     expectProblem(await send('<fields/>', 'application/xml'), 415, 'VALIDATION');
   });
 
