@@ -3,6 +3,7 @@ import type { StreamBackend } from '../backends/contract.js';
 import type { Config } from '../config.js';
 import { fastValidatorCompiler } from './schemas/fast-check.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
+import { clientErrorHandler } from './client-error.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { authPlugin } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
@@ -59,7 +60,21 @@ export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyI
     // A 512-byte name is at most 1536 characters percent-encoded.
     routerOptions: { maxParamLength: MAX_NAME_BYTES * 3 },
     frameworkErrors: errorHandler,
+    clientErrorHandler,
+    // Slow clients cannot hold the server: headers and the whole request (body included) have deadlines,
+    // idle keep-alive connections close. Streaming answers (SSE, long-polls) are not cut: their request is complete.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node checks both deadlines on this period (30 s by default, longer than the deadlines themselves).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(config.headersTimeoutMs / 2))),
+      requireHostHeader: false,
+    },
   });
+  // Over the cap, Node closes new connections at accept.
+  if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
   app.register(streamgate, { backend, config });
   return app;
 }

@@ -75,7 +75,10 @@ export const requestGuardPlugin = unencapsulated<{ config: Config }>('streamgate
 
   app.addHook('onRequest', (request, reply, done) => {
     const hostname = request.hostname;
-    if (!allowedHost(hostname)) {
+    if (hostname === '' && request.raw.httpVersion !== '1.0') {
+      return refuse(request, reply, 'VALIDATION', 'the request has no Host header (HTTP/1.1 requires one)');
+    }
+    if (hostname !== '' && !allowedHost(hostname)) {
       return refuse(request, reply, 'HOST_NOT_ALLOWED', `Host ${JSON.stringify(hostname)} is not served here: add it to ALLOWED_HOSTS`);
     }
     const method = request.method;
@@ -84,8 +87,8 @@ export const requestGuardPlugin = unencapsulated<{ config: Config }>('streamgate
     if (origin !== undefined && !anyOrigin && !allowedOrigins.has(origin) && !isSameOrigin(origin, request.host)) {
       return refuse(request, reply, 'ORIGIN_NOT_ALLOWED', `writes from Origin ${JSON.stringify(origin)} are refused: add it to CORS_ORIGINS`);
     }
-    if (method === 'POST' && !request.is404 && !isJsonContentType(request.headers['content-type'])) {
-      const given = request.headers['content-type'];
+    const given = request.headers['content-type'];
+    if (((method === 'POST' && !request.is404) || given !== undefined) && !isJsonContentType(given)) {
       const detail =
         given === undefined
           ? 'a POST must carry content-type: application/json, even with an empty body'
