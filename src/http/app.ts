@@ -9,6 +9,7 @@ import { authPlugin } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
+import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { requestGuardPlugin } from './plugins/request-guard.js';
@@ -40,6 +41,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
   await app.register(requestGuardPlugin, { config });
   await registerCors(app, config.corsOrigins);
   await app.register(authPlugin, { config });
+  await app.register(limitsPlugin, { config });
   await registerOpenApi(app);
 
   await app.register(servicesPlugin, { backend, config });
