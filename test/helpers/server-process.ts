@@ -33,7 +33,7 @@ export function startServer(env: Record<string, string>): Promise<ServerProcess>
           url: match[1]!,
           output: () => output,
           async stop(signal = 'SIGTERM') {
-            if (child.exitCode === null) child.kill(signal);
+            if (child.exitCode === null && child.signalCode === null && !child.killed) child.kill(signal);
             return exited;
           },
         });
