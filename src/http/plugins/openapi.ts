@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
@@ -61,6 +62,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     transform: createJsonSchemaTransform({ skipList: [] }),
     transformObject: (input) => withoutUnusedSchemas(generateDocument(input) as Document) as ReturnType<typeof generateDocument>,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Security headers (CSP, frame-ancestors, nosniff, ...) on the docs pages only: the API answers JSON.
+  await app.register(async (docs) => {
+    await docs.register(helmet, { global: true });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
