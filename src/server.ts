@@ -34,7 +34,15 @@ try {
   process.exit(1);
 }
 
-const app = buildApp({ backend, config, logger });
+let app: ReturnType<typeof buildApp>;
+try {
+  app = buildApp({ backend, config, logger });
+} catch (err) {
+  await backend.close();
+  if (!(err instanceof AuthSetupError)) throw err;
+  console.error(`streamgate refuses to start: ${err.message}`);
+  process.exit(2);
+}
 
 // SIGHUP re-reads AUTH_TOKENS_FILE and AUTH_JWT_PUBLIC_KEY_FILE; a bad file keeps the tokens in force.
 process.on('SIGHUP', () => {

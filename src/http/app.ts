@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { StreamBackend } from '../backends/contract.js';
 import type { Config } from '../config.js';
 import { fastValidatorCompiler } from './schemas/fast-check.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
+import { AuthSetupError } from './auth/tokens-file.js';
 import { clientErrorHandler } from './client-error.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { authPlugin } from './plugins/auth.js';
@@ -53,8 +55,23 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config }>('s
   await app.register(apiRoutes, { prefix: '/v1' });
 });
 
+/** HTTPS with HTTP/2 when TLS_CERT_FILE and TLS_KEY_FILE are set; HTTP/1.1 still offered through ALPN. */
+function tlsOptions(config: Config): { http2: true; https: { allowHTTP1: true; cert: Buffer; key: Buffer } } | Record<string, never> {
+  if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) return {};
+  const read = (variable: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new AuthSetupError(`cannot read ${variable} ${path}: ${(error as Error).message}`);
+    }
+  };
+  return { http2: true, https: { allowHTTP1: true, cert: read('TLS_CERT_FILE', config.tlsCertFile), key: read('TLS_KEY_FILE', config.tlsKeyFile) } };
+}
+
 export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
+    // Typed as HTTP/1.1: with TLS the server is an Http2SecureServer, whose requests the app handles alike.
+    ...(tlsOptions(config) as object),
     ...(logger ? { loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     genReqId,
     bodyLimit: config.bodyLimitBytes,
@@ -78,5 +95,5 @@ export function buildApp({ backend, config, logger }: BuildAppOptions): FastifyI
   // Over the cap, Node closes new connections at accept.
   if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
   app.register(streamgate, { backend, config });
-  return app;
+  return app as unknown as FastifyInstance;
 }
