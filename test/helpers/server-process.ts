@@ -8,7 +8,7 @@ export interface ServerProcess {
   /** `http(s)://127.0.0.1:<port>` once listening. */
   url: string;
   output(): string;
-  /** Resolves with the exit code. */
+  /** Sends `signal` (SIGTERM) unless a stop was already sent; resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -20,6 +20,7 @@ export function startServer(env: Record<string, string>): Promise<ServerProcess>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stopSent = false;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const onData = (data: Buffer) => {
@@ -33,7 +34,11 @@ export function startServer(env: Record<string, string>): Promise<ServerProcess>
           url: match[1]!,
           output: () => output,
           async stop(signal = 'SIGTERM') {
-            if (child.exitCode === null && child.signalCode === null && !child.killed) child.kill(signal);
+            // Once: a second SIGTERM makes close-with-grace exit at once with code 1.
+            if (child.exitCode === null && child.signalCode === null && !stopSent) {
+              stopSent = true;
+              child.kill(signal);
+            }
             return exited;
           },
         });

@@ -24,14 +24,14 @@ describe('protected mode', () => {
     expect(protectedModeRefusal(loadConfig({}))).toBeUndefined();
   });
 
-  it('the server exits 2 with the fix in its message (it never listens)', { timeout: 30_000 }, async () => {
+  it('the server exits 2 with the fix in its message (it never listens)', { timeout: 60_000 }, async () => {
     const { code, output } = await runServerToExit({ HOST: '0.0.0.0', DATA_DIR: dataDir });
     expect(code).toBe(2);
     expect(output).toContain('set AUTH_TOKENS_FILE');
     expect(output).toContain('AUTH=none');
   });
 
-  it('a bad tokens file stops the server with exit 2, naming the file', { timeout: 30_000 }, async () => {
+  it('a bad tokens file stops the server with exit 2, naming the file', { timeout: 60_000 }, async () => {
     const file = writeTokensFile([]);
     file.rewrite('{"tokens": 1}');
     try {
@@ -45,7 +45,7 @@ describe('protected mode', () => {
 });
 
 describe('SIGHUP', () => {
-  it('reloads the tokens file in a running server; a bad file keeps the old tokens', { timeout: 30_000 }, async () => {
+  it('reloads the tokens file in a running server; a bad file keeps the old tokens', { timeout: 60_000 }, async () => {
     const first = makeToken('first', [{ streams: '*', actions: ['read'] }]);
     const second = makeToken('second', [{ streams: '*', actions: ['read'] }]);
     const file = writeTokensFile([first]);

@@ -58,13 +58,13 @@ describe('SIGTERM', () => {
       }
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    server.child.kill('SIGTERM');
+    const exit = server.stop();
     stopping = true;
     const answered = await Promise.all(polls);
     expect(answered.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
     expect(answered.every((a) => a.connection === 'close')).toBe(true);
     await Promise.all(writers);
-    const code = await server.stop();
+    const code = await exit;
     expect(code, server.output().split("\n").filter((l) => !l.includes("request completed") && !l.includes("incoming request")).join("\n").slice(-3000)).toBe(0);
     agent.destroy();
     expect(outcomes.ok).toBeGreaterThan(0);

@@ -91,8 +91,9 @@ export const limitsPlugin = unencapsulated<{ config: Config }>('streamgate-limit
       maxEventLoopDelay: config.maxEventLoopDelayMs,
       maxHeapUsedBytes: config.maxHeapUsedBytes,
       retryAfter: OVERLOAD_RETRY_AFTER_S,
-      // The delay is a mean over the interval: a short one lets a single long block show.
-      sampleInterval: 200,
+      // The delay is a mean over the interval, and an interval with no sample at all (the loop was blocked
+      // throughout) counts as infinite: an interval no longer than the threshold keeps both right.
+      sampleInterval: Math.min(Math.max(config.maxEventLoopDelayMs, 10), 1_000),
       pressureHandler: (request, reply, type, value) => {
         if (isPublic(request)) return undefined;
         reply.header('retry-after', OVERLOAD_RETRY_AFTER_S);
