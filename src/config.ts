@@ -81,6 +81,105 @@ export interface Config {
    * @defaultValue `100`
    */
   metricsStreams: number;
+  /**
+   * `none` turns authentication off even where it would be required
+   * (`AUTH`); unset, it is on when a tokens file or a JWT key is configured.
+   * @defaultValue `'auto'`
+   */
+  auth: 'auto' | 'none';
+  /**
+   * JSON file of scoped API tokens, by SHA-256 (`AUTH_TOKENS_FILE`); re-read on SIGHUP.
+   * @defaultValue `undefined`
+   */
+  authTokensFile: string | undefined;
+  /**
+   * HS256 secret for JWTs, at least 32 characters (`AUTH_JWT_SECRET`).
+   * @defaultValue `undefined`
+   */
+  authJwtSecret: string | undefined;
+  /**
+   * PEM public key for RS256 or ES256 JWTs (`AUTH_JWT_PUBLIC_KEY_FILE`); re-read on SIGHUP.
+   * @defaultValue `undefined`
+   */
+  authJwtPublicKeyFile: string | undefined;
+  /**
+   * Serve `/metrics` without a token when authentication is on (`METRICS_PUBLIC`).
+   * @defaultValue `false`
+   */
+  metricsPublic: boolean;
+  /**
+   * Requests per second per token, or per client address without
+   * authentication (`RATE_LIMIT_PER_SECOND`); 0 turns rate limiting off.
+   * A token's `rateLimitPerSecond` overrides it.
+   * @defaultValue `0`
+   */
+  rateLimitPerSecond: number;
+  /**
+   * `Host` header values accepted, from the comma list `ALLOWED_HOSTS` (names
+   * without port; `*` accepts any). Empty: the loopback names and `HOST`.
+   * @defaultValue `[]`
+   */
+  allowedHosts: string[];
+  /**
+   * Most open SSE streams in total (`MAX_SSE_STREAMS`); over it a 503.
+   * @defaultValue `10000`
+   */
+  maxSseStreams: number;
+  /**
+   * Most open SSE streams per token or client address (`MAX_SSE_STREAMS_PER_CLIENT`); over it a 429.
+   * @defaultValue `100`
+   */
+  maxSseStreamsPerClient: number;
+  /**
+   * Most parked long-polls (reads with `waitMs`) in total (`MAX_WAITERS`); over it a 503.
+   * @defaultValue `10000`
+   */
+  maxWaiters: number;
+  /**
+   * Most parked long-polls per token or client address (`MAX_WAITERS_PER_CLIENT`); over it a 429.
+   * @defaultValue `1000`
+   */
+  maxWaitersPerClient: number;
+  /**
+   * Time a client has to send the request headers, ms (`HEADERS_TIMEOUT_MS`).
+   * @defaultValue `10000`
+   */
+  headersTimeoutMs: number;
+  /**
+   * Time a client has to send the whole request, body included, ms
+   * (`REQUEST_TIMEOUT_MS`); streaming answers (SSE, long-polls) are not cut by it.
+   * @defaultValue `30000`
+   */
+  requestTimeoutMs: number;
+  /**
+   * How long an idle keep-alive connection stays open, ms (`KEEP_ALIVE_TIMEOUT_MS`).
+   * @defaultValue `5000`
+   */
+  keepAliveTimeoutMs: number;
+  /**
+   * Most open connections; more are refused at accept (`MAX_CONNECTIONS`); 0: no cap.
+   * @defaultValue `20000`
+   */
+  maxConnections: number;
+  /**
+   * Event-loop delay above which requests are shed with 503 OVERLOADED, ms
+   * (`MAX_EVENT_LOOP_DELAY_MS`); 0 turns the check off.
+   * @defaultValue `1000`
+   */
+  maxEventLoopDelayMs: number;
+  /**
+   * Heap in use above which requests are shed with 503 OVERLOADED, bytes
+   * (`MAX_HEAP_USED_BYTES`); 0 turns the check off.
+   * @defaultValue `0`
+   */
+  maxHeapUsedBytes: number;
+  /**
+   * PEM certificate chain and key for HTTPS with HTTP/2 (`TLS_CERT_FILE`,
+   * `TLS_KEY_FILE`); both or neither.
+   * @defaultValue `undefined`
+   */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +243,45 @@ const corsOrigins = z
     return origins;
   });
 
+function optionalText() {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+}
+
+function flag(fallback: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const value = text?.trim().toLowerCase() ?? '';
+      if (value === '') return fallback;
+      if (['true', '1', 'yes'].includes(value)) return true;
+      if (['false', '0', 'no'].includes(value)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    });
+}
+
+const HOST_NAME = /^(\*|\[[0-9a-fA-F:.]+\]|[^\s:/,]+|[0-9a-fA-F:]+)$/;
+
+const allowedHosts = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const hosts = (value ?? '')
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter((host) => host !== '');
+    const bad = hosts.filter((host) => !HOST_NAME.test(host));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `expected "*" or host names without a port, got ${bad.map((b) => JSON.stringify(b)).join(', ')}` });
+      return z.NEVER;
+    }
+    return hosts;
+  });
+
 const MIB = 1024 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -162,7 +300,48 @@ const environment = z.object({
   SSE_HEARTBEAT_MS: integer(10, 3_600_000, 15_000),
   SSE_RETRY_MS: integer(0, 3_600_000, 2_000),
   METRICS_STREAMS: integer(0, 10_000, 100),
+  AUTH: oneOf(['auto', 'none'] as const, 'auto'),
+  AUTH_TOKENS_FILE: optionalText(),
+  AUTH_JWT_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? undefined : value))
+    .refine((value) => value === undefined || value.length >= 32, { message: 'must be at least 32 characters (HS256 needs a 256-bit secret)' }),
+  AUTH_JWT_PUBLIC_KEY_FILE: optionalText(),
+  METRICS_PUBLIC: flag(false),
+  RATE_LIMIT_PER_SECOND: integer(0, 1_000_000, 0),
+  ALLOWED_HOSTS: allowedHosts,
+  MAX_SSE_STREAMS: integer(1, 10_000_000, 10_000),
+  MAX_SSE_STREAMS_PER_CLIENT: integer(1, 10_000_000, 100),
+  MAX_WAITERS: integer(1, 10_000_000, 10_000),
+  MAX_WAITERS_PER_CLIENT: integer(1, 10_000_000, 1_000),
+  HEADERS_TIMEOUT_MS: integer(100, 3_600_000, 10_000),
+  REQUEST_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
+  KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000, 5_000),
+  MAX_CONNECTIONS: integer(0, 10_000_000, 20_000),
+  MAX_EVENT_LOOP_DELAY_MS: integer(0, 3_600_000, 1_000),
+  MAX_HEAP_USED_BYTES: integer(0, Number.MAX_SAFE_INTEGER, 0),
+  TLS_CERT_FILE: optionalText(),
+  TLS_KEY_FILE: optionalText(),
 });
+
+/** Settings that only make sense together, checked after each variable parsed on its own. */
+function crossChecks(e: z.output<typeof environment>): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  if (e.AUTH_JWT_SECRET !== undefined && e.AUTH_JWT_PUBLIC_KEY_FILE !== undefined) {
+    problems.push({ variable: 'AUTH_JWT_SECRET', message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWT_PUBLIC_KEY_FILE (RS256/ES256), not both' });
+  }
+  if (e.AUTH === 'none' && (e.AUTH_TOKENS_FILE !== undefined || e.AUTH_JWT_SECRET !== undefined || e.AUTH_JWT_PUBLIC_KEY_FILE !== undefined)) {
+    problems.push({ variable: 'AUTH', message: 'AUTH=none contradicts the configured tokens or JWT key: remove one' });
+  }
+  if ((e.TLS_CERT_FILE === undefined) !== (e.TLS_KEY_FILE === undefined)) {
+    problems.push({ variable: e.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
+  }
+  if (e.REQUEST_TIMEOUT_MS < e.HEADERS_TIMEOUT_MS) {
+    problems.push({ variable: 'REQUEST_TIMEOUT_MS', message: `must be at least HEADERS_TIMEOUT_MS (${e.HEADERS_TIMEOUT_MS})` });
+  }
+  return problems;
+}
 
 /** Reads the settings from `env`; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -171,6 +350,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(result.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })));
   }
   const e = result.data;
+  const problems = crossChecks(e);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: e.HOST,
     port: e.PORT,
@@ -186,5 +367,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     sseRetryMs: e.SSE_RETRY_MS,
     metricsStreams: e.METRICS_STREAMS,
+    auth: e.AUTH,
+    authTokensFile: e.AUTH_TOKENS_FILE,
+    authJwtSecret: e.AUTH_JWT_SECRET,
+    authJwtPublicKeyFile: e.AUTH_JWT_PUBLIC_KEY_FILE,
+    metricsPublic: e.METRICS_PUBLIC,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    allowedHosts: e.ALLOWED_HOSTS,
+    maxSseStreams: e.MAX_SSE_STREAMS,
+    maxSseStreamsPerClient: e.MAX_SSE_STREAMS_PER_CLIENT,
+    maxWaiters: e.MAX_WAITERS,
+    maxWaitersPerClient: e.MAX_WAITERS_PER_CLIENT,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: e.MAX_CONNECTIONS,
+    maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: e.MAX_HEAP_USED_BYTES,
+    tlsCertFile: e.TLS_CERT_FILE,
+    tlsKeyFile: e.TLS_KEY_FILE,
   };
 }

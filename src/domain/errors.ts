@@ -129,6 +129,11 @@ export const ERROR_CATALOGUE = {
       mediaType: (contentType: string) => `unsupported content type ${JSON.stringify(contentType)}: send application/json`,
       badUrl: () => 'the URL path is not valid percent-encoded UTF-8',
       paramTooLong: () => 'a path segment is too long (names are at most 512 bytes)',
+      noHost: () => 'the request has no Host header (HTTP/1.1 requires one)',
+      postWithoutJson: () => 'a POST must carry content-type: application/json, even with an empty body',
+      notJson: (contentType: string) => `unsupported content type ${JSON.stringify(contentType)}: send application/json (UTF-8)`,
+      /** `why`: Node's parser, in words */
+      notHttp: (why: string) => why,
     },
   },
   PAYLOAD_TOO_LARGE: {
@@ -185,6 +190,56 @@ export const ERROR_CATALOGUE = {
     status: 429,
     title: 'Rate limited',
     messages: { rejected: (reason: string) => reason },
+  },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    title: 'Too many open event streams',
+    messages: {
+      /** `setting`: the variable that sets the cap */
+      perClient: (held: number, setting: string) => `this client already holds ${held} open event streams (${setting}); close one first`,
+    },
+  },
+  TOO_MANY_WAITERS: {
+    status: 429,
+    title: 'Too many waiting reads',
+    messages: {
+      perClient: (held: number, setting: string) => `this client already holds ${held} waiting reads (${setting}); close one first`,
+    },
+  },
+  OVERLOADED: {
+    status: 503,
+    title: 'Server overloaded',
+    messages: {
+      /** `what`: "open event streams" or "waiting reads" */
+      atCapacity: (what: string, setting: string) => `the server holds its most ${what} (${setting}); retry later or on another instance`,
+      /** `pressure`: what is over its threshold, e.g. "event-loop delay 1200 ms" */
+      pressure: (pressure: string, retryAfterSeconds: number) => `the server is overloaded (${pressure}); retry after ${retryAfterSeconds} s`,
+    },
+  },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    title: 'Host not allowed',
+    messages: { notServed: (host: string) => `Host ${JSON.stringify(host)} is not served here: add it to ALLOWED_HOSTS` },
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    title: 'Origin not allowed',
+    messages: { writesRefused: (origin: string) => `writes from Origin ${JSON.stringify(origin)} are refused: add it to CORS_ORIGINS` },
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timeout',
+    messages: { tooSlow: () => 'the request headers or body did not arrive in time (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)' },
+  },
+  URI_TOO_LONG: {
+    status: 414,
+    title: 'URI too long',
+    messages: { tooLong: () => 'the request URL is longer than the server accepts' },
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    messages: { tooLarge: () => 'the request headers are larger than the server accepts' },
   },
   INTERNAL: {
     status: 500,

@@ -1,16 +1,22 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { StreamBackend } from '../backends/contract.js';
 import type { Config } from '../config.js';
 import { fastValidatorCompiler } from './schemas/fast-check.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
+import { AuthSetupError } from './auth/tokens-file.js';
+import { clientErrorHandler } from './client-error.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { consolePlugin } from './plugins/console.js';
+import { authPlugin } from './plugins/auth.js';
 import { registerCors } from './plugins/cors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
+import { limitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { requestGuardPlugin } from './plugins/request-guard.js';
 import { genReqId, requestIdPlugin } from './plugins/request-id.js';
 import { servicesPlugin } from './plugins/services.js';
 import { sseHubPlugin } from './plugins/sse-hub.js';
@@ -39,7 +45,10 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config; metr
   app.setNotFoundHandler(notFoundHandler);
   registerJsonBody(app);
 
+  await app.register(requestGuardPlugin, { config });
   await registerCors(app, config.corsOrigins);
+  await app.register(authPlugin, { config });
+  await app.register(limitsPlugin, { config });
   await registerOpenApi(app);
 
   await app.register(servicesPlugin, { backend, config });
@@ -53,8 +62,23 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config; metr
   await app.register(consolePlugin);
 });
 
+/** HTTPS with HTTP/2 when TLS_CERT_FILE and TLS_KEY_FILE are set; HTTP/1.1 still offered through ALPN. */
+function tlsOptions(config: Config): { http2: true; https: { allowHTTP1: true; cert: Buffer; key: Buffer } } | Record<string, never> {
+  if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) return {};
+  const read = (variable: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new AuthSetupError(`cannot read ${variable} ${path}: ${(error as Error).message}`);
+    }
+  };
+  return { http2: true, https: { allowHTTP1: true, cert: read('TLS_CERT_FILE', config.tlsCertFile), key: read('TLS_KEY_FILE', config.tlsKeyFile) } };
+}
+
 export function buildApp({ backend, config, logger, metrics }: BuildAppOptions): FastifyInstance {
   const app = Fastify({
+    // Typed as HTTP/1.1: with TLS the server is an Http2SecureServer, whose requests the app handles alike.
+    ...(tlsOptions(config) as object),
     ...(logger ? { loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     genReqId,
     bodyLimit: config.bodyLimitBytes,
@@ -62,7 +86,21 @@ export function buildApp({ backend, config, logger, metrics }: BuildAppOptions):
     // A 512-byte name is at most 1536 characters percent-encoded.
     routerOptions: { maxParamLength: MAX_NAME_BYTES * 3 },
     frameworkErrors: errorHandler,
+    clientErrorHandler,
+    // Slow clients cannot hold the server: headers and the whole request (body included) have deadlines,
+    // idle keep-alive connections close. Streaming answers (SSE, long-polls) are not cut: their request is complete.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node checks both deadlines on this period (30 s by default, longer than the deadlines themselves).
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(config.headersTimeoutMs / 2))),
+      requireHostHeader: false,
+    },
   });
+  // Over the cap, Node closes new connections at accept.
+  if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
   app.register(streamgate, { backend, config, ...(metrics ? { metrics } : {}) });
-  return app;
+  return app as unknown as FastifyInstance;
 }

@@ -105,6 +105,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { problem, internal } = toProblem(error, request);
+  // A body refused after it was read whole leaves nothing unread: pipelined requests behind it still get answers.
+  if ((error as { bodyReadWhole?: boolean } | null)?.bodyReadWhole === true) reply.removeHeader('connection');
   if (internal) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request rejected');
   return sendProblem(reply, problem);

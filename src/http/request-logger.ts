@@ -84,3 +84,41 @@ class LazyChildLogger implements FastifyBaseLogger {
     if (target !== undefined) (target[level] as (...a: unknown[]) => void)(...args);
   }
 }
+
+// The query parser decodes names, so `access%5Ftoken=` is the parameter too.
+const ACCESS_TOKEN_PARAMETER = /([?&]access(?:_|%5f)token=)[^&#]*/gi;
+const MENTIONS_ACCESS_TOKEN = /access(?:_|%5f)token/i;
+
+/** A URL as logged: the value of an `access_token` query parameter is replaced. */
+export function redactUrl(url: string): string {
+  return MENTIONS_ACCESS_TOKEN.test(url) ? url.replace(ACCESS_TOKEN_PARAMETER, '$1[redacted]') : url;
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/**
+ * The pino options the server's logger is built with: tokens never reach a
+ * log line, neither the Authorization header (redacted wherever a headers
+ * object is logged) nor `?access_token=` in a URL.
+ */
+export const LOGGER_OPTIONS = {
+  redact: {
+    paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization', 'req.query.access_token', 'query.access_token'],
+    censor: '[redacted]',
+  },
+  serializers: {
+    req: (request: LoggedRequest) => ({
+      method: request.method,
+      url: redactUrl(request.url),
+      host: request.host,
+      remoteAddress: request.ip,
+      remotePort: request.socket?.remotePort,
+    }),
+  },
+};

@@ -53,12 +53,20 @@ describe('the error catalogue', () => {
       UNAUTHORIZED: 401,
       FORBIDDEN: 403,
       RATE_LIMITED: 429,
+      TOO_MANY_STREAMS: 429,
+      TOO_MANY_WAITERS: 429,
+      OVERLOADED: 503,
+      HOST_NOT_ALLOWED: 403,
+      ORIGIN_NOT_ALLOWED: 403,
+      REQUEST_TIMEOUT: 408,
+      URI_TOO_LONG: 414,
+      HEADERS_TOO_LARGE: 431,
       INTERNAL: 500,
     });
   });
 
-  it('makes only bugs and storage faults 5xx', () => {
-    expect(CODES.filter((code) => ERROR_CATALOGUE[code].status >= 500).sort()).toEqual(['INTERNAL', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
+  it('makes only bugs, storage faults and overload 5xx', () => {
+    expect(CODES.filter((code) => ERROR_CATALOGUE[code].status >= 500).sort()).toEqual(['INTERNAL', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
   });
 
   it('gives every code a title and at least one message template', () => {

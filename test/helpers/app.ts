@@ -14,7 +14,8 @@ export interface TestApp {
 
 /** The app on an in-memory embedded backend, with default settings unless overridden. */
 export async function buildTestApp(overrides: Partial<Config> = {}, options: { clock?: () => number } = {}): Promise<TestApp> {
-  const config = { ...loadConfig({}), ...overrides };
+  // Overload shedding is off unless a test asks for it: a loaded test machine is not an overloaded server.
+  const config = { ...loadConfig({}), maxEventLoopDelayMs: 0, ...overrides };
   const backend = createEmbeddedBackend({ core: new StreamCore({ clock: options.clock }) });
   const app = buildApp({ backend, config });
   await app.ready();

@@ -16,6 +16,11 @@ export const lifecyclePlugin = unencapsulated('streamgate-lifecycle', async (app
   app.addHook('preClose', async () => {
     shutdown.abort();
   });
+  // Draining: what is answered now closes its connection, so keep-alive clients reconnect elsewhere.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (shutdown.signal.aborted && request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
+    done(null, payload);
+  });
 });
 
 export function assertServing(app: { shutdownSignal: AbortSignal; backend: { isReady(): boolean } }): void {

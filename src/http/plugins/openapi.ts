@@ -1,6 +1,8 @@
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { BEARER_SCHEME, QUERY_TOKEN_SCHEME } from './auth.js';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 type Document = Record<string, unknown> & { components?: { schemas?: Record<string, unknown> } };
@@ -49,10 +51,21 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'pending', description: 'Pending entries: acknowledgements and claims' },
         { name: 'service', description: 'Health, readiness and metrics' },
       ],
+      components: {
+        securitySchemes: {
+          [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', description: 'A token of AUTH_TOKENS_FILE, or a JWT whose `streamgate` claim lists what it may do.' },
+          [QUERY_TOKEN_SCHEME]: { type: 'apiKey', in: 'query', name: 'access_token', description: 'The same token in the query, for the SSE routes only (EventSource sends no headers).' },
+        },
+      },
+      security: [{ [BEARER_SCHEME]: [] }],
     },
     transform: createJsonSchemaTransform({ skipList: [] }),
     transformObject: (input) => withoutUnusedSchemas(generateDocument(input) as Document) as ReturnType<typeof generateDocument>,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Security headers (CSP, frame-ancestors, nosniff, ...) on the docs pages only: the API answers JSON.
+  await app.register(async (docs) => {
+    await docs.register(helmet, { global: true });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

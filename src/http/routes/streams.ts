@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { XINFO_STREAM_FULL_DEFAULT_COUNT } from '../../domain/defaults.js';
 import { DEFAULT_STREAM_PAGE_LIMIT, MAX_STREAM_PAGE_LIMIT } from '../defaults.js';
+import { mayRead } from '../plugins/auth.js';
 import { noStream, orNoStream } from '../missing.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { streamParams } from '../schemas/names.js';
@@ -29,7 +30,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { prefix, limit = DEFAULT_STREAM_PAGE_LIMIT, cursor } = request.query;
       const page = await backend.listStreams({ prefix, limit, cursor });
-      return { streams: page.streams.map(streamSummaryToWire), nextCursor: page.nextCursor };
+      return { streams: page.streams.filter((summary) => mayRead(request, summary.name)).map(streamSummaryToWire), nextCursor: page.nextCursor };
     },
   });
 

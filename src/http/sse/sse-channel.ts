@@ -33,7 +33,8 @@ export class SseChannel {
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
     });
-    this.raw.socket?.setNoDelay(true);
+    // HTTP/2 streams share the session's socket, which may not be touched.
+    if (reply.request.raw.httpVersionMajor < 2) this.raw.socket?.setNoDelay(true);
     this.raw.write(`retry: ${options.retryMs}\n\n`);
     this.raw.once('close', () => this.finish());
   }
