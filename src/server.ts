@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import type { StreamBackend } from './backends/contract.js';
-import { createBackend } from './backends/create-backend.js';
+import { openBackend } from './backends/create-backend.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
 
@@ -20,9 +20,9 @@ const logger = pino({ level: config.logLevel });
 
 let backend: StreamBackend;
 try {
-  backend = await createBackend(config, { logger: logger.child({ component: 'storage' }) });
+  backend = await openBackend(config, { logger: logger.child({ component: 'storage' }) });
 } catch (err) {
-  logger.fatal({ err, dataDir: config.dataDir }, 'could not open storage');
+  logger.fatal({ err, backend: config.backend, dataDir: config.dataDir }, 'could not open storage');
   process.exit(1);
 }
 

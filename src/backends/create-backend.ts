@@ -3,18 +3,40 @@ import { StreamCore } from '../core/stream-core.js';
 import { MemoryEffectStore } from '../storage/effect-store.js';
 import { openLogStore, type LogStore } from '../storage/log-store.js';
 import { consoleLogger, type StorageLogger } from '../storage/storage-fs.js';
+import type { StreamBackend } from './contract.js';
 import { createEmbeddedBackend, type EmbeddedBackend } from './embedded/embedded-backend.js';
+import { createRedisBackend, type RedisBackend } from './redis/redis-backend.js';
 
 /** `DATA_DIR=:memory:` runs without persistence: everything is lost at exit. */
 export const MEMORY_DATA_DIR = ':memory:';
 
-export type BackendConfig = Pick<Config, 'dataDir' | 'fsync' | 'snapshotLogBytes'>;
+export type BackendConfig = Pick<Config, 'dataDir' | 'fsync' | 'snapshotLogBytes'> &
+  Partial<Pick<Config, 'backend' | 'redis' | 'redisKeyPrefix' | 'redisWaitReplicas' | 'redisWaitTimeoutMs'>>;
 
 export interface CreateBackendOptions {
   /** @defaultValue a console logger */
   logger?: StorageLogger;
   /** The core's clock. @defaultValue Date.now */
   clock?: () => number;
+}
+
+/**
+ * The backend `config.backend` names: Redis (connecting in the background: an
+ * unreachable Redis leaves the server up and not ready), or the embedded one.
+ */
+export async function openBackend(config: BackendConfig, options: CreateBackendOptions = {}): Promise<StreamBackend> {
+  if (config.backend === 'redis') return createRedisBackendFrom(config);
+  return createBackend(config, options);
+}
+
+export function createRedisBackendFrom(config: BackendConfig): RedisBackend {
+  if (config.redis === undefined) throw new Error('BACKEND=redis needs the redis settings');
+  return createRedisBackend({
+    connection: config.redis,
+    keyPrefix: config.redisKeyPrefix ?? '',
+    waitReplicas: config.redisWaitReplicas ?? 0,
+    waitTimeoutMs: config.redisWaitTimeoutMs ?? 1000,
+  });
 }
 
 /**
