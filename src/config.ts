@@ -215,7 +215,7 @@ const redisUrl = z
   });
 
 function redactPassword(text: string): string {
-  return text.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
 /** `host:port,host:port,...`. */
