@@ -32,8 +32,9 @@ export interface ServerVersion {
 
 const RECONNECT_MAX_DELAY_MS = 500;
 
-function redisOptions(config: RedisConnectionConfig): RedisOptions {
+function redisOptions(config: RedisConnectionConfig, connectionName: string): RedisOptions {
   return {
+    connectionName,
     ...(config.username !== undefined ? { username: config.username } : {}),
     ...(config.password !== undefined ? { password: config.password } : {}),
     ...(config.tls ? { tls: {} } : {}),
@@ -46,11 +47,11 @@ function redisOptions(config: RedisConnectionConfig): RedisOptions {
 }
 
 /** One client: standalone on `config.host:port/db`, or a Cluster from `config.clusterNodes`. */
-export function createRedisClient(config: RedisConnectionConfig): RedisClient {
+export function createRedisClient(config: RedisConnectionConfig, connectionName = 'streamgate'): RedisClient {
   const client: RedisClient =
     config.clusterNodes.length > 0
       ? new Cluster(config.clusterNodes, {
-          redisOptions: redisOptions(config),
+          redisOptions: redisOptions(config, connectionName),
           enableOfflineQueue: false,
           // ioredis's Cluster auto-pipelining groups by the slot of the first argument it takes for a key, and
           // fails on a slot its map lacks (TypeError in autoPipelining.js); plain sends coalesce per socket write anyway.
@@ -58,7 +59,7 @@ export function createRedisClient(config: RedisConnectionConfig): RedisClient {
           clusterRetryStrategy: (times: number) => Math.min(times * 100, RECONNECT_MAX_DELAY_MS * 2),
           slotsRefreshTimeout: 2_000,
         } satisfies ClusterOptions)
-      : new Redis({ ...redisOptions(config), host: config.host, port: config.port, db: config.db, enableAutoPipelining: true });
+      : new Redis({ ...redisOptions(config, connectionName), host: config.host, port: config.port, db: config.db, enableAutoPipelining: true });
   for (const [name, definition] of Object.entries(SCRIPTS)) client.defineCommand(name, definition);
   // Errors are answered per command (503); the 'error' event only reports what the reconnection loop is doing.
   client.on('error', () => {});

@@ -49,6 +49,8 @@ export interface RedisBackendOptions {
   waitReplicas?: number;
   /** @defaultValue 1000 */
   waitTimeoutMs?: number;
+  /** CLIENT SETNAME of every connection. @defaultValue `'streamgate'` */
+  connectionName?: string;
 }
 
 type Arg = string | number;
@@ -83,7 +85,7 @@ export class RedisBackend implements StreamBackend {
     this.waitReplicas = options.waitReplicas ?? 0;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 1000;
     this.channel = `${this.prefix}streamgate:wake`;
-    this.client = createRedisClient(options.connection);
+    this.client = createRedisClient(options.connection, options.connectionName ?? 'streamgate');
     this.scripts = this.client as unknown as ScriptCommands;
     this.hub = new WakeHub(
       (stream) => this.probe(stream),
