@@ -5,7 +5,7 @@ import { openLogStore, type LogStore } from '../storage/log-store.js';
 import { consoleLogger, type StorageLogger } from '../storage/storage-fs.js';
 import type { StreamBackend } from './contract.js';
 import { createEmbeddedBackend, type EmbeddedBackend } from './embedded/embedded-backend.js';
-import { createRedisBackend, type RedisBackend } from './redis/redis-backend.js';
+import type { RedisBackend } from './redis/redis-backend.js';
 
 /** `DATA_DIR=:memory:` runs without persistence: everything is lost at exit. */
 export const MEMORY_DATA_DIR = ':memory:';
@@ -29,8 +29,10 @@ export async function openBackend(config: BackendConfig, options: CreateBackendO
   return createBackend(config, options);
 }
 
-export function createRedisBackendFrom(config: BackendConfig): RedisBackend {
+/** Loaded on demand: an embedded server (and a bundle of this module) never loads ioredis. */
+export async function createRedisBackendFrom(config: BackendConfig): Promise<RedisBackend> {
   if (config.redis === undefined) throw new Error('BACKEND=redis needs the redis settings');
+  const { createRedisBackend } = await import('./redis/redis-backend.js');
   return createRedisBackend({
     connection: config.redis,
     keyPrefix: config.redisKeyPrefix ?? '',

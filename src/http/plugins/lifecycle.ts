@@ -20,7 +20,7 @@ export const lifecyclePlugin = unencapsulated('streamgate-lifecycle', async (app
 
 export function assertServing(app: { shutdownSignal: AbortSignal; backend: { isReady(): boolean } }): void {
   if (app.shutdownSignal.aborted) throw new StreamError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance');
-  if (!app.backend.isReady()) throw new StreamError('STORAGE_UNAVAILABLE', 'storage is still loading; retry shortly');
+  if (!app.backend.isReady()) throw new StreamError('STORAGE_UNAVAILABLE', 'storage is not ready (still loading, or unreachable); retry shortly');
 }
 
 /**
