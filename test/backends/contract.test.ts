@@ -384,6 +384,21 @@ describe.each(rows)('contract on $name', (row) => {
       expect((await failure(b.autoclaim(s, 'nope', { consumer: 'b', minIdleMs: 0, start: 0n }))).code).toBe('NOGROUP');
     });
 
+    it('large requests: a batch of 9,000 messages, a claim and an ack of 9,000 IDs', async () => {
+      const b = env.backend;
+      const s = streamName();
+      const n = 9_000;
+      const ids = (await b.appendBatch(s, Array.from({ length: n }, (_, i) => ({ id: { kind: 'auto' as const }, fields: ['i', String(i)] })), {}))!;
+      expect(ids).toHaveLength(n);
+      await b.createGroup(s, 'g', { startId: 0n });
+      await b.readGroup({ group: 'g', consumer: 'a', streams: [{ key: s, from: '>' }] }, { waitMs: 0 });
+      const claimed = await b.claim(s, 'g', { consumer: 'b', minIdleMs: 0, ids });
+      expect(claimed.map((c) => c.id)).toEqual(ids);
+      expect(claimed.every((c) => c.deliveryCount === 2)).toBe(true);
+      expect(await b.ack(s, 'g', ids)).toBe(n);
+      expect((await b.pendingSummary(s, 'g')).count).toBe(0);
+    });
+
     it('consumers: pending and idle', async () => {
       const b = env.backend;
       const s = streamName();

@@ -493,7 +493,7 @@ export class RedisBackend implements StreamBackend {
   }
 
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {
-    const args: Arg[] = [options.justId ? '1' : '0', group, options.consumer, Math.max(0, options.minIdleMs), ...options.ids.map(formatId)];
+    const args: Arg[] = [options.justId ? '1' : '0', group, options.consumer, Math.max(0, options.minIdleMs), options.ids.length, ...options.ids.map(formatId)];
     if (options.idleMs !== undefined) args.push('IDLE', options.idleMs);
     else if (options.timeMs !== undefined) args.push('TIME', options.timeMs);
     if (options.retryCount !== undefined && options.retryCount >= 0) args.push('RETRYCOUNT', options.retryCount);

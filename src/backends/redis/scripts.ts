@@ -8,6 +8,7 @@
  */
 
 const PRELUDE = `
+local CHUNK = 1000
 local function failed(r) return type(r) == 'table' and r.err ~= nil end
 local function tagged(code, message) return redis.error_reply('SG:' .. code .. ' ' .. message) end
 -- XPENDING, XCLAIM, XREADGROUP ... on a missing key answer NOGROUP; the contract's code for that is NO_STREAM.
@@ -215,7 +216,12 @@ if failed(probe) then
   if string.sub(probe.err, 1, 8) == 'NOGROUP ' then return false end
   return probe
 end
-return redis.call('XACK', KEYS[1], unpack(ARGV))
+-- unpack() is bounded by Lua's C stack (about 8,000 values): ack in chunks.
+local acked = 0
+for first = 2, #ARGV, CHUNK do
+  acked = acked + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, first, math.min(first + CHUNK - 1, #ARGV)))
+end
+return acked
 `;
 
 /** ARGV: XPENDING's arguments after the key. */
@@ -226,17 +232,27 @@ return r
 `;
 
 /**
- * ARGV: justid(0|1) group consumer, then XCLAIM's arguments after the key.
+ * ARGV: justid(0|1) group consumer min-idle nids id... option...
+ * XCLAIM in chunks of IDs (unpack's bound), each with the same options; an ID
+ * listed twice is claimed as XCLAIM would claim it twice in one call.
  * Reply: { id, fields, delivery-count|nil } per claimed entry (JUSTID: the
  * fields read back, no count).
  */
 const CLAIM = `
 local key = KEYS[1]
 local group, consumer = ARGV[2], ARGV[3]
-local args = { 'XCLAIM', key }
-for i = 2, #ARGV do args[#args + 1] = ARGV[i] end
-local r = redis.pcall(unpack(args))
-if failed(r) then return nostream_or(key, r) end
+local nids = tonumber(ARGV[5])
+local options = {}
+for i = 6 + nids, #ARGV do options[#options + 1] = ARGV[i] end
+local r = {}
+for first = 6, 5 + nids, CHUNK do
+  local args = { 'XCLAIM', key, group, consumer, ARGV[4] }
+  for i = first, math.min(first + CHUNK - 1, 5 + nids) do args[#args + 1] = ARGV[i] end
+  for _, o in ipairs(options) do args[#args + 1] = o end
+  local part = redis.pcall(unpack(args))
+  if failed(part) then return nostream_or(key, part) end
+  for _, e in ipairs(part) do r[#r + 1] = e end
+end
 redis.call('XGROUP', 'CREATECONSUMER', key, group, consumer)
 local out = {}
 for i, e in ipairs(r) do
