@@ -100,6 +100,8 @@ export class RedisBackend implements StreamBackend {
     });
     this.subscriber = createSubscriber(this.client);
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    // Notices sent while the subscriber was reconnecting are lost: everyone parked reads again.
+    if (this.subscriber !== this.client) this.subscriber.on('ready', () => this.hub.wakeAll());
     this.subscribe();
   }
 

@@ -10,7 +10,7 @@ import { atLeast } from '../../../src/backends/redis/connection.js';
 import { StreamError } from '../../../src/domain/errors.js';
 import type { RedisConnectionConfig } from '../../../src/config.js';
 import { streamName } from '../../helpers/app.js';
-import { serverKindAvailable, valkeyKind } from '../../helpers/redis-cluster.js';
+import { redisKind, serverKindAvailable, startCluster, valkeyKind } from '../../helpers/redis-cluster.js';
 import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server.js';
 
 const connection = (port: number): RedisConnectionConfig => ({ host: '127.0.0.1', port, tls: false, db: 0, clusterNodes: [] });
@@ -87,4 +87,27 @@ describe.skipIf(!serverKindAvailable('valkey'))('feature detection on Valkey', (
       await server.stop();
     }
   });
+});
+
+describe.skipIf(!serverKindAvailable('redis'))('WAIT in a Cluster', () => {
+  it('runs on the master of the written key (no replicas here: 0 of 1)', async () => {
+    const cluster = await startCluster(redisKind()!);
+    const backend = new RedisBackend({
+      connection: { ...connection(cluster.ports[0]!), clusterNodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })) },
+      waitReplicas: 1,
+      waitTimeoutMs: 50,
+    });
+    try {
+      await backend.connected();
+      for (const s of [streamName(), streamName(), streamName(), streamName()]) {
+        const error = await backend.append(s, { id: { kind: 'auto' }, fields: ['k', 'v'] }).catch((e: unknown) => e);
+        expect((error as StreamError).code).toBe('STORAGE_UNAVAILABLE');
+        expect((error as StreamError).message).toContain('only 0 of 1 replicas');
+        expect(await backend.length(s)).toBe(1);
+      }
+    } finally {
+      await backend.close();
+      await cluster.stop();
+    }
+  }, 60_000);
 });
