@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../../../src/backends/redis/redis-backend.js';
 import { buildTestAppOn, streamPath, type TestAppOn } from '../../helpers/app.js';
 import { serverKindAvailable } from '../../helpers/redis-cluster.js';
-import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server.js';
+import { freePort, startRedisServer, type RedisServerHandle } from '../../helpers/redis-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,5 +83,30 @@ describe.skipIf(!serverKindAvailable('redis'))('Redis going away and coming back
     const after = await t.app.inject({ method: 'POST', url: streamPath(stream, 'messages'), payload: { fields: { after: 'restart' } } });
     expect(after.statusCode).toBe(201);
     expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  }, 30_000);
+});
+
+describe.skipIf(!serverKindAvailable('redis'))('Redis unreachable at start', () => {
+  it('serves 503s and a not-ready /readyz until Redis comes up, then serves', async () => {
+    const port = await freePort();
+    const backend = new RedisBackend({ connection: { host: '127.0.0.1', port, tls: false, db: 0, clusterNodes: [] } });
+    const t = await buildTestAppOn(backend);
+    let server: RedisServerHandle | undefined;
+    try {
+      await sleep(200);
+      expect(backend.isReady()).toBe(false);
+      expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+      const refused = await t.app.inject({ method: 'POST', url: streamPath('early', 'messages'), payload: { fields: { k: 'v' } } });
+      expect([refused.statusCode, refused.json().code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
+      server = await startRedisServer({ port });
+      await backend.connected();
+      expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      const accepted = await t.app.inject({ method: 'POST', url: streamPath('early', 'messages'), payload: { fields: { k: 'v' } } });
+      expect(accepted.statusCode).toBe(201);
+    } finally {
+      await t.close();
+      await backend.close();
+      await server?.stop();
+    }
   }, 30_000);
 });
