@@ -504,7 +504,11 @@ export class RedisBackend implements StreamBackend {
     if (options.lastId !== undefined) args.push('LASTID', formatId(options.lastId));
     return this.write(
       stream,
-      async () => decode.deliveries(await this.scripts.sgClaim(this.key(stream), ...args), !options.justId),
+      async () => {
+        const claimed = decode.deliveries(await this.scripts.sgClaim(this.key(stream), ...args), !options.justId);
+        if (options.retryCount === undefined || options.retryCount < 0) countRepeatedClaims(claimed);
+        return claimed;
+      },
       () => ['w', stream],
     );
   }
@@ -698,6 +702,22 @@ function trimArgs(trim: TrimSpec): Arg[] {
   }
   if (trim.approximate && trim.limit !== undefined) args.push('LIMIT', trim.limit);
   return args;
+}
+
+/**
+ * An ID listed twice in one XCLAIM is claimed twice, each claim adding one to
+ * its count; XPENDING after the script reads only the last: earlier
+ * occurrences answer one less each, as the embedded core does.
+ */
+function countRepeatedClaims(claimed: Delivery[]): void {
+  const later = new Map<StreamId, number>();
+  for (let i = claimed.length - 1; i >= 0; i--) {
+    const delivery = claimed[i]!;
+    if (delivery.deliveryCount === undefined) continue;
+    const next = later.get(delivery.id);
+    if (next !== undefined) delivery.deliveryCount = next - 1;
+    later.set(delivery.id, delivery.deliveryCount);
+  }
 }
 
 /** The batch script's ARGV after its two flags: ntrim trim... n (id-spec nfields fields...)... */
