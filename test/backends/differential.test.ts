@@ -88,6 +88,52 @@ const ops: fc.Arbitrary<Op>[] = [
   stream.map((s) => ({ name: `streamInfoFull ${s}`, run: (b: StreamBackend, p: string) => b.streamInfoFull(p + s, 0) })),
   stream.map((s) => ({ name: `groups ${s}`, run: (b: StreamBackend, p: string) => b.groups(p + s) })),
   fc.record({ s: stream, g: group }).map((a) => ({ name: `consumers ${JSON.stringify(a)}`, run: (b: StreamBackend, p: string) => b.consumers(p + a.s, a.g) })),
+  // 22..
+  fc.record({ s: stream, msgs: fc.array(fc.record({ id: addId, f: fields }), { minLength: 1, maxLength: 3 }), minId: anId, noMk: fc.boolean() }).map((a) => ({
+    name: `appendBatch with MINID ${JSON.stringify(a, big)}`,
+    run: (b: StreamBackend, p: string) =>
+      b.appendBatch(p + a.s, a.msgs.map((m) => ({ id: m.id, fields: m.f })), { noMkStream: a.noMk, trim: { minId: a.minId, approximate: false } }),
+  })),
+  fc.record({ s: stream, after: fc.constantFrom('$' as const, '+' as const) }).map((a) => ({
+    name: `readStreams ${JSON.stringify(a)}`,
+    run: (b: StreamBackend, p: string) => b.readStreams([{ key: p + a.s, after: a.after }], 2, { waitMs: 0 }),
+  })),
+  fc.record({ s: stream, g: group, start: anId, er: fc.option(fc.integer({ min: -1, max: 6 }), { nil: undefined }), mk: fc.boolean() }).map((a) => ({
+    name: `createGroup ENTRIESREAD ${JSON.stringify(a, big)}`,
+    run: (b: StreamBackend, p: string) => b.createGroup(p + a.s, a.g, { startId: a.start, mkStream: a.mk, ...(a.er !== undefined && { entriesRead: BigInt(a.er) }) }),
+  })),
+  fc.record({ s: stream, g: group, last: anId, er: fc.integer({ min: -1, max: 6 }) }).map((a) => ({
+    name: `setGroupId ENTRIESREAD ${JSON.stringify(a, big)}`,
+    run: (b: StreamBackend, p: string) => b.setGroupId(p + a.s, a.g, { lastId: a.last, entriesRead: BigInt(a.er) }),
+  })),
+  fc.record({ s: stream, g: group, c: consumer, ids, retry: fc.integer({ min: -1, max: 5 }), lastId: fc.option(anId, { nil: undefined }) }).map((a) => ({
+    name: `claim RETRYCOUNT LASTID ${JSON.stringify(a, big)}`,
+    run: (b: StreamBackend, p: string) => b.claim(p + a.s, a.g, { consumer: a.c, minIdleMs: 0, ids: a.ids, retryCount: a.retry, lastId: a.lastId }),
+  })),
+  fc.record({ s: stream, g: group, c: consumer, start: anId, count: fc.integer({ min: 1, max: 3 }) }).map((a) => ({
+    name: `autoclaim from ${JSON.stringify(a, big)}`,
+    run: (b: StreamBackend, p: string) => b.autoclaim(p + a.s, a.g, { consumer: a.c, minIdleMs: 0, start: a.start, count: a.count }),
+  })),
+  fc.record({ s: stream, last: anId, added: fc.option(fc.integer({ min: -1, max: 12 }), { nil: undefined }), maxDeleted: fc.option(anId, { nil: undefined }) }).map((a) => ({
+    name: `setStreamId full ${JSON.stringify(a, big)}`,
+    run: (b: StreamBackend, p: string) =>
+      b.setStreamId(p + a.s, { lastId: a.last, ...(a.added !== undefined && { entriesAdded: BigInt(a.added) }), ...(a.maxDeleted !== undefined && { maxDeletedId: a.maxDeleted }) }),
+  })),
+  stream.map((s) => ({ name: `deleteStream ${s}`, run: (b: StreamBackend, p: string) => b.deleteStream(p + s) })),
+  stream.map((s) => ({
+    name: `exists, length ${s}`,
+    run: async (b: StreamBackend, p: string) => [await b.streamExists(p + s), await b.length(p + s)],
+  })),
+  fc.constant({ name: 'listStreams', run: (b: StreamBackend, p: string) => b.listStreams({ prefix: p, limit: 1 }) }),
+  fc.record({ s: stream, g: group, c: consumer, limit: fc.integer({ min: 1, max: 3 }) }).map((a) => ({
+    name: `pendingBelow ${JSON.stringify(a)}`,
+    run: (b: StreamBackend, p: string) => b.pendingBelow(p + a.s, a.g, a.c, a.limit, { waitMs: 0 }),
+  })),
+  fc.record({ s: stream, g: group }).map((a) => ({ name: `group ${JSON.stringify(a)}`, run: (b: StreamBackend, p: string) => b.group(p + a.s, a.g) })),
+  fc.record({ s: stream, start: anId, end: anId, exclusive: fc.boolean() }).map((a) => ({
+    name: `range bounds ${JSON.stringify(a, big)}`,
+    run: (b: StreamBackend, p: string) => b.range(p + a.s, { start: { id: a.start, exclusive: a.exclusive }, end: { id: a.end, exclusive: a.exclusive } }),
+  })),
 ];
 /** Appends and group reads weigh more: they make the PELs that the other calls act on. */
 const WEIGHTS: Record<number, number> = { 0: 4, 1: 2, 12: 6, 13: 2, 14: 2, 15: 3, 16: 2, 17: 2, 20: 2 };
