@@ -51,17 +51,18 @@ describe.each(rows)('two replicas on $name', (row) => {
     const s = streamName();
     await a.createGroup(s, 'g', { startId: '$', mkStream: true });
     const latencies: number[] = [];
-    for (let i = 0; i < 50; i++) {
+    // The first wakes load the scripts on each node and warm the JIT: 5 of them are not measured.
+    for (let i = 0; i < 55; i++) {
       const read = a.readGroup({ group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }] }, { waitMs: 5_000 });
       await sleep(2);
       const started = performance.now();
       await b.append(s, { id: { kind: 'auto' }, fields: ['i', String(i)] });
       const result = await read;
-      latencies.push(performance.now() - started);
+      if (i >= 5) latencies.push(performance.now() - started);
       expect(result[0]!.entries.map((e) => e.fields)).toEqual([['i', String(i)]]);
     }
     latencies.sort((x, y) => x - y);
-    console.log(`cross-replica wake on ${row.name}: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
+    console.log(`cross-replica wake on ${row.name} (50 wakes): p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`);
 
     const raw = env.servers.rawClient()!;
     const read = a.readStreams([{ key: s, after: '$' }], undefined, { waitMs: 5_000 });
