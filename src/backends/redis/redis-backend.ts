@@ -4,12 +4,11 @@ import { Cluster, type Redis } from 'ioredis';
 import type { RedisConnectionConfig } from '../../config.js';
 import { compareNames } from '../../core/consumer-group.js';
 import { RedisMessages, StreamError } from '../../domain/errors.js';
-import { formatId, MAX_ID, type RangeBound, type StreamId } from '../../domain/ids.js';
+import { formatId, MAX_ID, type StreamId } from '../../domain/ids.js';
 import type {
   ConsumerInfo,
   Delivery,
   Entry,
-  FieldList,
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
@@ -37,6 +36,7 @@ import type { BatchOptions, NewEntry, StreamBackend, Wait } from '../contract.js
 import { createRedisClient, createSubscriber, masters, parseServerVersion, type RedisClient, type ServerVersion } from './connection.js';
 import * as decode from './decode.js';
 import type { Reply } from './decode.js';
+import { batchArgs, boundArg, checkFields, countRepeatedClaims, escapeGlob, trimArgs, type Arg } from './arguments.js';
 import { streamError, toStreamError, unavailable, waitShortfall } from './errors.js';
 import type { ScriptName } from './scripts.js';
 import { WakeHub, type HubWaiter, type Notice } from './wake-hub.js';
@@ -53,11 +53,9 @@ export interface RedisBackendOptions {
   connectionName?: string;
 }
 
-type Arg = string | number;
 type ScriptCommands = { [K in ScriptName]: (key: string, ...args: Arg[]) => Promise<Reply> };
 
 const SCAN_COUNT = 1000;
-const INT64_MAX = (1n << 63n) - 1n;
 
 /**
  * The streams on a Redis or Valkey server or Cluster. Every method is one
@@ -676,72 +674,4 @@ export class RedisBackend implements StreamBackend {
 
 export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   return new RedisBackend(options);
-}
-
-// -----------------------------------------------------------------------------
-// Arguments, checked as the embedded core checks them (same order, same messages)
-
-function checkFields(fields: FieldList): void {
-  if (fields.length === 0 || fields.length % 2 !== 0) {
-    throw streamError('VALIDATION', "ERR wrong number of arguments for 'xadd' command");
-  }
-}
-
-/** MAXLEN|MINID [=|~] threshold [LIMIT n], after the embedded core's checks. */
-function trimArgs(trim: TrimSpec): Arg[] {
-  if (trim.limit !== undefined && trim.limit !== 0 && !trim.approximate) {
-    throw streamError('VALIDATION', 'ERR syntax error, LIMIT cannot be used without the special ~ option');
-  }
-  if (trim.limit !== undefined && trim.limit < 0) throw streamError('VALIDATION', 'ERR The LIMIT argument must be >= 0.');
-  const args: Arg[] = [];
-  if ('maxLen' in trim) {
-    if (trim.maxLen < 0n) throw streamError('VALIDATION', 'ERR The MAXLEN argument must be >= 0.');
-    args.push('MAXLEN', trim.approximate ? '~' : '=', String(trim.maxLen > INT64_MAX ? INT64_MAX : trim.maxLen));
-  } else {
-    args.push('MINID', trim.approximate ? '~' : '=', formatId(trim.minId));
-  }
-  if (trim.approximate && trim.limit !== undefined) args.push('LIMIT', trim.limit);
-  return args;
-}
-
-/**
- * An ID listed twice in one XCLAIM is claimed twice, each claim adding one to
- * its count; XPENDING after the script reads only the last: earlier
- * occurrences answer one less each, as the embedded core does.
- */
-function countRepeatedClaims(claimed: Delivery[]): void {
-  const later = new Map<StreamId, number>();
-  for (let i = claimed.length - 1; i >= 0; i--) {
-    const delivery = claimed[i]!;
-    if (delivery.deliveryCount === undefined) continue;
-    const next = later.get(delivery.id);
-    if (next !== undefined) delivery.deliveryCount = next - 1;
-    later.set(delivery.id, delivery.deliveryCount);
-  }
-}
-
-/** The batch script's ARGV after its two flags: ntrim trim... n (id-spec nfields fields...)... */
-function batchArgs(trim: Arg[] | undefined, messages: NewEntry[]): Arg[] {
-  const args: Arg[] = [trim?.length ?? 0, ...(trim ?? []), messages.length];
-  for (const { id, fields } of messages) {
-    const spec = id.kind === 'auto' ? '*' : id.kind === 'auto-seq' ? `${id.ms}-*` : formatId(id.id);
-    args.push(spec, fields.length);
-    for (const f of fields) args.push(f);
-  }
-  return args;
-}
-
-/** A range bound in Redis's syntax: `(` for exclusive; `-` and `+` are 0-0 and max-max. */
-function boundArg(bound: RangeBound, side: 'start' | 'end'): string {
-  if (!bound.exclusive) {
-    if (bound.id === 0n && side === 'start') return '-';
-    if (bound.id === MAX_ID && side === 'end') return '+';
-    return formatId(bound.id);
-  }
-  return `(${formatId(bound.id)}`;
-}
-
-/** SCAN MATCH treats * ? [ ] and \ as glob syntax. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
