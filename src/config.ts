@@ -5,6 +5,23 @@ export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+export type BackendKind = 'embedded' | 'redis';
+
+/** Where a Redis backend connects: one server, or the seed nodes of a Cluster. */
+export interface RedisConnectionConfig {
+  /** From `REDIS_URL`; with `REDIS_CLUSTER_NODES` only its credentials, TLS and nothing else count. */
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  /** `rediss://`. */
+  tls: boolean;
+  /** The `/db` of `REDIS_URL` (standalone only: a Cluster has database 0 alone). */
+  db: number;
+  /** `REDIS_CLUSTER_NODES`: seed nodes; empty for a standalone server. */
+  clusterNodes: { host: string; port: number }[];
+}
+
 /** The server's settings, read once from the environment by `loadConfig`. */
 export interface Config {
   /**
@@ -180,6 +197,34 @@ export interface Config {
    */
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  /**
+   * Where the streams live (`BACKEND`): the embedded engine in `DATA_DIR`, or
+   * a Redis / Valkey server or Cluster (`REDIS_URL`, `REDIS_CLUSTER_NODES`).
+   * @defaultValue `'embedded'`
+   */
+  backend: BackendKind;
+  /**
+   * The Redis server or Cluster (`REDIS_URL`, `REDIS_CLUSTER_NODES`).
+   * @defaultValue `redis://127.0.0.1:6379`, no cluster nodes
+   */
+  redis: RedisConnectionConfig;
+  /**
+   * Prepended to every stream name to make its Redis key (`REDIS_KEY_PREFIX`).
+   * @defaultValue `''` (existing streams are served under their own names)
+   */
+  redisKeyPrefix: string;
+  /**
+   * Replicas that must acknowledge each write (`WAIT n timeout`) before it is
+   * answered 2xx (`REDIS_WAIT_REPLICAS`); 0 sends no WAIT.
+   * @defaultValue `0`
+   */
+  redisWaitReplicas: number;
+  /**
+   * How long a write waits for `REDIS_WAIT_REPLICAS` acknowledgements, ms
+   * (`REDIS_WAIT_TIMEOUT_MS`); fewer in time is a 503 STORAGE_UNAVAILABLE.
+   * @defaultValue `1000`
+   */
+  redisWaitTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -282,6 +327,72 @@ const allowedHosts = z
     return hosts;
   });
 
+/** `redis://[user:password@]host[:port][/db]` or `rediss://...`. */
+const redisUrl = z
+  .string()
+  .optional()
+  .transform((value, ctx): Omit<RedisConnectionConfig, 'clusterNodes'> => {
+    const textValue = value === undefined || value.trim() === '' ? 'redis://127.0.0.1:6379' : value.trim();
+    let url: URL;
+    try {
+      url = new URL(textValue);
+    } catch {
+      url = new URL('invalid:');
+    }
+    const path = url.pathname.replace(/^\//, '');
+    const db = path === '' ? 0 : /^[0-9]{1,5}$/.test(path) ? Number(path) : Number.NaN;
+    const port = url.port === '' ? 6379 : Number(url.port);
+    if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || !Number.isSafeInteger(db) || url.search !== '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected redis://[user:password@]host[:port][/db] or rediss://..., got ${JSON.stringify(redactPassword(textValue))}`,
+      });
+      return z.NEVER;
+    }
+    return {
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port,
+      ...(url.username !== '' ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.password !== '' ? { password: decodeURIComponent(url.password) } : {}),
+      tls: url.protocol === 'rediss:',
+      db,
+    };
+  });
+
+function redactPassword(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+}
+
+/** `host:port,host:port,...`. */
+const clusterNodes = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const items = (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    const nodes: { host: string; port: number }[] = [];
+    const bad: string[] = [];
+    for (const item of items) {
+      const match = /^(\[[^\]]+\]|[^:\s]+):([0-9]{1,5})$/.exec(item);
+      const port = match ? Number(match[2]) : 0;
+      if (match === null || port < 1 || port > 65535) bad.push(item);
+      else nodes.push({ host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port });
+    }
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `expected host:port,host:port,..., got ${bad.map((b) => JSON.stringify(b)).join(', ')}` });
+      return z.NEVER;
+    }
+    return nodes;
+  });
+
+/** Any text: glob characters are escaped where the prefix is matched (SCAN MATCH). */
+const keyPrefix = z
+  .string()
+  .optional()
+  .transform((value) => value ?? '');
+
 const MIB = 1024 * 1024;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -323,6 +434,12 @@ const environment = z.object({
   MAX_HEAP_USED_BYTES: integer(0, Number.MAX_SAFE_INTEGER, 0),
   TLS_CERT_FILE: optionalText(),
   TLS_KEY_FILE: optionalText(),
+  BACKEND: oneOf(['embedded', 'redis'] as const, 'embedded'),
+  REDIS_URL: redisUrl,
+  REDIS_CLUSTER_NODES: clusterNodes,
+  REDIS_KEY_PREFIX: keyPrefix,
+  REDIS_WAIT_REPLICAS: integer(0, 1000, 0),
+  REDIS_WAIT_TIMEOUT_MS: integer(1, 3_600_000, 1_000),
 });
 
 /** Settings that only make sense together, checked after each variable parsed on its own. */
@@ -386,5 +503,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxHeapUsedBytes: e.MAX_HEAP_USED_BYTES,
     tlsCertFile: e.TLS_CERT_FILE,
     tlsKeyFile: e.TLS_KEY_FILE,
+    backend: e.BACKEND,
+    redis: { ...e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES },
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
+    redisWaitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
   };
 }

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { StreamBackend } from './backends/contract.js';
-import { createBackend } from './backends/create-backend.js';
+import { openBackend } from './backends/create-backend.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { storageTimingsMetrics } from './http/plugins/metrics.js';
@@ -31,9 +31,9 @@ const metrics = new Registry();
 
 let backend: StreamBackend;
 try {
-  backend = await createBackend(config, { logger: logger.child({ component: 'storage' }), storageTimings: storageTimingsMetrics(metrics) });
+  backend = await openBackend(config, { logger: logger.child({ component: 'storage' }), storageTimings: storageTimingsMetrics(metrics) });
 } catch (err) {
-  logger.fatal({ err, dataDir: config.dataDir }, 'could not open storage');
+  logger.fatal({ err, backend: config.backend, dataDir: config.dataDir }, 'could not open storage');
   process.exit(1);
 }
 

@@ -2,6 +2,7 @@ import { orderFields } from '../lib/fixtures.js';
 import { httpLoad, type HttpLoadResult } from '../lib/load.js';
 import { keepAliveAgent } from '../lib/net.js';
 import { alternate, compareRow, informational } from '../lib/rows.js';
+import { startRedis } from '../lib/redis.js';
 import { startBareFastify, startStreamgate, type StreamgateHandle } from '../lib/servers.js';
 import { formatNumber } from '../lib/report.js';
 import { expectStatus } from '../lib/fixtures.js';
@@ -69,14 +70,38 @@ export const scenario: Scenario = {
       );
       const bareRps = runs.b.map((r) => checkLoad('bare fastify', r));
       const notes = [latencyNote('streamgate', runs.a), latencyNote('anchor', runs.b), `FSYNC=always`, durabilityNote(sg)].filter(Boolean);
+      const redisRows = await redisModeRow(ctx, bareRps);
       return [
         compareRow('XADD req/s', 'req/s', runs.a.map((r) => checkLoad('streamgate', r)), bareRps, 0.9, notes.join('; ')),
         informational(
           compareRow('for reference: XADD req/s with FSYNC=no', 'req/s', noSync.map((r) => checkLoad('streamgate FSYNC=no', r)), bareRps, 0.9, latencyNote('FSYNC=no', noSync)),
         ),
+        ...redisRows,
       ];
     } finally {
       await Promise.all([sg.stop(), sgNoSync.stop(), bare.stop()]);
     }
   },
 };
+
+/** The same load on BACKEND=redis over a private redis-server (no persistence): for reference, beside the same anchor. */
+async function redisModeRow(ctx: BenchContext, bareRps: number[]) {
+  const redis = await startRedis();
+  try {
+    const sg = await startStreamgate(ctx, { env: { BACKEND: 'redis', REDIS_URL: `redis://127.0.0.1:${redis.port}` }, profileName: '1-xadd-redis' });
+    try {
+      await expectStatus(keepAliveAgent(1), sg.url, 'POST', '/v1/streams/bench-xadd/messages', APPEND_BODY, [201]);
+      const rounds = [];
+      for (let i = 0; i < ctx.rounds; i++) rounds.push(await appendLoad(ctx, sg.url, 'bench-xadd'));
+      return [
+        informational(
+          compareRow('for reference: XADD req/s with BACKEND=redis', 'req/s', rounds.map((r) => checkLoad('streamgate BACKEND=redis', r)), bareRps, 0.9, `${latencyNote('BACKEND=redis', rounds)}; redis-server without persistence; not paired with the anchor rounds`),
+        ),
+      ];
+    } finally {
+      await sg.stop();
+    }
+  } finally {
+    await redis.stop();
+  }
+}

@@ -4,12 +4,15 @@ import { MemoryEffectStore } from '../storage/effect-store.js';
 import { openLogStore, type LogStore } from '../storage/log-store.js';
 import { consoleLogger, type StorageLogger } from '../storage/storage-fs.js';
 import type { StorageTimings } from '../storage/timings.js';
+import type { StreamBackend } from './contract.js';
 import { createEmbeddedBackend, type EmbeddedBackend } from './embedded/embedded-backend.js';
+import type { RedisBackend } from './redis/redis-backend.js';
 
 /** `DATA_DIR=:memory:` runs without persistence: everything is lost at exit. */
 export const MEMORY_DATA_DIR = ':memory:';
 
-export type BackendConfig = Pick<Config, 'dataDir' | 'fsync' | 'snapshotLogBytes'>;
+export type BackendConfig = Pick<Config, 'dataDir' | 'fsync' | 'snapshotLogBytes'> &
+  Partial<Pick<Config, 'backend' | 'redis' | 'redisKeyPrefix' | 'redisWaitReplicas' | 'redisWaitTimeoutMs'>>;
 
 export interface CreateBackendOptions {
   /** @defaultValue a console logger */
@@ -18,6 +21,27 @@ export interface CreateBackendOptions {
   clock?: () => number;
   /** Told how long log writes, fdatasyncs and snapshots take (for /metrics). @defaultValue none */
   storageTimings?: StorageTimings;
+}
+
+/**
+ * The backend `config.backend` names: Redis (connecting in the background: an
+ * unreachable Redis leaves the server up and not ready), or the embedded one.
+ */
+export async function openBackend(config: BackendConfig, options: CreateBackendOptions = {}): Promise<StreamBackend> {
+  if (config.backend === 'redis') return createRedisBackendFrom(config);
+  return createBackend(config, options);
+}
+
+/** Loaded on demand: an embedded server (and a bundle of this module) never loads ioredis. */
+export async function createRedisBackendFrom(config: BackendConfig): Promise<RedisBackend> {
+  if (config.redis === undefined) throw new Error('BACKEND=redis needs the redis settings');
+  const { createRedisBackend } = await import('./redis/redis-backend.js');
+  return createRedisBackend({
+    connection: config.redis,
+    keyPrefix: config.redisKeyPrefix ?? '',
+    waitReplicas: config.redisWaitReplicas ?? 0,
+    waitTimeoutMs: config.redisWaitTimeoutMs ?? 1000,
+  });
 }
 
 /**

@@ -145,10 +145,14 @@ export const ERROR_CATALOGUE = {
     status: 503,
     title: 'Storage unavailable',
     messages: {
-      loading: () => 'storage is still loading; retry shortly',
+      loading: () => 'storage is not ready (still loading, or unreachable); retry shortly',
       recovering: () => 'storage is recovering from a failed write; retry shortly',
       /** `code`: the errno name (EIO, ENOSPC, ...) */
       writeFailed: (code: string) => `Storage unavailable: writing the log failed (${code})`,
+      redisUnavailable: (detail: string) => `Redis is unavailable${detail ? `: ${detail}` : ''}; retry shortly`,
+      /** REDIS_WAIT_REPLICAS not met within REDIS_WAIT_TIMEOUT_MS */
+      waitShortfall: (acked: number, wanted: number, timeoutMs: number) =>
+        `the write was applied on the primary but only ${acked} of ${wanted} replicas acknowledged it within ${timeoutMs} ms (WAIT); it may be lost in a failover`,
       /** `lockFile`: the path of the DATA_DIR's LOCK */
       locked: (dir: string, why: string, lockFile: string) =>
         `DATA_DIR ${dir} is in use by another streamgate server (${why}). Only one server may use a data directory; ` +
@@ -279,6 +283,14 @@ export function errorMessage<C extends ErrorCode, N extends MessageName<C>>(code
 /** The error every module throws: `streamError('NOGROUP', 'readGroup', key, group)`. */
 export function streamError<C extends ErrorCode, N extends MessageName<C>>(code: C, name: N, ...args: TemplateArgs<C, N>): StreamError {
   return new StreamError(code, errorMessage(code, name, ...args));
+}
+
+/**
+ * An error reply that Redis itself gave (the Redis backend), its line kept as
+ * Redis wrote it, under the catalogue code that names the case.
+ */
+export function redisReplyError(code: ErrorCode, line: string): StreamError {
+  return new StreamError(code, line);
 }
 
 /** The same error, naming the message of a batch it is about. */

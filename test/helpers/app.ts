@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { StreamBackend } from '../../src/backends/contract.js';
 import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
 import { StreamCore } from '../../src/core/stream-core.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -26,6 +27,29 @@ export async function buildTestApp(overrides: Partial<Config> = {}, options: { c
     async close() {
       await app.close();
       await backend.close();
+    },
+  };
+}
+
+export interface TestAppOn<B extends StreamBackend> {
+  app: FastifyInstance;
+  backend: B;
+  config: Config;
+  /** Closes the app; the backend stays open (its maker owns it: see test/helpers/backends.ts). */
+  close(): Promise<void>;
+}
+
+/** The app over a backend made elsewhere (a row of the backend matrix), with default settings unless overridden. */
+export async function buildTestAppOn<B extends StreamBackend>(backend: B, overrides: Partial<Config> = {}): Promise<TestAppOn<B>> {
+  const config = { ...loadConfig({}), ...overrides };
+  const app = buildApp({ backend, config });
+  await app.ready();
+  return {
+    app,
+    backend,
+    config,
+    async close() {
+      await app.close();
     },
   };
 }

@@ -50,7 +50,7 @@ export function redisServerAvailable(): boolean {
   return false;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -64,7 +64,7 @@ async function freePort(): Promise<number> {
 }
 
 /** One raw RESP PING; resolves true on +PONG. */
-async function ping(port: number): Promise<boolean> {
+export async function ping(port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     let answer = '';
@@ -89,10 +89,22 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function startOnce(bin: string): Promise<RedisServerHandle> {
-  const port = await freePort();
+export interface StartServerOptions {
+  /** The server executable. @defaultValue findRedisServer() */
+  bin?: string;
+  /** More arguments (e.g. `--cluster-enabled yes`); `{dir}` is replaced by the server's temporary directory. */
+  args?: string[];
+  /** A port to use (a restart on the same port); @defaultValue a free one */
+  port?: number;
+}
+
+async function startOnce(bin: string, extraArgs: string[] = [], fixedPort?: number): Promise<RedisServerHandle> {
+  const port = fixedPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'streamgate-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+    ...extraArgs.map((arg) => arg.replaceAll('{dir}', dir)),
+  ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
@@ -126,13 +138,13 @@ async function startOnce(bin: string): Promise<RedisServerHandle> {
 }
 
 /** Starts a private redis-server and waits until it answers PING. Retries a few times on a port race. */
-export async function startRedisServer(): Promise<RedisServerHandle> {
-  const bin = findRedisServer();
+export async function startRedisServer(options: StartServerOptions = {}): Promise<RedisServerHandle> {
+  const bin = options.bin ?? findRedisServer();
   if (bin === null) throw new Error('redis-server not found');
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(bin);
+      return await startOnce(bin, options.args, options.port);
     } catch (error) {
       lastError = error;
     }

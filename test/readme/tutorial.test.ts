@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import type { StreamBackend } from '../../src/backends/contract.js';
+import { buildTestAppOn, type TestAppOn } from '../helpers/app.js';
+import { backendMatrix, useBackend } from '../helpers/backends.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -100,24 +102,28 @@ function matches(expected: unknown, actual: unknown, ids: Map<string, string>, k
 }
 
 describe('the README', () => {
-  let t: TestApp;
+  it('opens with the command to start the server and the command to run the tests', () => {
+    const firstBlock = README.match(/```sh\n([\s\S]*?)\n```/)![1]!;
+    expect(firstBlock).toMatch(/npm start/);
+    expect(firstBlock).toMatch(/npm test/);
+    expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).toMatch(/^npm test$/m);
+  });
+
+});
+
+describe.each(backendMatrix().filter((row) => row.available))('the README tutorial on $name', (row) => {
+  const env = useBackend(row);
+  let t: TestAppOn<StreamBackend>;
   let base: string;
 
   beforeAll(async () => {
-    t = await buildTestApp();
+    t = await buildTestAppOn(env.backend);
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
     await t.close();
-  });
-
-  it('opens with the command to start the server and the command to run the tests', () => {
-    const firstBlock = README.match(/```sh\n([\s\S]*?)\n```/)![1]!;
-    expect(firstBlock).toMatch(/npm start/);
-    expect(firstBlock).toMatch(/npm test/);
-    expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).toMatch(/^npm test$/m);
   });
 
   it('its curl session, replayed in order, gives the responses it shows', async () => {

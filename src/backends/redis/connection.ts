@@ -1,0 +1,95 @@
+/**
+ * The ioredis client for the Redis backend.
+ *
+ * ioredis over node-redis v5: its Cluster client routes by slot, follows
+ * MOVED/ASK and refreshes the slot map by itself, and keeps Pub/Sub on a
+ * connection of its own (sharded Pub/Sub included); it auto-pipelines the
+ * commands of one event-loop turn per node, loads scripts by EVALSHA
+ * (defineCommand) in standalone and Cluster alike, reconnects with a
+ * pluggable backoff, and is actively maintained (bullmq builds on it).
+ *
+ * Settings that make Redis outages fail fast: no offline queue (a command
+ * while disconnected is rejected at once, so the request answers 503
+ * STORAGE_UNAVAILABLE), no retry of a command whose connection dropped (an
+ * XADD must not be applied twice), and reconnection forever with a short
+ * backoff, so the service recovers by itself.
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisConnectionConfig } from '../../config.js';
+import { SCRIPTS } from './scripts.js';
+
+export type RedisClient = Redis | Cluster;
+
+/** What the server says it is (INFO server), for features newer than Redis 7.0. */
+export interface ServerVersion {
+  /** `redis` or `valkey`. */
+  server: string;
+  /** The server's own version (valkey_version on Valkey). */
+  version: string;
+  /** The Redis version it is compatible with (redis_version; Valkey 8 says 7.2.4). */
+  redisVersion: string;
+}
+
+const RECONNECT_MAX_DELAY_MS = 500;
+
+function redisOptions(config: RedisConnectionConfig, connectionName: string): RedisOptions {
+  return {
+    connectionName,
+    ...(config.username !== undefined ? { username: config.username } : {}),
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    ...(config.tls ? { tls: {} } : {}),
+    stringNumbers: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2_000,
+    retryStrategy: (times: number) => Math.min(times * 50, RECONNECT_MAX_DELAY_MS),
+  };
+}
+
+/** One client: standalone on `config.host:port/db`, or a Cluster from `config.clusterNodes`. */
+export function createRedisClient(config: RedisConnectionConfig, connectionName = 'streamgate'): RedisClient {
+  const client: RedisClient =
+    config.clusterNodes.length > 0
+      ? new Cluster(config.clusterNodes, {
+          redisOptions: redisOptions(config, connectionName),
+          enableOfflineQueue: false,
+          // ioredis's Cluster auto-pipelining groups by the slot of the first argument it takes for a key, and
+          // fails on a slot its map lacks (TypeError in autoPipelining.js); plain sends coalesce per socket write anyway.
+          enableAutoPipelining: false,
+          clusterRetryStrategy: (times: number) => Math.min(times * 100, RECONNECT_MAX_DELAY_MS * 2),
+          slotsRefreshTimeout: 2_000,
+        } satisfies ClusterOptions)
+      : new Redis({ ...redisOptions(config, connectionName), host: config.host, port: config.port, db: config.db, enableAutoPipelining: true });
+  for (const [name, definition] of Object.entries(SCRIPTS)) client.defineCommand(name, definition);
+  // Errors are answered per command (503); the 'error' event only reports what the reconnection loop is doing.
+  client.on('error', () => {});
+  return client;
+}
+
+/** A connection for SUBSCRIBE alone: standalone gets its own; a Cluster keeps one inside the client. */
+export function createSubscriber(client: RedisClient): RedisClient {
+  if (client instanceof Cluster) return client;
+  const subscriber = client.duplicate({ enableOfflineQueue: true, enableAutoPipelining: false });
+  subscriber.on('error', () => {});
+  return subscriber;
+}
+
+/** The connections to every master (SCAN must visit each one in a Cluster). */
+export function masters(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
+}
+
+export function parseServerVersion(info: string): ServerVersion {
+  const value = (name: string): string | undefined => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+  const redisVersion = value('redis_version') ?? 'unknown';
+  const valkeyVersion = value('valkey_version');
+  const server = value('server_name') ?? (valkeyVersion !== undefined ? 'valkey' : 'redis');
+  return { server, version: valkeyVersion ?? redisVersion, redisVersion };
+}
+
+/** Whether the server has Redis `major.minor` semantics or newer (Valkey by its redis_version). */
+export function atLeast(version: ServerVersion | undefined, major: number, minor: number): boolean {
+  if (version === undefined) return false;
+  const [a = 0, b = 0] = version.redisVersion.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+}

@@ -1,0 +1,330 @@
+/**
+ * The Lua scripts of the Redis backend. Each touches exactly one key
+ * (KEYS[1]), so each runs on the node holding it in a Cluster, and each is one
+ * atomic step there. Errors Redis raises come back as its own error replies
+ * (redis.pcall, then `return` the error: `error()` would append the script's
+ * location); the scripts' own errors are `SG:<CODE> <message>` (errors.ts).
+ * Loaded with ioredis defineCommand: EVALSHA, EVAL once on NOSCRIPT.
+ */
+
+const PRELUDE = `
+local CHUNK = 1000
+local function failed(r) return type(r) == 'table' and r.err ~= nil end
+local function tagged(code, message) return redis.error_reply('SG:' .. code .. ' ' .. message) end
+-- XPENDING, XCLAIM, XREADGROUP ... on a missing key answer NOGROUP; the contract's code for that is NO_STREAM.
+local function nostream_or(key, r)
+  if string.sub(r.err, 1, 8) == 'NOGROUP ' and redis.call('EXISTS', key) == 0 then return tagged('NO_STREAM', r.err) end
+  return r
+end
+local function field(reply, name)
+  for i = 1, #reply, 2 do if reply[i] == name then return reply[i + 1] end end
+  return nil
+end
+local function group_row(key, group)
+  local rows = redis.call('XINFO', 'GROUPS', key)
+  for _, row in ipairs(rows) do if field(row, 'name') == group then return row end end
+  return false
+end
+`;
+
+/**
+ * Appends a batch (or one message with a \`<ms>-*\` ID), checked whole first:
+ * the ID of each message is computed from the stream top as XADD would
+ * (\`*\` from the server's TIME), in decimal strings since IDs are two u64s and
+ * Lua has doubles; only then is anything added, each with its explicit ID,
+ * and trimmed once after the last. Neither MULTI nor scripts roll back, so
+ * nothing may fail after the first XADD.
+ * ARGV: nomkstream(0|1) batch(0|1) ntrim trim-arg... n (id-spec nfields field...)...
+ * Reply: the IDs, or nil with NOMKSTREAM on a missing key.
+ */
+const ADD_BATCH = `
+local U64MAX = '18446744073709551615'
+local function dcmp(a, b)
+  if #a ~= #b then if #a < #b then return -1 else return 1 end end
+  if a == b then return 0 end
+  if a < b then return -1 else return 1 end
+end
+local function dinc(a)
+  local i = #a
+  while i > 0 and string.byte(a, i) == 57 do i = i - 1 end
+  if i == 0 then return '1' .. string.rep('0', #a) end
+  return string.sub(a, 1, i - 1) .. string.char(string.byte(a, i) + 1) .. string.rep('0', #a - i)
+end
+local function split(id)
+  local dash = string.find(id, '-', 1, true)
+  return string.sub(id, 1, dash - 1), string.sub(id, dash + 1)
+end
+
+local key = KEYS[1]
+local nomk = ARGV[1] == '1'
+local batch = ARGV[2] == '1'
+local ntrim = tonumber(ARGV[3])
+local pos = 4 + ntrim
+local n = tonumber(ARGV[pos])
+pos = pos + 1
+local first = pos
+
+local exists = redis.call('EXISTS', key) == 1
+if nomk and not exists then return false end
+local ms, seq = '0', '0'
+if exists then
+  local info = redis.pcall('XINFO', 'STREAM', key)
+  if failed(info) then return info end
+  ms, seq = split(field(info, 'last-generated-id'))
+end
+
+local function refuse(code, message, index)
+  if batch then message = message .. ' (message ' .. index .. ')' end
+  return tagged(code, message)
+end
+
+local t = redis.call('TIME')
+local now = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
+local ids = {}
+for i = 0, n - 1 do
+  local spec = ARGV[pos]
+  local nfields = tonumber(ARGV[pos + 1])
+  local auto_seq = spec ~= '*' and string.sub(spec, -2) == '-*'
+  local nms, nseq
+  if spec ~= '*' and not auto_seq then
+    nms, nseq = split(spec)
+    if nms == '0' and nseq == '0' then return refuse('ID_NOT_GREATER', 'ERR The ID specified in XADD must be greater than 0-0', i) end
+  end
+  if ms == U64MAX and seq == U64MAX then
+    return refuse('ID_EXHAUSTED', 'ERR The stream has exhausted the last possible ID, unable to add more items', i)
+  end
+  if spec == '*' then
+    if dcmp(now, ms) > 0 then nms, nseq = now, '0'
+    elseif seq == U64MAX then nms, nseq = dinc(ms), '0'
+    else nms, nseq = ms, dinc(seq) end
+  elseif auto_seq then
+    local sms = string.sub(spec, 1, -3)
+    if sms == ms then
+      if seq == U64MAX then return refuse('SEQ_EXHAUSTED', 'ERR Elements are too large to be stored', i) end
+      nms, nseq = ms, dinc(seq)
+    else
+      nms, nseq = sms, '0'
+    end
+  end
+  local c = dcmp(nms, ms)
+  if c == 0 then c = dcmp(nseq, seq) end
+  if c <= 0 then
+    return refuse('ID_NOT_GREATER', 'ERR The ID specified in XADD is equal or smaller than the target stream top item', i)
+  end
+  ms, seq = nms, nseq
+  ids[i + 1] = ms .. '-' .. seq
+  pos = pos + 2 + nfields
+end
+
+pos = first
+for i = 1, n do
+  local nfields = tonumber(ARGV[pos + 1])
+  local args = { 'XADD', key, ids[i] }
+  for j = 1, nfields do args[3 + j] = ARGV[pos + 1 + j] end
+  redis.call(unpack(args))
+  pos = pos + 2 + nfields
+end
+if ntrim > 0 then
+  local args = { 'XTRIM', key }
+  for i = 1, ntrim do args[2 + i] = ARGV[3 + i] end
+  redis.call(unpack(args))
+end
+return ids
+`;
+
+/** ARGV: XRANGE|XREVRANGE bound bound [COUNT n]. Reply: the entries, or nil for a missing key. */
+const RANGE = `
+local args = { ARGV[1], KEYS[1] }
+for i = 2, #ARGV do args[#args + 1] = ARGV[i] end
+local r = redis.pcall(unpack(args))
+if failed(r) then return r end
+if #r == 0 and redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return r
+`;
+
+/** ARGV: XTRIM's arguments after the key. Reply: entries removed, or nil for a missing key. */
+const TRIM = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.pcall('XTRIM', KEYS[1], unpack(ARGV))
+`;
+
+/** ARGV: group id mkstream(0|1) entries-read|''. Reply: the new group's XINFO GROUPS row. */
+const GROUP_CREATE = `
+local args = { 'XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2] }
+if ARGV[3] == '1' then args[#args + 1] = 'MKSTREAM' end
+if ARGV[4] ~= '' then args[#args + 1] = 'ENTRIESREAD'; args[#args + 1] = ARGV[4] end
+local r = redis.pcall(unpack(args))
+if failed(r) then return r end
+return group_row(KEYS[1], ARGV[1])
+`;
+
+/** ARGV: group id entries-read|''. Reply: the group's XINFO GROUPS row after the change. */
+const GROUP_SETID = `
+local args = { 'XGROUP', 'SETID', KEYS[1], ARGV[1], ARGV[2] }
+if ARGV[3] ~= '' then args[#args + 1] = 'ENTRIESREAD'; args[#args + 1] = ARGV[3] end
+local r = redis.pcall(unpack(args))
+if failed(r) then return r end
+return group_row(KEYS[1], ARGV[1])
+`;
+
+/**
+ * ARGV: group consumer. Reply: the pending count the consumer had, or nil
+ * when there was none (CREATECONSUMER answers 1 for a consumer that was not
+ * there; it is removed again in the same step).
+ */
+const DELETE_CONSUMER = `
+local created = redis.pcall('XGROUP', 'CREATECONSUMER', KEYS[1], ARGV[1], ARGV[2])
+if failed(created) then return created end
+local pending = redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+if created == 1 then return false end
+return pending
+`;
+
+/**
+ * ARGV: group consumer from(>|id) count|'' noack(0|1).
+ * XREADGROUP without BLOCK; the consumer is created even when nothing is read
+ * (Redis 7.2's rule, which the embedded backend keeps); a history read's
+ * delivery counts come from XPENDING over the IDs it returned.
+ * Reply: { entries, counts } with entries as XREADGROUP gives them (fields nil
+ * for a deleted entry) and counts aligned with them (history reads only).
+ */
+const READ_GROUP = `
+local key = KEYS[1]
+local args = { 'XREADGROUP', 'GROUP', ARGV[1], ARGV[2] }
+if ARGV[4] ~= '' then args[#args + 1] = 'COUNT'; args[#args + 1] = ARGV[4] end
+if ARGV[5] == '1' then args[#args + 1] = 'NOACK' end
+args[#args + 1] = 'STREAMS'; args[#args + 1] = key; args[#args + 1] = ARGV[3]
+local r = redis.pcall(unpack(args))
+if failed(r) then return nostream_or(key, r) end
+redis.call('XGROUP', 'CREATECONSUMER', key, ARGV[1], ARGV[2])
+if not r then return { {}, {} } end
+local entries = r[1][2]
+local counts = {}
+if ARGV[3] ~= '>' and #entries > 0 then
+  local pending = redis.call('XPENDING', key, ARGV[1], entries[1][1], entries[#entries][1], #entries, ARGV[2])
+  local byId = {}
+  for _, p in ipairs(pending) do byId[p[1]] = p[4] end
+  for i, e in ipairs(entries) do counts[i] = (e[2] and byId[e[1]]) or false end
+end
+return { entries, counts }
+`;
+
+/** ARGV: group (a probe that the group exists) then the IDs. Reply: XACK's count, or nil for a missing key or group. */
+const ACK = `
+local probe = redis.pcall('XPENDING', KEYS[1], ARGV[1], '-', '+', 0)
+if failed(probe) then
+  if string.sub(probe.err, 1, 8) == 'NOGROUP ' then return false end
+  return probe
+end
+-- unpack() is bounded by Lua's C stack (about 8,000 values): ack in chunks.
+local acked = 0
+for first = 2, #ARGV, CHUNK do
+  acked = acked + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, first, math.min(first + CHUNK - 1, #ARGV)))
+end
+return acked
+`;
+
+/** ARGV: XPENDING's arguments after the key. */
+const PENDING = `
+local r = redis.pcall('XPENDING', KEYS[1], unpack(ARGV))
+if failed(r) then return nostream_or(KEYS[1], r) end
+return r
+`;
+
+/**
+ * ARGV: justid(0|1) group consumer min-idle nids id... option...
+ * XCLAIM in chunks of IDs (unpack's bound), each with the same options; an ID
+ * listed twice is claimed as XCLAIM would claim it twice in one call.
+ * Reply: { id, fields, delivery-count|nil } per claimed entry (JUSTID: the
+ * fields read back, no count).
+ */
+const CLAIM = `
+local key = KEYS[1]
+local group, consumer = ARGV[2], ARGV[3]
+local nids = tonumber(ARGV[5])
+local options = {}
+for i = 6 + nids, #ARGV do options[#options + 1] = ARGV[i] end
+local r = {}
+for first = 6, 5 + nids, CHUNK do
+  local args = { 'XCLAIM', key, group, consumer, ARGV[4] }
+  for i = first, math.min(first + CHUNK - 1, 5 + nids) do args[#args + 1] = ARGV[i] end
+  for _, o in ipairs(options) do args[#args + 1] = o end
+  local part = redis.pcall(unpack(args))
+  if failed(part) then return nostream_or(key, part) end
+  for _, e in ipairs(part) do r[#r + 1] = e end
+end
+redis.call('XGROUP', 'CREATECONSUMER', key, group, consumer)
+local out = {}
+for i, e in ipairs(r) do
+  if ARGV[1] == '1' then
+    local entry = redis.call('XRANGE', key, e, e)
+    out[i] = { e, (entry[1] and entry[1][2]) or false, false }
+  else
+    local p = redis.call('XPENDING', key, group, e[1], e[1], 1)
+    out[i] = { e[1], e[2], p[1][4] }
+  end
+end
+return out
+`;
+
+/**
+ * ARGV: justid(0|1) group consumer min-idle start count.
+ * Reply: { next-start, { {id, fields, count}... }, deleted-ids } (JUSTID: the fields read back, the count as it was).
+ */
+const AUTOCLAIM = `
+local key = KEYS[1]
+local group, consumer = ARGV[2], ARGV[3]
+local args = { 'XAUTOCLAIM', key, group, consumer, ARGV[4], ARGV[5], 'COUNT', ARGV[6] }
+if ARGV[1] == '1' then args[#args + 1] = 'JUSTID' end
+local r = redis.pcall(unpack(args))
+if failed(r) then return nostream_or(key, r) end
+redis.call('XGROUP', 'CREATECONSUMER', key, group, consumer)
+local out = {}
+for i, e in ipairs(r[2]) do
+  if ARGV[1] == '1' then
+    local entry = redis.call('XRANGE', key, e, e)
+    local p = redis.call('XPENDING', key, group, e, e, 1)
+    out[i] = { e, (entry[1] and entry[1][2]) or false, p[1][4] }
+  else
+    local p = redis.call('XPENDING', key, group, e[1], e[1], 1)
+    out[i] = { e[1], e[2], p[1][4] }
+  end
+end
+return { r[1], out, r[3] or {} }
+`;
+
+/** ARGV: group consumer. Reply: the consumer's pending count (0 when it does not exist). */
+const CONSUMER_PENDING = `
+local rows = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
+if failed(rows) then
+  if rows.err == 'ERR no such key' then return tagged('NO_STREAM', rows.err) end
+  return rows
+end
+for _, row in ipairs(rows) do if field(row, 'name') == ARGV[2] then return field(row, 'pending') end end
+return 0
+`;
+
+export interface ScriptDefinition {
+  numberOfKeys: 1;
+  lua: string;
+}
+
+const define = (body: string): ScriptDefinition => ({ numberOfKeys: 1, lua: PRELUDE + body });
+
+/** Command names as installed on the client (prefixed so they cannot shadow an ioredis method). */
+export const SCRIPTS = {
+  sgAddBatch: define(ADD_BATCH),
+  sgRange: define(RANGE),
+  sgTrim: define(TRIM),
+  sgGroupCreate: define(GROUP_CREATE),
+  sgGroupSetId: define(GROUP_SETID),
+  sgDeleteConsumer: define(DELETE_CONSUMER),
+  sgReadGroup: define(READ_GROUP),
+  sgAck: define(ACK),
+  sgPending: define(PENDING),
+  sgClaim: define(CLAIM),
+  sgAutoclaim: define(AUTOCLAIM),
+  sgConsumerPending: define(CONSUMER_PENDING),
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
