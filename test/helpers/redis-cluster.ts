@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { findRedisServer, startRedisServer, type RedisServerHandle } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -93,7 +94,7 @@ export async function startCluster(kind: ServerKind, masters = 3): Promise<Clust
       const states = await Promise.all(
         ports.map((p) => run(kind.cli, ['-p', String(p), 'cluster', 'info']).then((r) => r.stdout, () => '')),
       );
-      if (states.every((s) => /cluster_state:ok/.test(s))) break;
+      if (states.every((s) => /cluster_state:ok/.test(s)) && (await everyNodeMapsEverySlot(ports))) break;
       if (Date.now() > deadline) throw new Error(`cluster on ${ports.join(',')} did not reach cluster_state:ok`);
       await sleep(100);
     }
@@ -102,4 +103,28 @@ export async function startCluster(kind: ServerKind, masters = 3): Promise<Clust
     await stop();
     throw err;
   }
+}
+
+/**
+ * Whether CLUSTER SLOTS on every node covers all 16384 slots with an address
+ * for each: cluster_state:ok comes before gossip has told every node where
+ * the others are, and a client that reads the slot map from such a node
+ * starts with a hole in it.
+ */
+async function everyNodeMapsEverySlot(ports: number[]): Promise<boolean> {
+  const maps = await Promise.all(
+    ports.map(async (port) => {
+      const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0 });
+      try {
+        await client.connect();
+        const ranges = (await client.cluster('SLOTS')) as unknown as [number, number, [string, number, ...unknown[]]][];
+        return ranges.filter(([, , master]) => master[0] !== '' && master[0] !== '?').reduce((n, [from, to]) => n + (to - from + 1), 0);
+      } catch {
+        return 0;
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+  return maps.every((covered) => covered === 16384);
 }

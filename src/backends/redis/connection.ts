@@ -50,20 +50,39 @@ function redisOptions(config: RedisConnectionConfig, connectionName: string): Re
 export function createRedisClient(config: RedisConnectionConfig, connectionName = 'streamgate'): RedisClient {
   const client: RedisClient =
     config.clusterNodes.length > 0
-      ? new Cluster(config.clusterNodes, {
+      ? clusterWithNumericSlots(config.clusterNodes, {
           redisOptions: redisOptions(config, connectionName),
           enableOfflineQueue: false,
-          // ioredis's Cluster auto-pipelining groups by the slot of the first argument it takes for a key, and
-          // fails on a slot its map lacks (TypeError in autoPipelining.js); plain sends coalesce per socket write anyway.
+          // ioredis's Cluster auto-pipelining throws (TypeError in autoPipelining.js) for a slot its map lacks, and
+          // groups by the first argument it takes for a key; plain sends coalesce per socket write anyway.
           enableAutoPipelining: false,
           clusterRetryStrategy: (times: number) => Math.min(times * 100, RECONNECT_MAX_DELAY_MS * 2),
           slotsRefreshTimeout: 2_000,
+          lazyConnect: true,
         } satisfies ClusterOptions)
       : new Redis({ ...redisOptions(config, connectionName), host: config.host, port: config.port, db: config.db, enableAutoPipelining: true });
   for (const [name, definition] of Object.entries(SCRIPTS)) client.defineCommand(name, definition);
   // Errors are answered per command (503); the 'error' event only reports what the reconnection loop is doing.
   client.on('error', () => {});
   return client;
+}
+
+/**
+ * A Cluster whose slot refreshes read CLUSTER SLOTS with numbers as numbers.
+ * The backend needs `stringNumbers` (entries-added and lag are 64-bit), but
+ * ioredis reads the slot map over a duplicate of a node connection, options
+ * and all, and walks `for (slot = start; slot <= end; ...)`: with "5461" and
+ * "10922" as strings that range is skipped, leaving a hole in the slot map.
+ * So each node's duplicate() (used only for that refresh) turns it off.
+ */
+function clusterWithNumericSlots(nodes: ConstructorParameters<typeof Cluster>[0], options: ClusterOptions): Cluster {
+  const cluster = new Cluster(nodes, options);
+  cluster.on('+node', (node: Redis) => {
+    const duplicate = node.duplicate.bind(node);
+    node.duplicate = (override?: Partial<RedisOptions>) => duplicate({ ...override, stringNumbers: false });
+  });
+  cluster.connect().catch(() => {});
+  return cluster;
 }
 
 /** A connection for SUBSCRIBE alone: standalone gets its own; a Cluster keeps one inside the client. */

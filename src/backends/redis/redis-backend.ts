@@ -176,16 +176,25 @@ export class RedisBackend implements StreamBackend {
    */
   private async replicated(stream: string): Promise<void> {
     if (this.waitReplicas === 0) return;
-    const connection = this.connectionFor(this.key(stream));
+    const connection = await this.connectionFor(this.key(stream));
     const acked = Number(await this.run(stream, () => connection.wait(this.waitReplicas, this.waitTimeoutMs)));
     if (acked < this.waitReplicas) throw waitShortfall(acked, this.waitReplicas, this.waitTimeoutMs);
   }
 
-  private connectionFor(key: string): Redis {
-    if (!(this.client instanceof Cluster)) return this.client;
-    const owner = this.client.slots[calculateSlot(key)]?.[0];
-    const node = this.client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
-    if (node === undefined) throw unavailable(`no master for the slot of '${key}'`);
+  /** The master holding `key`'s slot; the slot map is refreshed once when it does not know it (yet). */
+  private async connectionFor(key: string): Promise<Redis> {
+    const cluster = this.client;
+    if (!(cluster instanceof Cluster)) return cluster;
+    const lookup = (): Redis | undefined => {
+      const owner = cluster.slots[calculateSlot(key)]?.[0];
+      return cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+    };
+    let node = lookup();
+    if (node === undefined) {
+      await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+      node = lookup();
+    }
+    if (node === undefined) throw unavailable(`no master known for the slot of '${key}'`);
     return node;
   }
 

@@ -3,7 +3,7 @@
  * and 503 STORAGE_UNAVAILABLE when fewer acknowledged it in time. Also the
  * server version read at connect.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../../../src/backends/redis/redis-backend.js';
 import { atLeast } from '../../../src/backends/redis/connection.js';
@@ -99,6 +99,9 @@ describe.skipIf(!serverKindAvailable('redis'))('WAIT in a Cluster', () => {
     });
     try {
       await backend.connected();
+      // The whole slot map is known (stringNumbers must not reach ioredis's CLUSTER SLOTS refresh: connection.ts).
+      await new Promise<void>((resolve) => (backend.client as Cluster).refreshSlotsCache(() => resolve()));
+      expect((backend.client as Cluster).slots.filter(Boolean)).toHaveLength(16384);
       for (const s of [streamName(), streamName(), streamName(), streamName()]) {
         const error = await backend.append(s, { id: { kind: 'auto' }, fields: ['k', 'v'] }).catch((e: unknown) => e);
         expect((error as StreamError).code).toBe('STORAGE_UNAVAILABLE');
