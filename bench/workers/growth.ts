@@ -51,7 +51,7 @@ function xorshift(seed: number): () => number {
 runWorkerMain(async (): Promise<GrowthResult> => {
   const o = workerInput<GrowthInput>();
   const { StreamCore: Core } = await importSrc<{ StreamCore: typeof StreamCore }>(o.modulesRoot, o.compiled, 'core/stream-core.js');
-  const { makeId, MAX_ID } = await importSrc<{ makeId: (ms: bigint, seq: bigint) => StreamId; MAX_ID: StreamId }>(o.modulesRoot, o.compiled, 'core/stream-id.js');
+  const { makeId, MAX_ID } = await importSrc<{ makeId: (ms: bigint, seq: bigint) => StreamId; MAX_ID: StreamId }>(o.modulesRoot, o.compiled, 'domain/ids.js');
   const core = new Core();
   const id = (i: number): StreamId => makeId(BigInt(i + 1), 0n);
   const bound = (x: StreamId) => ({ id: x, exclusive: false });
