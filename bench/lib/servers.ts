@@ -54,6 +54,13 @@ export async function startStreamgate(ctx: BenchContext, options: StreamgateOpti
       DATA_DIR: dataDir,
       FSYNC: options.fsync ?? 'always',
       LOG_LEVEL: options.logLevel ?? 'warn',
+      // One load generator on one address stands for many clients, and saturating the server is the point:
+      // the per-client caps and overload shedding would measure themselves instead.
+      MAX_SSE_STREAMS_PER_CLIENT: '1000000',
+      MAX_WAITERS_PER_CLIENT: '1000000',
+      MAX_SSE_STREAMS: '1000000',
+      MAX_WAITERS: '1000000',
+      MAX_EVENT_LOOP_DELAY_MS: '0',
       ...options.env,
     };
     const child = spawnChild('streamgate', process.execPath, [...execArgv, ...ctx.build.serverArgs], { cwd: ctx.root, env });

@@ -105,3 +105,39 @@ describe('overload', () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 });
+
+describe('a flood', () => {
+  it('with bounded concurrency gets 429s with Retry-After while /healthz stays fast', async () => {
+    t = await buildTestApp({ rateLimitPerSecond: 50 });
+    const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const statuses = new Map<number, number>();
+    let retryAfterMissing = 0;
+    const until = Date.now() + 1_000;
+    const flooders = Array.from({ length: 20 }, async () => {
+      while (Date.now() < until) {
+        const response = await fetch(`${base}/v1/streams`);
+        await response.arrayBuffer();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        if (response.status === 429 && response.headers.get('retry-after') === null) retryAfterMissing++;
+      }
+    });
+    const healthTimes: number[] = [];
+    const prober = (async () => {
+      while (Date.now() < until) {
+        const started = performance.now();
+        const response = await fetch(`${base}/healthz`);
+        await response.arrayBuffer();
+        expect(response.status).toBe(200);
+        healthTimes.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await Promise.all([...flooders, prober]);
+    expect(statuses.get(200)).toBeGreaterThan(0);
+    expect(statuses.get(429)).toBeGreaterThan(statuses.get(200)!);
+    expect([...statuses.keys()].sort()).toEqual([200, 429]);
+    expect(retryAfterMissing).toBe(0);
+    healthTimes.sort((a, b) => a - b);
+    expect(healthTimes[Math.floor(healthTimes.length / 2)]).toBeLessThan(100);
+  });
+});
