@@ -367,7 +367,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events: the stream tail
-         * @description An XREAD BLOCK loop as an event stream. Starts after `after` (default `$`: only new entries), or after `Last-Event-ID` when the browser reconnects. Reading the stream takes nothing from it: a slow client only falls behind.
+         * @description An XREAD BLOCK loop as an event stream. Starts after `after` (default `$`: only new entries), or after `Last-Event-ID` (or `lastEventId`) when the browser reconnects. Reading the stream takes nothing from it: a slow client only falls behind.
          */
         get: operations["streamEvents"];
         put?: never;
@@ -387,7 +387,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events: a consumer of the group
-         * @description An XREADGROUP BLOCK loop as an event stream. `count` is the most taken from the group in one read. With `ack=manual` (default) acknowledge through `acks`; the server takes nothing new for this consumer while it holds `maxInFlight` pending entries. `ack=auto` reads with NOACK: at-most-once, nothing enters the pending list. On reconnect with `Last-Event-ID`, the consumer's pending entries after that ID are sent again first (a deleted one with `fields: null`). Entries are taken from the group only when the socket can take them, so a slow client never causes loss: what it did not get stays pending and claimable.
+         * @description An XREADGROUP BLOCK loop as an event stream. `count` is the most taken from the group in one read. With `ack=manual` (default) acknowledge through `acks`; the server takes nothing new for this consumer while it holds `maxInFlight` pending entries. `ack=auto` reads with NOACK: at-most-once, nothing enters the pending list. The consumer's pending entries are sent first, as a history read from `0` would (in ID order, a deleted one with `fields: null`), then new ones: a reload with the same consumer name picks up what the closed page held. On reconnect with `Last-Event-ID` (or `lastEventId`), only the pending entries after that ID are sent again. Entries are taken from the group only when the socket can take them, so a slow client never causes loss: what it did not get stays pending and claimable.
          */
         get: operations["groupEvents"];
         put?: never;
@@ -2738,11 +2738,13 @@ export interface operations {
                 fieldsFormat?: "object" | "pairs";
                 /** @description Read entries after this ID; `$` means only entries added from now on. */
                 after?: string;
+                /** @description Resume after this event ID, as the `Last-Event-ID` header does (which wins when both are sent): a browser cannot send the header on a connection it opens itself. */
+                lastEventId?: string;
                 /** @description Most entries returned, 1 to 10000; default 100. */
                 count?: number;
             };
             header?: {
-                /** @description Sent by EventSource on reconnect: resume after this message ID. */
+                /** @description Sent by EventSource on reconnect: resume after this event ID. A malformed one answers 400 `INVALID_ID`. */
                 "last-event-id"?: string;
             };
             path: {
@@ -2753,7 +2755,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event. */
+            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, a `notice` event when Last-Event-ID is above the stream's last ID, and a last `problem` (the problem JSON) or `shutdown` event after a `retry:` hint. A client that sends `Accept: text/event-stream` (EventSource does) gets every problem but a malformed request (400) this way, in a 200 answer. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2811,9 +2813,11 @@ export interface operations {
                 maxInFlight?: number;
                 /** @description `manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once. */
                 ack?: "manual" | "auto";
+                /** @description Resume after this event ID, as the `Last-Event-ID` header does (which wins when both are sent): a browser cannot send the header on a connection it opens itself. */
+                lastEventId?: string;
             };
             header?: {
-                /** @description Sent by EventSource on reconnect: resume after this message ID. */
+                /** @description Sent by EventSource on reconnect: resume after this event ID. A malformed one answers 400 `INVALID_ID`. */
                 "last-event-id"?: string;
             };
             path: {
@@ -2828,7 +2832,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event. */
+            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, a `notice` event when Last-Event-ID is above the stream's last ID, and a last `problem` (the problem JSON) or `shutdown` event after a `retry:` hint. A client that sends `Accept: text/event-stream` (EventSource does) gets every problem but a malformed request (400) this way, in a 200 answer. */
             200: {
                 headers: {
                     [name: string]: unknown;
