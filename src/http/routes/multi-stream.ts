@@ -218,6 +218,29 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 };
 
+/**
+ * The operations whose streams are named in the query or body rather than the
+ * path, with the access each needs on every one of them (`read` for the tails,
+ * `consume` for the group reads, as their single-stream routes).
+ */
+export const MULTI_STREAM_OPERATIONS = {
+  readStreams: 'read',
+  multiStreamEvents: 'read',
+  readGroupStreams: 'consume',
+  multiGroupEvents: 'consume',
+} as const;
+
+/**
+ * The streams a validated multi-stream request names (from preHandler on),
+ * for an access check per stream; undefined for any other route.
+ */
+export function streamsNamed(request: FastifyRequest): string[] | undefined {
+  const operationId = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+  if (operationId === 'readStreams' || operationId === 'readGroupStreams') return (request.body as { streams: { stream: string }[] }).streams.map((s) => s.stream);
+  if (operationId === 'multiStreamEvents' || operationId === 'multiGroupEvents') return (request.query as { stream: string[] }).stream;
+  return undefined;
+}
+
 /** Every stream's XINFO STREAM, in order. NO_STREAM when one is missing. */
 async function requireStreams(backend: StreamBackend, names: readonly string[]): Promise<StreamInfo[]> {
   const infos = await Promise.all(names.map((name) => backend.streamInfo(name)));

@@ -1,5 +1,9 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEmbeddedBackend } from '../../../src/backends/embedded/embedded-backend.js';
+import { loadConfig } from '../../../src/config.js';
+import { buildApp } from '../../../src/http/app.js';
+import { MULTI_STREAM_OPERATIONS, streamsNamed } from '../../../src/http/routes/multi-stream.js';
 import { buildTestApp, streamName, streamPath, type TestApp } from '../../helpers/app.js';
 import { openSse } from '../../helpers/sse.js';
 
@@ -163,5 +167,28 @@ describe('GET /v1/groups/{group}/consumers/{consumer}/events (a consumer on seve
     expect(sse.status).toBe(200);
     expect(sse.events.map((e) => e.event)).toEqual(['problem']);
     expect(JSON.parse(sse.events[0]!.data)).toMatchObject({ code: 'NOGROUP' });
+  });
+});
+
+describe('streamsNamed (for access checks per stream)', () => {
+  it('answers the validated stream list of each multi-stream operation, and undefined elsewhere', async () => {
+    const seen: Record<string, string[] | undefined> = {};
+    const backend = createEmbeddedBackend();
+    const hooked = buildApp({ backend, config: loadConfig({}) });
+    hooked.addHook('preHandler', async (request) => {
+      seen[`${request.method} ${request.routeOptions.url}`] = streamsNamed(request);
+    });
+    await hooked.ready();
+    const a = streamName();
+    const b = `${streamName()},x`;
+    for (const s of [a, b]) await hooked.inject({ method: 'POST', url: streamPath(s, 'groups'), payload: { name: 'g', startId: '$', mkStream: true } });
+    await hooked.inject({ method: 'POST', url: '/v1/read', payload: { streams: [{ stream: a, after: '0' }, { stream: b, after: '0' }] } });
+    await hooked.inject({ method: 'POST', url: '/v1/groups/g/consumers/c/read', payload: { streams: [{ stream: b }] } });
+    expect(seen['POST /v1/read']).toEqual([a, b]);
+    expect(seen['POST /v1/groups/:group/consumers/:consumer/read']).toEqual([b]);
+    expect(seen['POST /v1/streams/:stream/groups']).toBeUndefined();
+    expect(Object.keys(MULTI_STREAM_OPERATIONS).sort()).toEqual(['multiGroupEvents', 'multiStreamEvents', 'readGroupStreams', 'readStreams']);
+    await hooked.close();
+    await backend.close();
   });
 });
