@@ -192,3 +192,33 @@ describe('streamsNamed (for access checks per stream)', () => {
     await backend.close();
   });
 });
+
+describe('multi-stream resume', () => {
+  it('a group event stream resumes each stream after its position in Last-Event-ID; one above a stream top gets a notice', async () => {
+    const a = streamName();
+    const b = `${streamName()}日本`;
+    for (const s of [a, b]) await post(streamPath(s, 'groups'), { name: 'g', startId: '$', mkStream: true });
+    const url = `${base}/v1/groups/g/consumers/c/events?stream=${encodeURIComponent(a)}&stream=${encodeURIComponent(b)}`;
+    const first = await openSse(url);
+    await new Promise((r) => setTimeout(r, 30));
+    const a1 = await add(a, 1);
+    const b1 = await add(b, 1);
+    const a2 = await add(a, 2);
+    const events = await first.until((e) => e.length >= 3);
+    first.close();
+    // Resume after the second event: a's a1 and b's b1 were seen, so only a2 (still pending) comes again.
+    const resumed = await openSse(url, { 'Last-Event-ID': events[1]!.id! });
+    const again = await resumed.until((e) => e.length >= 1);
+    expect(again.map((e) => JSON.parse(e.data).id)).toEqual([a2]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resumed.events.length).toBe(1);
+    resumed.close();
+    expect(JSON.parse(events[1]!.id!)).toEqual({ [a]: a1, [b]: b1 });
+
+    const ahead = await openSse(url, { 'Last-Event-ID': JSON.stringify({ [a]: '99999999999999-0' }).replace(/[^\x00-\x7f]/g, '') });
+    const [notice] = await ahead.until((e) => e.length >= 1);
+    expect(notice!.event).toBe('notice');
+    expect(JSON.parse(notice!.data)).toMatchObject({ code: 'LAST_EVENT_ID_AHEAD', stream: a });
+    ahead.close();
+  });
+});
