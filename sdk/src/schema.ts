@@ -367,7 +367,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events: the stream tail
-         * @description An XREAD BLOCK loop as an event stream. Starts after `after` (default `$`: only new entries), or after `Last-Event-ID` when the browser reconnects. Reading the stream takes nothing from it: a slow client only falls behind.
+         * @description An XREAD BLOCK loop as an event stream. Starts after `after` (default `$`: only new entries), or after `Last-Event-ID` (or `lastEventId`) when the browser reconnects. Reading the stream takes nothing from it: a slow client only falls behind.
          */
         get: operations["streamEvents"];
         put?: never;
@@ -387,9 +387,89 @@ export interface paths {
         };
         /**
          * Server-Sent Events: a consumer of the group
-         * @description An XREADGROUP BLOCK loop as an event stream. `count` is the most taken from the group in one read. With `ack=manual` (default) acknowledge through `acks`; the server takes nothing new for this consumer while it holds `maxInFlight` pending entries. `ack=auto` reads with NOACK: at-most-once, nothing enters the pending list. On reconnect with `Last-Event-ID`, the consumer's pending entries after that ID are sent again first (a deleted one with `fields: null`). Entries are taken from the group only when the socket can take them, so a slow client never causes loss: what it did not get stays pending and claimable.
+         * @description An XREADGROUP BLOCK loop as an event stream. `count` is the most taken from the group in one read. With `ack=manual` (default) acknowledge through `acks`; the server takes nothing new for this consumer while it holds `maxInFlight` pending entries. `ack=auto` reads with NOACK: at-most-once, nothing enters the pending list. The consumer's pending entries are sent first, as a history read from `0` would (in ID order, a deleted one with `fields: null`), then new ones: a reload with the same consumer name picks up what the closed page held. On reconnect with `Last-Event-ID` (or `lastEventId`), only the pending entries after that ID are sent again. Entries are taken from the group only when the socket can take them, so a slow client never causes loss: what it did not get stays pending and claimable.
          */
         get: operations["groupEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read several streams at once, waiting for any
+         * @description XREAD of several streams in one call: the entries after each stream's ID (`$`: only new ones, pinned when the wait begins), `count` at most per stream, waiting up to `waitMs` until any has something. Every stream must exist (404 `NO_STREAM` naming none of them otherwise, as the single-stream reads).
+         */
+        post: operations["readStreams"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group}/consumers/{consumer}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read as this consumer from several streams at once
+         * @description XREADGROUP of several streams with one group name and one consumer name, as Redis does (the group must exist on each). Per stream: `>` for new entries, an ID for this consumer's pending history after it. Waits up to `waitMs` only when every stream reads `>`.
+         */
+        post: operations["readGroupStreams"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events: the tails of several streams over one connection
+         * @description An XREAD BLOCK loop of several streams as one event stream: `stream=` repeated names them, `after=` repeated (same order) says where each starts (default `$`). A browser has six connections per origin over HTTP/1.1: one of these follows up to 100 streams.
+         */
+        get: operations["multiStreamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{group}/consumers/{consumer}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events: a consumer of the group on several streams over one connection
+         * @description An XREADGROUP BLOCK loop of several streams (`stream=` repeated) with one group and consumer, as one event stream. Each stream's pending entries of this consumer come first (history from `0`, or after that stream's position in `Last-Event-ID`), then new ones. `maxInFlight` holds per stream: a stream whose consumer holds that many unacknowledged entries gets nothing new until some are acknowledged, while the others go on.
+         */
+        get: operations["multiGroupEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -443,6 +523,14 @@ export interface components {
         };
         MessageList: {
             messages: components["schemas"]["Message"][];
+        };
+        MultiStreamMessages: {
+            /** @description The streams that had entries, in the order of the request (as XREAD answers); empty when a wait timed out. */
+            streams: {
+                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                stream: string;
+                messages: components["schemas"]["Message"][];
+            }[];
         };
         PendingEntry: {
             /**
@@ -3440,11 +3528,13 @@ export interface operations {
                 fieldsFormat?: "object" | "pairs";
                 /** @description Read entries after this ID; `$` means only entries added from now on. */
                 after?: string;
+                /** @description Resume after this event ID, as the `Last-Event-ID` header does (which wins when both are sent): a browser cannot send the header on a connection it opens itself. */
+                lastEventId?: string;
                 /** @description Most entries returned, 1 to 10000; default 100. */
                 count?: number;
             };
             header?: {
-                /** @description Sent by EventSource on reconnect: resume after this message ID. */
+                /** @description Sent by EventSource on reconnect: resume after this event ID. A malformed one answers 400 `INVALID_ID`. */
                 "last-event-id"?: string;
             };
             path: {
@@ -3455,7 +3545,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event. */
+            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, a `notice` event when Last-Event-ID is above the stream's last ID, and a last `problem` (the problem JSON) or `shutdown` event after a `retry:` hint. A client that sends `Accept: text/event-stream` (EventSource does) gets every problem but a malformed request (400) this way, in a 200 answer. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3540,9 +3630,11 @@ export interface operations {
                 maxInFlight?: number;
                 /** @description `manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once. */
                 ack?: "manual" | "auto";
+                /** @description Resume after this event ID, as the `Last-Event-ID` header does (which wins when both are sent): a browser cannot send the header on a connection it opens itself. */
+                lastEventId?: string;
             };
             header?: {
-                /** @description Sent by EventSource on reconnect: resume after this message ID. */
+                /** @description Sent by EventSource on reconnect: resume after this event ID. A malformed one answers 400 `INVALID_ID`. */
                 "last-event-id"?: string;
             };
             path: {
@@ -3557,7 +3649,464 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event. */
+            /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, a `notice` event when Last-Event-ID is above the stream's last ID, and a last `problem` (the problem JSON) or `shutdown` event after a `retry:` hint. A client that sends `Accept: text/event-stream` (EventSource does) gets every problem but a malformed request (400) this way, in a 200 answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readStreams: {
+        parameters: {
+            query?: {
+                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                fieldsFormat?: "object" | "pairs";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The streams, in the order of the answer, each with the ID to read after. 1 to 100, each named once. */
+                    streams: {
+                        /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                        stream: string;
+                        /**
+                         * @description Read entries after this ID; `$` means only entries added from now on.
+                         * @example $
+                         * @example 1700000000000-0
+                         */
+                        after: string;
+                    }[];
+                    /** @description Most entries returned, 1 to 10000; default 10000. */
+                    count?: number;
+                    /** @description Block up to this many ms when no stream has anything after its ID; clamped to the server cap. */
+                    waitMs?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The streams with entries; empty when a wait timed out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MultiStreamMessages"];
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readGroupStreams: {
+        parameters: {
+            query?: {
+                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                fieldsFormat?: "object" | "pairs";
+            };
+            header?: never;
+            path: {
+                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                group: string;
+                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                consumer: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The streams, each with `>` (default) or an ID for history; the group and consumer are the same on every one, as in Redis. 1 to 100, each named once. */
+                    streams: {
+                        /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                        stream: string;
+                        /**
+                         * @description `>` for entries never delivered to the group; an ID reads this consumer's pending entries after it (history).
+                         * @default >
+                         * @example >
+                         * @example 0
+                         */
+                        after?: string;
+                    }[];
+                    /** @description Most entries returned, 1 to 10000; default 10000. */
+                    count?: number;
+                    /** @description Block up to this many ms when nothing is new (only when every stream reads `>`); clamped to the server cap. */
+                    waitMs?: number;
+                    /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
+                    noAck?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The streams with deliveries; empty when a wait timed out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MultiStreamMessages"];
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    multiStreamEvents: {
+        parameters: {
+            query: {
+                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                fieldsFormat?: "object" | "pairs";
+                /** @description A stream to follow; repeat it for each (1 to 100, each once). Any UTF-8 name, percent-encoded. */
+                stream: string[];
+                /** @description Per `stream=`, in the same order: read after this ID (`$`: only new entries). Absent: `$` for every stream. */
+                after?: string[];
+                /** @description Most entries returned, 1 to 10000; default 100. */
+                count?: number;
+                /** @description Resume after this event ID, as the `Last-Event-ID` header does (which wins when both are sent): a browser cannot send the header on a connection it opens itself. */
+                lastEventId?: string;
+            };
+            header?: {
+                /** @description Sent by EventSource on reconnect: resume after this event ID. A malformed one answers 400 `INVALID_ID`. */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream`: one `message` event per entry, its `data:` the message JSON with `stream` added, its `id:` a JSON object of every stream's position after it (`{"<stream>":"<id>",...}`, the `MultiStreamEventId` schema), which as `Last-Event-ID` or `lastEventId` resumes every stream. Also `: keep-alive` comments, `notice` events (a Last-Event-ID above a stream's last ID), and a last `problem` or `shutdown` event after a `retry:` hint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    multiGroupEvents: {
+        parameters: {
+            query: {
+                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                fieldsFormat?: "object" | "pairs";
+                /** @description A stream to follow; repeat it for each (1 to 100, each once). Any UTF-8 name, percent-encoded. */
+                stream: string[];
+                /** @description Most entries returned, 1 to 10000; default 100. */
+                count?: number;
+                /** @description Most unacknowledged entries held at once per stream (ack=manual); default 100. */
+                maxInFlight?: number;
+                /** @description `manual`: acknowledge with `acks` (per stream); `auto`: NOACK, at-most-once. */
+                ack?: "manual" | "auto";
+                /** @description Resume after this event ID, as the `Last-Event-ID` header does (which wins when both are sent): a browser cannot send the header on a connection it opens itself. */
+                lastEventId?: string;
+            };
+            header?: {
+                /** @description Sent by EventSource on reconnect: resume after this event ID. A malformed one answers 400 `INVALID_ID`. */
+                "last-event-id"?: string;
+            };
+            path: {
+                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                group: string;
+                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                consumer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream`: one `message` event per entry, its `data:` the message JSON with `stream` added, its `id:` a JSON object of every stream's position after it (`{"<stream>":"<id>",...}`, the `MultiStreamEventId` schema), which as `Last-Event-ID` or `lastEventId` resumes every stream. Also `: keep-alive` comments, `notice` events (a Last-Event-ID above a stream's last ID), and a last `problem` or `shutdown` event after a `retry:` hint. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -157,21 +157,20 @@ export function subscribe(options: SubscribeOptions): Subscription {
     });
   }
 
-  /** The server's own terminal event carries a problem; the EventSource's transport errors carry no data. */
-  function onServerProblem(event: { data?: unknown }): boolean {
-    if (typeof event.data !== 'string' || event.data === '') return false;
+  /** The server's terminal event: `problem`, with the problem JSON. */
+  function onServerProblem(event: { data?: unknown }): void {
     let problem: Problem;
     try {
-      problem = JSON.parse(event.data) as Problem;
-    } catch {
-      return false;
+      problem = JSON.parse(String(event.data)) as Problem;
+    } catch (err) {
+      options.onError?.(err);
+      return;
     }
     const retryable = new ProblemError(problem).retryable;
     options.onProblem?.(problem, retryable && !closed);
     source?.close();
     if (retryable) reconnectLater();
     else closed = true;
-    return true;
   }
 
   function reconnectLater(): void {
@@ -196,14 +195,14 @@ export function subscribe(options: SubscribeOptions): Subscription {
       markOpened();
     });
     es.addEventListener('message', onMessage);
-    es.addEventListener('problem', (event) => void onServerProblem(event));
+    es.addEventListener('problem', onServerProblem);
     es.addEventListener('shutdown', () => {
       // The server is draining: come back to it (or a sibling behind the load balancer) after a pause.
       options.onError?.(new Error('the server is shutting down; reconnecting'));
       reconnectLater();
     });
-    es.addEventListener('error', (event) => {
-      if (onServerProblem(event)) return;
+    es.addEventListener('error', () => {
+      // EventSource's own event: a transport failure with no data. The server's reasons come as `problem`.
       if (closed || source !== es) return;
       options.onError?.(new Error('the event stream connection failed'));
       // CONNECTING: the EventSource retries by itself; CLOSED: it gave up, so we open a new one.

@@ -84,6 +84,8 @@ export const ERROR_CATALOGUE = {
       startInterval: () => 'ERR invalid start ID for the interval',
       /** An exclusive end at 0-0 */
       endInterval: () => 'ERR invalid end ID for the interval',
+      /** A Last-Event-ID header or lastEventId query parameter that an event stream never sent */
+      lastEventId: (value: string) => `Last-Event-ID '${value}' is not an event ID of this event stream`,
     },
   },
   ID_NOT_GREATER: {

@@ -10,3 +10,8 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export function sendMessageList(reply: FastifyReply, entries: readonly (Entry | Delivery)[], format: FieldsFormat): FastifyReply {
   return reply.type(JSON_CONTENT_TYPE).send(messageListJson(entries, format));
 }
+
+/** Answers JSON text already written by a wire writer. */
+export function sendJsonText(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(json);
+}

@@ -127,6 +127,27 @@ describe('the typed client, one operation at a time', () => {
     expect(unwrap(await api.GET('/v1/streams/{stream}/groups/{group}/pending', { params: { path: { stream, group: 'g' } } })).count).toBe(0);
   });
 
+  it('several streams in one call: XREAD and XREADGROUP, and both multi-stream event streams', async () => {
+    const streams = [await withGroup(0), await withGroup(0)];
+    for (const stream of streams) unwrap(await api.POST('/v1/streams/{stream}/messages', { params: { path: { stream } }, body: { fields: { s: stream } } }));
+    const read = unwrap(await api.POST('/v1/read', { body: { streams: streams.map((stream) => ({ stream, after: '0' })) } }));
+    expect(read.streams.map((s) => s.stream)).toEqual(streams);
+    const taken = unwrap(await api.POST('/v1/groups/{group}/consumers/{consumer}/read', { params: { path: { group: 'g', consumer: 'multi' } }, body: { streams: streams.map((stream) => ({ stream })) } }));
+    expect(taken.streams.map((s) => s.messages[0]!.fields)).toEqual(streams.map((s) => ({ s })));
+    const query = streams.map((s) => `stream=${encodeURIComponent(s)}`).join('&');
+    const recording = recordingFetch(seen);
+    for (const path of [`/v1/events?${query}&after=0&after=0`, `/v1/groups/g/consumers/multi/events?${query}`]) {
+      const controller = new AbortController();
+      const response = await recording(`${server.baseUrl}${path}`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      let text = '';
+      while (!text.includes('event: message')) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      expect(text).toContain(JSON.stringify(streams[0]));
+    }
+  });
+
   // Last in the file: every test above has run.
   it('every operation of the OpenAPI document went through the SDK', () => {
     expect([...seen].sort()).toEqual(allOperationIds);

@@ -13,12 +13,16 @@ export const ACTIONS: readonly Action[] = ['read', 'append', 'consume', 'admin']
  * `public`: no token. `stream`: the action on the route's `:stream`.
  * `service`: the action on every stream (a grant whose pattern is `*`).
  * `listing`: any grant of the action; the answer shows only what it covers.
+ * `streams`: the action on every stream a multi-stream request names (its
+ * body's `streams[].stream`, or its repeated `stream=` query parameter),
+ * checked once the request is validated.
  */
 export type Requirement =
   | { kind: 'public' }
   | { kind: 'stream'; action: Action }
   | { kind: 'service'; action: Action }
-  | { kind: 'listing'; action: Action };
+  | { kind: 'listing'; action: Action }
+  | { kind: 'streams'; action: Action; from: 'body' | 'query' };
 
 const onStream = (action: Action): Requirement => ({ kind: 'stream', action });
 
@@ -59,10 +63,15 @@ export const OPERATION_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
 
   streamEvents: onStream('read'),
   groupEvents: onStream('consume'),
+
+  readStreams: { kind: 'streams', action: 'read', from: 'body' },
+  multiStreamEvents: { kind: 'streams', action: 'read', from: 'query' },
+  readGroupStreams: { kind: 'streams', action: 'consume', from: 'body' },
+  multiGroupEvents: { kind: 'streams', action: 'consume', from: 'query' },
 };
 
 /** Operations whose token may also come as `?access_token=` (browser EventSource sends no headers). */
-export const QUERY_TOKEN_OPERATIONS: ReadonlySet<string> = new Set(['streamEvents', 'groupEvents']);
+export const QUERY_TOKEN_OPERATIONS: ReadonlySet<string> = new Set(['streamEvents', 'groupEvents', 'multiStreamEvents', 'multiGroupEvents']);
 
 /** An operation missing from the table needs admin on every stream: a forgotten route fails closed. */
 export const UNMAPPED_REQUIREMENT: Requirement = { kind: 'service', action: 'admin' };

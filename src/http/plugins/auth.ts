@@ -93,8 +93,16 @@ function refusal(principal: Principal, requirement: Requirement, request: Fastif
     case 'service':
       return principal.mayEverywhere(requirement.action) ? undefined : `token "${principal.name}" may not ${requirement.action} this server (it needs ${requirement.action} on "*")`;
     case 'listing':
+    case 'streams':
       return principal.mayAnywhere(requirement.action) ? undefined : `token "${principal.name}" may not ${requirement.action} any stream`;
   }
+}
+
+/** The streams a validated multi-stream request names. */
+function namedStreams(request: FastifyRequest, from: 'body' | 'query'): string[] {
+  if (from === 'body') return ((request.body as { streams?: { stream: string }[] } | undefined)?.streams ?? []).map((s) => s.stream);
+  const named = (request.query as { stream?: string | string[] } | undefined)?.stream;
+  return named === undefined ? [] : Array.isArray(named) ? named : [named];
 }
 
 /**
@@ -145,6 +153,17 @@ export const authPlugin = unencapsulated<{ config: Config }>('streamgate-auth', 
     const found = authenticator.authenticate(token);
     if (found instanceof Promise) found.then(decide, (err: unknown) => done(err as Error));
     else decide(found);
+  });
+
+  // A multi-stream operation needs its action on every stream it names: known once the request is validated.
+  app.addHook('preHandler', (request, reply, done) => {
+    const requirement = request.routeOptions.config.auth?.requirement;
+    const principal = request.principal;
+    if (requirement?.kind !== 'streams' || principal === undefined) return done();
+    const denied = namedStreams(request, requirement.from).find((stream) => !principal.may(requirement.action, stream));
+    if (denied === undefined) return done();
+    request.log.info({ code: 'FORBIDDEN', token: principal.name }, 'request rejected');
+    sendProblem(challenge(reply, 'insufficient_scope'), makeProblem('FORBIDDEN', `token "${principal.name}" may not ${requirement.action} stream ${JSON.stringify(denied)}`));
   });
 });
 

@@ -4,12 +4,13 @@ import { consumerRoutes } from './consumers.js';
 import { eventRoutes } from './events.js';
 import { groupRoutes } from './groups.js';
 import { messageRoutes } from './messages.js';
+import { multiStreamRoutes } from './multi-stream.js';
 import { pendingRoutes } from './pending.js';
 import { streamRoutes } from './streams.js';
 import { trimRoutes } from './trim.js';
 
 /** The v1 resources, one plugin per area; a new area (such as SSE) is one more line. */
-export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes, eventRoutes];
+export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes, eventRoutes, multiStreamRoutes];
 
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', (_request, _reply, done) => {

@@ -19,8 +19,10 @@ export class SseChannel {
   private readonly raw: ServerResponse;
   private readonly gone = new AbortController();
   private ended = false;
+  private readonly retryMs: number;
 
   constructor(reply: FastifyReply, options: SseOptions, private readonly onEnd: (channel: SseChannel) => void) {
+    this.retryMs = options.retryMs;
     reply.hijack();
     this.raw = reply.raw;
     const headers: Record<string, string | number | string[]> = {};
@@ -59,6 +61,11 @@ export class SseChannel {
     return this.raw.write(events);
   }
 
+  /** One named event; `data` is one line (JSON). */
+  event(name: string, data: string): void {
+    if (!this.ended) this.raw.write(`event: ${name}\ndata: ${data}\n\n`);
+  }
+
   comment(text: string): void {
     if (!this.ended) this.raw.write(`: ${text}\n\n`);
   }
@@ -77,10 +84,14 @@ export class SseChannel {
     });
   }
 
-  /** Sends a last event (if any) and closes the stream. */
+  /**
+   * Sends a last event (if any) and closes the stream. The event repeats the
+   * `retry:` hint: an EventSource reconnects by itself after a stream ends
+   * (only a non-200 answer or another content type makes it give up).
+   */
   end(event?: string, data?: string): void {
     if (this.ended) return;
-    if (event !== undefined) this.raw.write(`event: ${event}\ndata: ${data ?? '{}'}\n\n`);
+    if (event !== undefined) this.raw.write(`retry: ${this.retryMs}\nevent: ${event}\ndata: ${data ?? '{}'}\n\n`);
     this.raw.end();
     this.finish();
   }
@@ -92,6 +103,9 @@ export class SseChannel {
     this.onEnd(this);
   }
 }
+
+/** The data of the last event a draining server sends: the client comes back after the `retry:` hint, to this server or a sibling. */
+export const SHUTDOWN_DATA = JSON.stringify({ reason: 'the server is shutting down; reconnect' });
 
 /** Every open channel of an app: one heartbeat timer for all, and shutdown. */
 export class SseHub {
@@ -124,7 +138,7 @@ export class SseHub {
       for (const listener of this.endListeners) listener(seconds);
     });
     if (this.closing) {
-      channel.end('shutdown', JSON.stringify({ reason: 'the server is shutting down' }));
+      channel.end('shutdown', SHUTDOWN_DATA);
       return channel;
     }
     this.channels.add(channel);
@@ -137,11 +151,16 @@ export class SseHub {
     return channel;
   }
 
-  /** Server shutdown: every subscriber gets `event: shutdown` and the stream closes. */
+  /** Whether shutdown has begun: a channel opened now ends at once with `shutdown`. */
+  get draining(): boolean {
+    return this.closing;
+  }
+
+  /** Server shutdown: every subscriber gets `retry:`, `event: shutdown`, and the stream closes. */
   shutdown(): void {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    for (const c of [...this.channels]) c.end('shutdown', JSON.stringify({ reason: 'the server is shutting down' }));
+    for (const c of [...this.channels]) c.end('shutdown', SHUTDOWN_DATA);
   }
 }

@@ -20,8 +20,12 @@ const operations: Operation[] = Object.entries<Record<string, { operationId: str
 );
 
 /** A body each operation accepts against the stream the test seeds; the rest send none. */
-function bodyOf(operationId: string, id: string): object | undefined {
+function bodyOf(operationId: string, id: string, stream: string): object | undefined {
   switch (operationId) {
+    case 'readStreams':
+      return { streams: [{ stream, after: '0' }] };
+    case 'readGroupStreams':
+      return { streams: [{ stream }] };
     case 'setStreamId':
       return { lastId: '99999999999999-0' };
     case 'appendMessage':
@@ -48,7 +52,9 @@ function bodyOf(operationId: string, id: string): object | undefined {
   }
 }
 
-const SSE = new Set(['streamEvents', 'groupEvents']);
+const SSE = new Set(['streamEvents', 'groupEvents', 'multiStreamEvents', 'multiGroupEvents']);
+/** Operations that name their streams in the query (`stream=`) rather than the path. */
+const QUERY_STREAMS = new Set(['multiStreamEvents', 'multiGroupEvents']);
 
 const full = makeToken('full', [{ streams: '*', actions: [...ACTIONS] }]);
 const only = Object.fromEntries(ACTIONS.map((action) => [action, makeToken(`only-${action}`, [{ streams: '*', actions: [action] }])])) as Record<Action, ReturnType<typeof makeToken>>;
@@ -79,8 +85,9 @@ async function request(operation: Operation, headers: Record<string, string>): P
     .replace('{stream}', encodeURIComponent(stream))
     .replace('{group}', 'g')
     .replace('{consumer}', 'c')
-    .replace('{id}', id);
-  const body = bodyOf(operation.operationId, id);
+    .replace('{id}', id)
+    .concat(QUERY_STREAMS.has(operation.operationId) ? `?stream=${encodeURIComponent(stream)}` : '');
+  const body = bodyOf(operation.operationId, id, stream);
   return { method: operation.method as InjectOptions['method'], url, headers, ...(body === undefined ? {} : { payload: body }) };
 }
 
@@ -127,6 +134,14 @@ describe('every operation of the OpenAPI document', () => {
         expect(expectProblem(response, 403, 'FORBIDDEN')).toContain(`may not ${action}`);
       }
     });
+
+    if (requirement.kind === 'streams') {
+      it('answers 403 naming a named stream to a token for other streams', async () => {
+        const options = await request(operation, bearer(elsewhere));
+        const response = await t.app.inject(options);
+        expect(expectProblem(response, 403, 'FORBIDDEN')).toMatch(new RegExp(`^token "elsewhere" may not ${action} stream "test-`));
+      });
+    }
 
     if (requirement.kind === 'stream') {
       it('answers 403 naming the stream to a token for other streams', async () => {

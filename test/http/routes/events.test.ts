@@ -130,12 +130,12 @@ describe('group consumer SSE', () => {
     for (const sse of [objects, pairs, manual]) sse.close();
   });
 
-  it('ends with event: error NOGROUP when the group is destroyed, and NO_STREAM when the stream is deleted', async () => {
+  it('ends with event: problem NOGROUP when the group is destroyed, and NO_STREAM when the stream is deleted', async () => {
     const stream = await groupWithStream();
     const sse = await openSse(`${base}${streamPath(stream, 'groups', 'g', 'consumers', 'c', 'events')}`);
     await new Promise((r) => setTimeout(r, 30));
     expect((await fetch(base + streamPath(stream, 'groups', 'g'), { method: 'DELETE' })).status).toBe(204);
-    const [error] = await sse.until((e) => e.some((x) => x.event === 'error'));
+    const [error] = await sse.until((e) => e.some((x) => x.event === 'problem'));
     expect(JSON.parse(error!.data)).toMatchObject({ code: 'NOGROUP', status: 404 });
     await sse.closed;
 
@@ -145,7 +145,7 @@ describe('group consumer SSE', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect((await fetch(base + streamPath(stream), { method: 'DELETE' })).status).toBe(204);
     for (const reader of [tail, group]) {
-      const [e] = await reader.until((events) => events.some((x) => x.event === 'error'));
+      const [e] = await reader.until((events) => events.some((x) => x.event === 'problem'));
       expect(JSON.parse(e!.data)).toMatchObject({ code: 'NO_STREAM' });
     }
   });
@@ -225,3 +225,121 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('fresh connects, resume and reasons', () => {
+  const groupEvents = (stream: string, consumer: string, query = '') => `${base}${streamPath(stream, 'groups', 'g', 'consumers', consumer, 'events')}${query}`;
+
+  it('a fresh connect of a consumer that holds pending entries gets them first (a deleted one as fields: null), then new ones, even at the maxInFlight limit', async () => {
+    const stream = await groupWithStream();
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) ids.push((await add(stream, n)).body.id);
+    const first = await openSse(groupEvents(stream, 'tab', '?maxInFlight=3'));
+    await first.until((e) => e.length >= 3);
+    first.close();
+    await fetch(base + streamPath(stream, 'messages', ids[1]!), { method: 'DELETE' });
+    const reloaded = await openSse(groupEvents(stream, 'tab', '?maxInFlight=3'));
+    const replayed = await reloaded.until((e) => e.length >= 3);
+    expect(replayed.map((e) => e.id)).toEqual(ids);
+    expect(JSON.parse(replayed[1]!.data)).toEqual({ id: ids[1], fields: null });
+    expect(JSON.parse(replayed[0]!.data)).toMatchObject({ id: ids[0], deliveryCount: 2 });
+    // Acking the held ones makes room: the next entry comes on the same connection.
+    await post(streamPath(stream, 'groups', 'g', 'acks'), { ids });
+    const next = (await add(stream, 3)).body.id;
+    expect((await reloaded.until((e) => e.length >= 4)).map((e) => e.id)).toEqual([...ids, next]);
+    reloaded.close();
+  });
+
+  it('accepts ?lastEventId= on both routes where the header cannot be sent; the header wins', async () => {
+    const stream = await groupWithStream();
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) ids.push((await add(stream, n)).body.id);
+    const tail = await openSse(`${base}${streamPath(stream, 'events')}?lastEventId=${ids[0]}`);
+    expect((await tail.until((e) => e.length >= 2)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
+    tail.close();
+    const both = await openSse(`${base}${streamPath(stream, 'events')}?lastEventId=${ids[0]}`, { 'Last-Event-ID': ids[1]! });
+    expect((await both.until((e) => e.length >= 1)).map((e) => e.id)).toEqual([ids[2]]);
+    both.close();
+
+    const taken = await openSse(groupEvents(stream, 'c'));
+    await taken.until((e) => e.length >= 3);
+    taken.close();
+    const resumed = await openSse(groupEvents(stream, 'c', `?lastEventId=${ids[1]}`));
+    expect((await resumed.until((e) => e.length >= 1)).map((e) => e.id)).toEqual([ids[2]]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resumed.events.length).toBe(1);
+    resumed.close();
+    const header = await openSse(groupEvents(stream, 'c', `?lastEventId=0`), { 'Last-Event-ID': ids[0]! });
+    expect((await header.until((e) => e.length >= 2)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
+    header.close();
+  });
+
+  it('answers a malformed Last-Event-ID or lastEventId with 400 INVALID_ID, even to an event-stream client', async () => {
+    const stream = await groupWithStream();
+    for (const [url, headers] of [
+      [`${base}${streamPath(stream, 'events')}`, { 'Last-Event-ID': 'not-an-id' }],
+      [`${base}${streamPath(stream, 'events')}?lastEventId=12-x`, {}],
+      [groupEvents(stream, 'c'), { 'Last-Event-ID': '1-2-3' }],
+      [groupEvents(stream, 'c', '?lastEventId=%24'), {}],
+    ] as const) {
+      const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await response.json()) as any).code).toBe('INVALID_ID');
+    }
+  });
+
+  it('explains a Last-Event-ID above the stream top in a notice event, and then waits as XREAD does', async () => {
+    const stream = await groupWithStream();
+    const last = (await add(stream, 0)).body.id as string;
+    const tail = await openSse(`${base}${streamPath(stream, 'events')}`, { 'Last-Event-ID': '99999999999999-0' });
+    const [notice] = await tail.until((e) => e.length >= 1);
+    expect(notice!.event).toBe('notice');
+    expect(JSON.parse(notice!.data)).toMatchObject({ code: 'LAST_EVENT_ID_AHEAD', stream, lastEventId: '99999999999999-0', lastId: last });
+    await add(stream, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tail.events.length).toBe(1);
+    tail.close();
+    const group = await openSse(groupEvents(stream, 'c', '?lastEventId=99999999999999-0'));
+    expect((await group.until((e) => e.length >= 1))[0]!.event).toBe('notice');
+    group.close();
+  });
+
+  it('to an event-stream client, a missing group or stream is a problem event in a 200 answer, after a retry hint', async () => {
+    const stream = await groupWithStream();
+    const noGroup = await openSse(`${base}${streamPath(stream, 'groups', 'nope', 'consumers', 'c', 'events')}`);
+    expect(noGroup.status).toBe(200);
+    expect(noGroup.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await noGroup.closed;
+    expect(noGroup.events.map((e) => e.event)).toEqual(['problem']);
+    expect(JSON.parse(noGroup.events[0]!.data)).toMatchObject({ code: 'NOGROUP', status: 404 });
+    expect(noGroup.retry).toBe(20);
+    const noStream = await openSse(`${base}${streamPath('missing-' + stream, 'events')}`);
+    await noStream.closed;
+    expect(JSON.parse(noStream.events[0]!.data)).toMatchObject({ code: 'NO_STREAM' });
+  });
+
+  it('a reconnect that reaches a draining server gets 200, a retry hint and event: shutdown, never a 503', async () => {
+    const stream = await groupWithStream();
+    const { port } = t.app.server.address() as net.AddressInfo;
+    // A request still being sent holds the server open while it drains; the reconnect comes on the same
+    // connection, as a browser's reconnect may come on a kept-alive connection of its acks.
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    const body = JSON.stringify({ fields: { n: 'held' } });
+    socket.write(`POST ${streamPath(stream, 'messages')} HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n{`);
+    await new Promise((r) => setTimeout(r, 30));
+    const closing = t.app.close();
+    await new Promise((r) => setTimeout(r, 30));
+    const sse = `GET ${streamPath(stream, 'groups', 'g', 'consumers', 'c', 'events')} HTTP/1.1\r\nHost: x\r\naccept: text/event-stream\r\n\r\n`;
+    socket.write(body.slice(1) + sse);
+    await new Promise((r) => socket.once('close', r));
+    await closing;
+    const responses = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(responses.length).toBe(2);
+    expect(responses[1]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(responses[1]).toMatch(/content-type: text\/event-stream/i);
+    expect(responses[1]).toMatch(/retry: 20\nevent: shutdown\ndata: .+\n\n/);
+  });
+});

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SseHub, type SseChannel } from '../../../src/http/sse/sse-channel.js';
+import { SHUTDOWN_DATA, SseHub, type SseChannel } from '../../../src/http/sse/sse-channel.js';
 import { openSse } from '../../helpers/sse.js';
 
 interface Served {
@@ -106,12 +106,21 @@ describe('SseHub', () => {
     hub.shutdown();
     for (const r of readers) {
       await r.closed;
-      expect(r.events).toEqual([{ event: 'shutdown', data: JSON.stringify({ reason: 'the server is shutting down' }) }]);
+      expect(r.events).toEqual([{ event: 'shutdown', data: SHUTDOWN_DATA }]);
     }
     expect(hub.size).toBe(0);
     const late = await openSse(url);
     await late.closed;
     expect(late.events.map((e) => e.event)).toEqual(['shutdown']);
     expect(hub.size).toBe(0);
+  });
+
+  it('repeats the retry hint with the last event, so an EventSource comes back (to this server or a sibling)', async () => {
+    const { url, channels, hub } = await serve({ retryMs: 700 });
+    const text = fetch(url).then((r) => r.text());
+    await until(() => channels.length === 1);
+    channels[0]!.event('notice', '{"n":1}');
+    hub.shutdown();
+    expect(await text).toBe(`retry: 700\n\nevent: notice\ndata: {"n":1}\n\nretry: 700\nevent: shutdown\ndata: ${SHUTDOWN_DATA}\n\n`);
   });
 });
