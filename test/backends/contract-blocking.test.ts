@@ -37,7 +37,8 @@ describe.each(rows)('blocking reads on $name', (row) => {
     expect(await read).toEqual([{ key: s, entries: [{ id: makeId(2n, 0n), fields: ['n', '2'] }] }]);
   });
 
-  it.skipIf(row.kind === 'embedded')('a foreign XADD (a plain Redis client) wakes a parked read', async () => {
+  // Only a Redis has other clients: the embedded backend's data is reachable through streamgate alone.
+  if (row.kind !== 'embedded') it('a foreign XADD (a plain Redis client) wakes a parked read', async () => {
     const b = env.backend;
     const s = streamName();
     await b.createGroup(s, 'g', { startId: '$', mkStream: true });
