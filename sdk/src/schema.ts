@@ -578,7 +578,14 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request's ID: the caller's `x-request-id` when it sent a sane one, otherwise a UUID; also in the server's log lines. */
+        RequestId: string;
+        /** @description Path of the created resource. */
+        Location: string;
+        /** @description Seconds to wait before trying again, when the server can tell. */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -595,6 +602,7 @@ export interface operations {
             /** @description Alive */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -618,6 +626,7 @@ export interface operations {
             /** @description Ready */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -630,6 +639,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -639,6 +649,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -659,6 +671,7 @@ export interface operations {
             /** @description Prometheus text format */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -672,7 +685,10 @@ export interface operations {
             query?: {
                 /** @description Only names starting with this. */
                 prefix?: string;
-                /** @description Page size, 1 to 1000; default 100. */
+                /**
+                 * @description Page size, 1 to 1000; default 100.
+                 * @example 20
+                 */
                 limit?: number;
                 /** @description `nextCursor` of the previous page. */
                 cursor?: string;
@@ -686,6 +702,7 @@ export interface operations {
             /** @description A page of streams, by name */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -699,6 +716,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -708,6 +726,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -717,6 +736,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -728,16 +749,19 @@ export interface operations {
     getStream: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
                 /** @description XINFO STREAM FULL: entries and groups with their pending entries and consumers. */
-                full?: "true" | "false";
+                full?: boolean;
                 /** @description With full=true: most entries and PEL entries listed, 1 to 10000; default 10. */
                 count?: number;
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -747,6 +771,7 @@ export interface operations {
             /** @description Stream info (StreamInfoFull with full=true) */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -756,6 +781,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -765,6 +791,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -774,6 +801,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -783,6 +811,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -796,7 +826,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -806,6 +839,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -813,6 +847,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -822,6 +857,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -831,6 +867,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -840,6 +877,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -851,12 +890,15 @@ export interface operations {
     setStreamId: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -883,6 +925,7 @@ export interface operations {
             /** @description The stream as it is now */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -892,6 +935,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -901,6 +945,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -910,6 +955,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -919,6 +965,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -928,6 +975,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -937,6 +985,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -948,24 +998,36 @@ export interface operations {
     listMessages: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
-                /** @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound. */
+                /**
+                 * @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound.
+                 * @example -
+                 */
                 start?: string;
-                /** @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound. */
+                /**
+                 * @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound.
+                 * @example +
+                 */
                 end?: string;
                 /** @description XREVRANGE: newest first; `start` stays the low bound. */
-                reverse?: "true" | "false";
-                /** @description Most entries returned, 1 to 10000; default 10000. */
+                reverse?: boolean;
+                /**
+                 * @description Most entries returned, 1 to 10000; default 10000.
+                 * @example 10
+                 */
                 count?: number;
                 /** @description Read entries after this ID; `$` means only entries added from now on. */
                 after?: string;
-                /** @description Block up to this many ms for new entries (0 = answer at once); clamped to the server's cap. A timeout answers 200 with no messages. */
+                /** @description Block up to this many ms for new entries (0 = answer at once). A timeout answers 200 with no messages. Values above this server's cap, 60000, are clamped to it. */
                 waitMs?: number;
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -975,6 +1037,7 @@ export interface operations {
             /** @description Messages; empty when a wait timed out */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -984,6 +1047,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -993,6 +1057,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1002,6 +1067,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1011,6 +1077,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1024,7 +1092,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1067,13 +1138,19 @@ export interface operations {
                     noMkStream?: boolean;
                     /** @description MAXLEN `{"maxLen": N}` or MINID `{"minId": "<id>"}`; `approximate` is `~` (whole nodes only), `limit` caps the entries removed and needs `approximate`, as in Redis. */
                     trim?: {
-                        /** @description Keep at most this many entries. */
-                        maxLen?: number;
+                        /** @description MAXLEN: keep at most this many entries. */
+                        maxLen: number;
+                        minId?: never;
+                        approximate?: boolean;
+                        /** @description Most entries removed (0 = no limit); only with `approximate`. */
+                        limit?: number;
+                    } | {
                         /**
-                         * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
+                         * @description MINID: remove the entries with smaller IDs.
                          * @example 1700000000000-0
                          */
-                        minId?: string;
+                        minId: string;
+                        maxLen?: never;
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
@@ -1085,6 +1162,8 @@ export interface operations {
             /** @description Appended; `Location` names the message */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1100,6 +1179,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1109,6 +1189,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1118,6 +1199,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1127,6 +1209,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1136,6 +1219,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1145,6 +1229,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1158,7 +1244,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1204,13 +1293,19 @@ export interface operations {
                     noMkStream?: boolean;
                     /** @description MAXLEN `{"maxLen": N}` or MINID `{"minId": "<id>"}`; `approximate` is `~` (whole nodes only), `limit` caps the entries removed and needs `approximate`, as in Redis. */
                     trim?: {
-                        /** @description Keep at most this many entries. */
-                        maxLen?: number;
+                        /** @description MAXLEN: keep at most this many entries. */
+                        maxLen: number;
+                        minId?: never;
+                        approximate?: boolean;
+                        /** @description Most entries removed (0 = no limit); only with `approximate`. */
+                        limit?: number;
+                    } | {
                         /**
-                         * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
+                         * @description MINID: remove the entries with smaller IDs.
                          * @example 1700000000000-0
                          */
-                        minId?: string;
+                        minId: string;
+                        maxLen?: never;
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
@@ -1222,6 +1317,7 @@ export interface operations {
             /** @description All appended, IDs in order */
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1233,6 +1329,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1242,6 +1339,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1251,6 +1349,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1260,6 +1359,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1269,6 +1369,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1278,6 +1379,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1289,12 +1392,15 @@ export interface operations {
     getMessage: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
                 /**
                  * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
@@ -1309,6 +1415,7 @@ export interface operations {
             /** @description The message */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1318,6 +1425,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1327,6 +1435,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1336,6 +1445,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1345,6 +1455,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1358,7 +1470,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
                 /**
                  * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
@@ -1373,6 +1488,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1380,6 +1496,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1389,6 +1506,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1398,6 +1516,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1407,6 +1526,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1420,7 +1541,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1436,6 +1560,7 @@ export interface operations {
             /** @description Deleted */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1448,6 +1573,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1457,6 +1583,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1466,6 +1593,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1475,6 +1603,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1484,6 +1613,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1493,6 +1623,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1506,7 +1638,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1515,13 +1650,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Keep at most this many entries. */
-                    maxLen?: number;
+                    /** @description MAXLEN: keep at most this many entries. */
+                    maxLen: number;
+                    minId?: never;
+                    approximate?: boolean;
+                    /** @description Most entries removed (0 = no limit); only with `approximate`. */
+                    limit?: number;
+                } | {
                     /**
-                     * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
+                     * @description MINID: remove the entries with smaller IDs.
                      * @example 1700000000000-0
                      */
-                    minId?: string;
+                    minId: string;
+                    maxLen?: never;
                     approximate?: boolean;
                     /** @description Most entries removed (0 = no limit); only with `approximate`. */
                     limit?: number;
@@ -1532,6 +1673,7 @@ export interface operations {
             /** @description Trimmed */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1544,6 +1686,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1553,6 +1696,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1562,6 +1706,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1571,6 +1716,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1580,6 +1726,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1589,6 +1736,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1602,7 +1751,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1612,6 +1764,7 @@ export interface operations {
             /** @description The groups */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1623,6 +1776,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1632,6 +1786,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1641,6 +1796,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1650,6 +1806,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1663,7 +1821,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1691,6 +1852,8 @@ export interface operations {
             /** @description Created; `Location` names the group */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1700,6 +1863,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1709,6 +1873,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1718,6 +1883,7 @@ export interface operations {
             /** @description Conflict (`BUSYGROUP`) */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1727,6 +1893,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1736,6 +1903,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1745,6 +1913,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1754,6 +1923,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1767,9 +1938,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -1779,6 +1956,7 @@ export interface operations {
             /** @description The group */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1788,6 +1966,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1797,6 +1976,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1806,6 +1986,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1815,6 +1996,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1828,9 +2011,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -1840,6 +2029,7 @@ export interface operations {
             /** @description Destroyed */
             204: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1847,6 +2037,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1856,6 +2047,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1865,6 +2057,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1874,6 +2067,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1887,9 +2082,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -1913,6 +2114,7 @@ export interface operations {
             /** @description The group as it is now */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1922,6 +2124,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1931,6 +2134,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1940,6 +2144,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1949,6 +2154,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1958,6 +2164,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1967,6 +2174,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1980,9 +2189,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -1992,6 +2207,7 @@ export interface operations {
             /** @description The consumers */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2003,6 +2219,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2012,6 +2229,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2021,6 +2239,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2030,6 +2249,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2043,11 +2264,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -2057,6 +2287,7 @@ export interface operations {
             /** @description The consumer existed */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,6 +2297,7 @@ export interface operations {
             /** @description The consumer was created */
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2075,6 +2307,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2084,6 +2317,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2093,6 +2327,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2102,6 +2337,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2115,11 +2352,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -2129,6 +2375,7 @@ export interface operations {
             /** @description Deleted */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2141,6 +2388,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2150,6 +2398,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2159,6 +2408,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2168,6 +2418,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2179,21 +2431,30 @@ export interface operations {
     readGroup: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -2205,7 +2466,7 @@ export interface operations {
                     after?: string;
                     /** @description Most entries returned, 1 to 10000; default 10000. */
                     count?: number;
-                    /** @description Block up to this many ms when nothing is new (only with `>`); clamped to the server cap. */
+                    /** @description Block up to this many ms when nothing is new (only with `>`). Values above this server's cap, 60000, are clamped to it. */
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
@@ -2216,6 +2477,7 @@ export interface operations {
             /** @description Delivered messages; empty when a wait timed out */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2225,6 +2487,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2234,6 +2497,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2243,6 +2507,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2252,6 +2517,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2261,6 +2527,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2270,6 +2537,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2283,9 +2552,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2301,6 +2576,7 @@ export interface operations {
             /** @description Acknowledged */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2313,6 +2589,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2322,6 +2599,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2331,6 +2609,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2340,6 +2619,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2349,6 +2629,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2358,6 +2639,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2371,9 +2654,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2383,6 +2672,7 @@ export interface operations {
             /** @description The pending summary */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2392,6 +2682,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2401,6 +2692,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2410,6 +2702,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2419,6 +2712,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2430,11 +2725,20 @@ export interface operations {
     listPendingMessages: {
         parameters: {
             query?: {
-                /** @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound. */
+                /**
+                 * @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound.
+                 * @example -
+                 */
                 start?: string;
-                /** @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound. */
+                /**
+                 * @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound.
+                 * @example +
+                 */
                 end?: string;
-                /** @description Most entries returned, 1 to 10000; default 10000. */
+                /**
+                 * @description Most entries returned, 1 to 10000; default 10000.
+                 * @example 10
+                 */
                 count?: number;
                 /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
                 consumer?: string;
@@ -2443,9 +2747,15 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2455,6 +2765,7 @@ export interface operations {
             /** @description Pending entries, oldest first */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2466,6 +2777,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2475,6 +2787,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2484,6 +2797,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,6 +2807,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2504,14 +2820,20 @@ export interface operations {
     claimMessages: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2546,6 +2868,7 @@ export interface operations {
             /** @description The claimed messages (deleted ones are dropped) */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2559,6 +2882,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2568,6 +2892,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2577,6 +2902,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2586,6 +2912,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2595,6 +2922,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2604,6 +2932,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2615,14 +2945,20 @@ export interface operations {
     autoclaimMessages: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2652,6 +2988,7 @@ export interface operations {
             /** @description Claimed messages and the cursor for the next call */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2678,6 +3015,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2687,6 +3025,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2696,6 +3035,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2705,6 +3045,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2714,6 +3055,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2723,6 +3065,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2734,7 +3078,7 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
                 /** @description Read entries after this ID; `$` means only entries added from now on. */
                 after?: string;
@@ -2746,7 +3090,10 @@ export interface operations {
                 "last-event-id"?: string;
             };
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -2756,6 +3103,7 @@ export interface operations {
             /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2765,6 +3113,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2774,6 +3123,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2783,6 +3133,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2792,6 +3143,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2803,7 +3156,7 @@ export interface operations {
     groupEvents: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
                 /** @description Most entries returned, 1 to 10000; default 100. */
                 count?: number;
@@ -2817,11 +3170,20 @@ export interface operations {
                 "last-event-id"?: string;
             };
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -2831,6 +3193,7 @@ export interface operations {
             /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, and a last `error` or `shutdown` event. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2840,6 +3203,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2849,6 +3213,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2858,6 +3223,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2867,6 +3233,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
