@@ -1,3 +1,4 @@
+import { OPTIONAL_BODY } from '../schemas/read.js';
 import { OPERATION_EXAMPLES, PATH_EXAMPLES } from './openapi-examples.js';
 
 /**
@@ -19,9 +20,6 @@ interface Operation extends Json {
   requestBody?: { required?: boolean; content?: Record<string, Json> };
   responses?: Record<string, Json & { headers?: Record<string, Json> }>;
 }
-
-/** Marks a body schema whose request may leave the body out (the group read). Removed from the document. */
-export const OPTIONAL_BODY = 'x-optional-body';
 
 /** Operations whose 201 names the new resource in `Location`. */
 const CREATES_WITH_LOCATION = new Set(['appendMessage', 'createGroup']);

@@ -23,7 +23,7 @@ export function countBody(maxCount: number, fallback: number) {
   return bodyInteger(1, maxCount, `Most entries returned, 1 to ${maxCount}; default ${fallback}.`).optional();
 }
 
-const WAIT_NOTE = "Block up to this many ms for new entries (0 = answer at once). A timeout answers 200 with no messages.";
+const WAIT_NOTE = 'Block up to this many ms for new entries (0 = answer at once). A timeout answers 200 with no messages.';
 
 /**
  * `waitMs`: any larger value is accepted and clamped to the server's cap (`MAX_WAIT_MS`), so the

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { GroupReadFrom } from '../../domain/types.js';
 import { DEFAULT_GROUP_READ_FROM } from '../defaults.js';
-import { OPTIONAL_BODY } from '../plugins/openapi-document.js';
 import { DEFER, fastInteger, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
 import { groupReadFrom } from './ids.js';
 import { countBody, waitMsBody } from './numbers.js';
+
+/** Marks a body schema whose request may leave the body out; the OpenAPI document turns it into `required: false`. */
+export const OPTIONAL_BODY = 'x-optional-body';
 
 /** All options are optional, so the body may be left out. */
 export function readGroupBody(maxCount: number, maxWaitMs: number) {
