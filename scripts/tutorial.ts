@@ -2,10 +2,10 @@
  * Runs the consumer-group tutorial against a running server and prints it as
  * the README's curl session: each command, then the response it got.
  *
- *   npm start &            # in another terminal
+ *   npm run build && npm start &   # in another terminal
  *   npx tsx scripts/tutorial.ts http://localhost:8080
  *
- * test/readme/tutorial.test.ts replays the README's session and checks that
+ * test/readme/tutorial.test.ts runs the README's blocks with bash and curl and checks that
  * every response still matches.
  */
 const base = process.argv[2] ?? 'http://localhost:8080';
