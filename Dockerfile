@@ -1,5 +1,5 @@
 # streamgate: the embedded, durable server.
-FROM node:20-bookworm-slim AS build
+FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY sdk/package.json ./sdk/
@@ -12,7 +12,7 @@ COPY sdk/src ./sdk/src
 COPY scripts/build-console.ts ./scripts/
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:26-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data FSYNC=always
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

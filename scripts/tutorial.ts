@@ -2,10 +2,10 @@
  * Runs the consumer-group tutorial against a running server and prints it as
  * the README's curl session: each command, then the response it got.
  *
- *   npm start &            # in another terminal
+ *   npm run build && npm start &   # in another terminal
  *   npx tsx scripts/tutorial.ts http://localhost:8080
  *
- * test/readme/tutorial.test.ts replays the README's session and checks that
+ * test/readme/tutorial.test.ts runs the README's blocks with bash and curl and checks that
  * every response still matches.
  */
 const base = process.argv[2] ?? 'http://localhost:8080';
@@ -16,6 +16,12 @@ interface Step {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
+  /** Keeps the answer in this shell variable (and echoes it) for a later step. */
+  capture?: string;
+  /** A shell line run first, e.g. taking an ID out of a captured answer with jq. */
+  before?: string;
+  /** The `-d` argument as the shell sees it, when it uses a variable. */
+  shellBody?: string;
 }
 
 async function run(step: Step): Promise<{ status: number; text: string; json: any }> {
@@ -28,12 +34,15 @@ async function run(step: Step): Promise<{ status: number; text: string; json: an
   return { status: response.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
+/** The step as a shell command: URLs quoted (zsh treats `?` as a glob), IDs from shell variables. */
 function curl(step: Step): string {
   const parts = ['curl -s'];
   if (step.method !== 'GET') parts.push(`-X ${step.method}`);
-  parts.push(`${shownBase}${step.path}`);
-  if (step.body !== undefined) parts.push(`\\\n  -H 'content-type: application/json' -d '${JSON.stringify(step.body)}'`);
-  return parts.join(' ');
+  parts.push(`"${shownBase}${step.path}"`);
+  if (step.body !== undefined) parts.push(`\\\n  -H 'content-type: application/json' -d ${step.shellBody ?? `'${JSON.stringify(step.body)}'`}`);
+  const command = parts.join(' ');
+  const captured = step.capture === undefined ? command : `${step.capture}=$(${command})\necho "$${step.capture}"`;
+  return step.before === undefined ? captured : `${step.before}\n${captured}`;
 }
 
 const out: string[] = [];
@@ -64,10 +73,18 @@ const payment = await show({
   method: 'POST',
   path: `${group}/consumers/payment_processor/read`,
   body: { count: 1 },
+  capture: 'PAYMENT',
 });
 await show({ redis: 'XREADGROUP GROUP order_group inventory_checker COUNT 1 STREAMS orders >', method: 'POST', path: `${group}/consumers/inventory_checker/read`, body: { count: 1 } });
 await show({ redis: 'XPENDING orders order_group', method: 'GET', path: `${group}/pending` });
-await show({ redis: `XACK orders order_group ${payment.messages[0].id}`, method: 'POST', path: `${group}/acks`, body: { ids: [payment.messages[0].id] } });
+await show({
+  redis: 'XACK orders order_group $ID',
+  method: 'POST',
+  path: `${group}/acks`,
+  body: { ids: [payment.messages[0].id] },
+  before: `ID=$(echo "$PAYMENT" | jq -r '.messages[0].id')`,
+  shellBody: '"{\\"ids\\":[\\"$ID\\"]}"',
+});
 await show({ redis: 'XPENDING orders order_group - + 10', method: 'GET', path: `${group}/pending/messages?count=10` });
 await show({ redis: 'XINFO GROUPS orders', method: 'GET', path: `${orders}/groups` });
 await show({ redis: 'XINFO CONSUMERS orders order_group', method: 'GET', path: `${group}/consumers` });

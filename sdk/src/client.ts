@@ -3,8 +3,28 @@ import type { components, paths } from './schema.js';
 
 export type Problem = components['schemas']['Problem'];
 export type ProblemCode = Problem['code'];
-/** A message as openapi-fetch hands it over: its response types read `[name, value]` pairs as `string[][]`. */
-export type Message = Omit<components['schemas']['Message'], 'fields'> & { fields: { [name: string]: string } | string[][] | null };
+/** The `fieldsFormat` query value: `object` (the default) or `pairs`. */
+export type FieldsFormat = 'object' | 'pairs';
+/** A message's fields in the given format: `{name: value}` or `[name, value]` pairs in order. */
+export type Fields<F extends FieldsFormat = 'object'> = F extends 'pairs' ? [string, string][] : { [name: string]: string };
+/**
+ * A message read with `fieldsFormat` F (the default `object` is what `consume` and `subscribe`
+ * read). The OpenAPI document cannot tie a response schema to a query value, so the generated
+ * types list both forms; `messagesOf` narrows an answer to the format the call asked for.
+ * `fields` is null for a deleted entry in a group history read.
+ */
+export type Message<F extends FieldsFormat = 'object'> = Omit<components['schemas']['Message'], 'fields'> & { fields: Fields<F> | null };
+
+/** A message as openapi-fetch's answer types have it (they widen `[name, value]` pairs to `string[][]`). */
+type WireMessage = Omit<components['schemas']['Message'], 'fields'> & { fields: object | null };
+
+/**
+ * The messages of a read, range or claim answer, typed for the `fieldsFormat` the call sent:
+ * `messagesOf('pairs', unwrap(await api.GET(..., { params: { query: { fieldsFormat: 'pairs' } } })))`.
+ */
+export function messagesOf<F extends FieldsFormat>(_format: F, answer: { messages: readonly WireMessage[] }): Message<F>[] {
+  return answer.messages as Message<F>[];
+}
 export type StreamgateClient = Client<paths>;
 
 export interface ClientOptions {

@@ -1,5 +1,5 @@
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
-import { ProblemError, toProblemError, type Message, type StreamgateClient } from './client.js';
+import { messagesOf, ProblemError, toProblemError, type Message, type StreamgateClient } from './client.js';
 
 
 export interface ConsumeOptions {
@@ -71,7 +71,7 @@ export async function consume(client: StreamgateClient, options: ConsumeOptions)
       client.POST('/v1/streams/{stream}/groups/{group}/consumers/{consumer}/read', { params: { path }, body, ...(signal ? { signal } : {}) }),
     );
     if (read === undefined) return;
-    const messages = read.messages;
+    const messages = messagesOf('object', read);
     if (!live && messages.length === 0) {
       after = '>';
       continue;

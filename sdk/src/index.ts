@@ -1,5 +1,5 @@
-export { createClient, parseRetryAfter, ProblemError, toProblemError, unwrap } from './client.js';
-export type { ClientOptions, Message, Problem, ProblemCode, StreamgateClient } from './client.js';
+export { createClient, messagesOf, parseRetryAfter, ProblemError, toProblemError, unwrap } from './client.js';
+export type { ClientOptions, Fields, FieldsFormat, Message, Problem, ProblemCode, StreamgateClient } from './client.js';
 export { consume } from './consume.js';
 export type { ConsumeOptions } from './consume.js';
 export { subscribe } from './subscribe.js';

@@ -666,7 +666,14 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request's ID: the caller's `x-request-id` when it sent a sane one, otherwise a UUID; also in the server's log lines. */
+        RequestId: string;
+        /** @description Path of the created resource. */
+        Location: string;
+        /** @description Seconds to wait before trying again, when the server can tell. */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -683,6 +690,7 @@ export interface operations {
             /** @description Alive */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -706,6 +714,7 @@ export interface operations {
             /** @description Ready */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -718,6 +727,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -727,6 +737,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -747,6 +759,7 @@ export interface operations {
             /** @description Prometheus text format */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -756,6 +769,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -765,6 +779,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -774,6 +789,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -787,7 +804,10 @@ export interface operations {
             query?: {
                 /** @description Only names starting with this. */
                 prefix?: string;
-                /** @description Page size, 1 to 1000; default 100. */
+                /**
+                 * @description Page size, 1 to 1000; default 100.
+                 * @example 20
+                 */
                 limit?: number;
                 /** @description `nextCursor` of the previous page. */
                 cursor?: string;
@@ -801,6 +821,7 @@ export interface operations {
             /** @description A page of streams, by name */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -814,6 +835,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -823,6 +845,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -832,6 +855,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -841,6 +865,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -850,6 +876,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -859,6 +886,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -870,16 +899,19 @@ export interface operations {
     getStream: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
                 /** @description XINFO STREAM FULL: entries and groups with their pending entries and consumers. */
-                full?: "true" | "false";
+                full?: boolean;
                 /** @description With full=true: most entries and PEL entries listed, 1 to 10000; default 10. */
                 count?: number;
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -889,6 +921,7 @@ export interface operations {
             /** @description Stream info (StreamInfoFull with full=true) */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -898,6 +931,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -907,6 +941,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -916,6 +951,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -925,6 +961,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -934,6 +971,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -943,6 +982,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -952,6 +992,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -965,7 +1007,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -975,6 +1020,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -982,6 +1028,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -991,6 +1038,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1000,6 +1048,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1009,6 +1058,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1018,6 +1068,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1027,6 +1079,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1036,6 +1089,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1047,12 +1102,15 @@ export interface operations {
     setStreamId: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1079,6 +1137,7 @@ export interface operations {
             /** @description The stream as it is now */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1088,6 +1147,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1097,6 +1157,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1106,6 +1167,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1115,6 +1177,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1124,6 +1187,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1133,6 +1197,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1142,6 +1207,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1151,6 +1218,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1160,6 +1228,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1171,24 +1241,36 @@ export interface operations {
     listMessages: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
-                /** @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound. */
+                /**
+                 * @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound.
+                 * @example -
+                 */
                 start?: string;
-                /** @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound. */
+                /**
+                 * @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound.
+                 * @example +
+                 */
                 end?: string;
                 /** @description XREVRANGE: newest first; `start` stays the low bound. */
-                reverse?: "true" | "false";
-                /** @description Most entries returned, 1 to 10000; default 10000. */
+                reverse?: boolean;
+                /**
+                 * @description Most entries returned, 1 to 10000; default 10000.
+                 * @example 10
+                 */
                 count?: number;
                 /** @description Read entries after this ID; `$` means only entries added from now on. */
                 after?: string;
-                /** @description Block up to this many ms for new entries (0 = answer at once); clamped to the server's cap. A timeout answers 200 with no messages. */
+                /** @description Block up to this many ms for new entries (0 = answer at once). A timeout answers 200 with no messages. Values above this server's cap, 60000, are clamped to it. */
                 waitMs?: number;
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1198,6 +1280,7 @@ export interface operations {
             /** @description Messages; empty when a wait timed out */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1207,6 +1290,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1216,6 +1300,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1225,6 +1310,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1234,6 +1320,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1243,6 +1330,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1252,6 +1341,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1261,6 +1351,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1274,7 +1366,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1317,13 +1412,19 @@ export interface operations {
                     noMkStream?: boolean;
                     /** @description MAXLEN `{"maxLen": N}` or MINID `{"minId": "<id>"}`; `approximate` is `~` (whole nodes only), `limit` caps the entries removed and needs `approximate`, as in Redis. */
                     trim?: {
-                        /** @description Keep at most this many entries. */
-                        maxLen?: number;
+                        /** @description MAXLEN: keep at most this many entries. */
+                        maxLen: number;
+                        minId?: never;
+                        approximate?: boolean;
+                        /** @description Most entries removed (0 = no limit); only with `approximate`. */
+                        limit?: number;
+                    } | {
                         /**
-                         * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
+                         * @description MINID: remove the entries with smaller IDs.
                          * @example 1700000000000-0
                          */
-                        minId?: string;
+                        minId: string;
+                        maxLen?: never;
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
@@ -1335,6 +1436,8 @@ export interface operations {
             /** @description Appended; `Location` names the message */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1350,6 +1453,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1359,6 +1463,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1368,6 +1473,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1377,6 +1483,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1386,6 +1493,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1395,6 +1503,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1404,6 +1513,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1413,6 +1524,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1422,6 +1534,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1435,7 +1549,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1481,13 +1598,19 @@ export interface operations {
                     noMkStream?: boolean;
                     /** @description MAXLEN `{"maxLen": N}` or MINID `{"minId": "<id>"}`; `approximate` is `~` (whole nodes only), `limit` caps the entries removed and needs `approximate`, as in Redis. */
                     trim?: {
-                        /** @description Keep at most this many entries. */
-                        maxLen?: number;
+                        /** @description MAXLEN: keep at most this many entries. */
+                        maxLen: number;
+                        minId?: never;
+                        approximate?: boolean;
+                        /** @description Most entries removed (0 = no limit); only with `approximate`. */
+                        limit?: number;
+                    } | {
                         /**
-                         * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
+                         * @description MINID: remove the entries with smaller IDs.
                          * @example 1700000000000-0
                          */
-                        minId?: string;
+                        minId: string;
+                        maxLen?: never;
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
@@ -1499,6 +1622,7 @@ export interface operations {
             /** @description All appended, IDs in order */
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1510,6 +1634,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1519,6 +1644,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1528,6 +1654,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1537,6 +1664,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1546,6 +1674,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1555,6 +1684,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1564,6 +1694,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1573,6 +1705,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1582,6 +1715,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1593,12 +1728,15 @@ export interface operations {
     getMessage: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
                 /**
                  * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
@@ -1613,6 +1751,7 @@ export interface operations {
             /** @description The message */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1622,6 +1761,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1631,6 +1771,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1640,6 +1781,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1649,6 +1791,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1658,6 +1801,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1667,6 +1812,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1676,6 +1822,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1689,7 +1837,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
                 /**
                  * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
@@ -1704,6 +1855,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1711,6 +1863,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1720,6 +1873,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1729,6 +1883,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1738,6 +1893,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1747,6 +1903,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1756,6 +1914,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1765,6 +1924,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1778,7 +1939,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1794,6 +1958,7 @@ export interface operations {
             /** @description Deleted */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1806,6 +1971,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1815,6 +1981,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1824,6 +1991,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1833,6 +2001,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1842,6 +2011,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1851,6 +2021,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1860,6 +2031,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1869,6 +2042,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1878,6 +2052,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1891,7 +2067,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -1900,13 +2079,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Keep at most this many entries. */
-                    maxLen?: number;
+                    /** @description MAXLEN: keep at most this many entries. */
+                    maxLen: number;
+                    minId?: never;
+                    approximate?: boolean;
+                    /** @description Most entries removed (0 = no limit); only with `approximate`. */
+                    limit?: number;
+                } | {
                     /**
-                     * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal; `<ms>` alone means `<ms>-0`.
+                     * @description MINID: remove the entries with smaller IDs.
                      * @example 1700000000000-0
                      */
-                    minId?: string;
+                    minId: string;
+                    maxLen?: never;
                     approximate?: boolean;
                     /** @description Most entries removed (0 = no limit); only with `approximate`. */
                     limit?: number;
@@ -1917,6 +2102,7 @@ export interface operations {
             /** @description Trimmed */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1929,6 +2115,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1938,6 +2125,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1947,6 +2135,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1956,6 +2145,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1965,6 +2155,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1974,6 +2165,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1983,6 +2175,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1992,6 +2186,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2001,6 +2196,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2014,7 +2211,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -2024,6 +2224,7 @@ export interface operations {
             /** @description The groups */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2035,6 +2236,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2044,6 +2246,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2053,6 +2256,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2062,6 +2266,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2071,6 +2276,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2080,6 +2287,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,6 +2297,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2102,7 +2312,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -2130,6 +2343,8 @@ export interface operations {
             /** @description Created; `Location` names the group */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2139,6 +2354,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2148,6 +2364,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2157,6 +2374,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2166,6 +2384,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2175,6 +2394,7 @@ export interface operations {
             /** @description Conflict (`BUSYGROUP`) */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2184,6 +2404,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2193,6 +2414,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2202,6 +2424,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2211,6 +2435,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2220,6 +2445,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2233,9 +2460,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2245,6 +2478,7 @@ export interface operations {
             /** @description The group */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2254,6 +2488,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2263,6 +2498,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2272,6 +2508,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2281,6 +2518,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2290,6 +2528,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2299,6 +2539,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2308,6 +2549,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2321,9 +2564,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2333,6 +2582,7 @@ export interface operations {
             /** @description Destroyed */
             204: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2340,6 +2590,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2349,6 +2600,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2358,6 +2610,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2367,6 +2620,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2376,6 +2630,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2385,6 +2641,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2394,6 +2651,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2407,9 +2666,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2433,6 +2698,7 @@ export interface operations {
             /** @description The group as it is now */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2442,6 +2708,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2451,6 +2718,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2460,6 +2728,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2469,6 +2738,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2478,6 +2748,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2487,6 +2758,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2496,6 +2768,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2505,6 +2779,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2514,6 +2789,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2527,9 +2804,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2539,6 +2822,7 @@ export interface operations {
             /** @description The consumers */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2550,6 +2834,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2559,6 +2844,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2568,6 +2854,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2577,6 +2864,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2586,6 +2874,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2595,6 +2885,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2604,6 +2895,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2617,11 +2910,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -2631,6 +2933,7 @@ export interface operations {
             /** @description The consumer existed */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2640,6 +2943,7 @@ export interface operations {
             /** @description The consumer was created */
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2649,6 +2953,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2658,6 +2963,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2667,6 +2973,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2676,6 +2983,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2685,6 +2993,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2694,6 +3004,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2703,6 +3014,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2716,11 +3029,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -2730,6 +3052,7 @@ export interface operations {
             /** @description Deleted */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2742,6 +3065,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2751,6 +3075,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2760,6 +3085,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2769,6 +3095,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2778,6 +3105,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2787,6 +3116,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2796,6 +3126,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2807,21 +3139,30 @@ export interface operations {
     readGroup: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -2833,7 +3174,7 @@ export interface operations {
                     after?: string;
                     /** @description Most entries returned, 1 to 10000; default 10000. */
                     count?: number;
-                    /** @description Block up to this many ms when nothing is new (only with `>`); clamped to the server cap. */
+                    /** @description Block up to this many ms when nothing is new (only with `>`). Values above this server's cap, 60000, are clamped to it. */
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
@@ -2844,6 +3185,7 @@ export interface operations {
             /** @description Delivered messages; empty when a wait timed out */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2853,6 +3195,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2862,6 +3205,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2871,6 +3215,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2880,6 +3225,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2889,6 +3235,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2898,6 +3245,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2907,6 +3255,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2916,6 +3266,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2925,6 +3276,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2938,9 +3291,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -2956,6 +3315,7 @@ export interface operations {
             /** @description Acknowledged */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2968,6 +3328,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2977,6 +3338,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2986,6 +3348,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2995,6 +3358,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3004,6 +3368,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3013,6 +3378,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3022,6 +3388,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3031,6 +3399,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3040,6 +3409,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3053,9 +3424,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -3065,6 +3442,7 @@ export interface operations {
             /** @description The pending summary */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3074,6 +3452,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3083,6 +3462,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3092,6 +3472,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3101,6 +3482,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3110,6 +3492,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3119,6 +3503,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3128,6 +3513,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3139,11 +3526,20 @@ export interface operations {
     listPendingMessages: {
         parameters: {
             query?: {
-                /** @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound. */
+                /**
+                 * @description Low bound: `-` (smallest), an ID or `<ms>` (seq 0), `(` before it for an exclusive bound.
+                 * @example -
+                 */
                 start?: string;
-                /** @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound. */
+                /**
+                 * @description High bound: `+` (largest), an ID or `<ms>` (largest seq), `(` before it for an exclusive bound.
+                 * @example +
+                 */
                 end?: string;
-                /** @description Most entries returned, 1 to 10000; default 10000. */
+                /**
+                 * @description Most entries returned, 1 to 10000; default 10000.
+                 * @example 10
+                 */
                 count?: number;
                 /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
                 consumer?: string;
@@ -3152,9 +3548,15 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -3164,6 +3566,7 @@ export interface operations {
             /** @description Pending entries, oldest first */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3175,6 +3578,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3184,6 +3588,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3193,6 +3598,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3202,6 +3608,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3211,6 +3618,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3220,6 +3629,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3229,6 +3639,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3240,14 +3652,20 @@ export interface operations {
     claimMessages: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -3282,6 +3700,7 @@ export interface operations {
             /** @description The claimed messages (deleted ones are dropped) */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3295,6 +3714,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3304,6 +3724,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3313,6 +3734,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3322,6 +3744,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3331,6 +3754,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3340,6 +3764,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3349,6 +3774,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3358,6 +3785,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3367,6 +3795,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3378,14 +3808,20 @@ export interface operations {
     autoclaimMessages: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
             };
             cookie?: never;
@@ -3415,6 +3851,7 @@ export interface operations {
             /** @description Claimed messages and the cursor for the next call */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3441,6 +3878,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3450,6 +3888,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3459,6 +3898,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3468,6 +3908,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3477,6 +3918,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3486,6 +3928,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3495,6 +3938,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3504,6 +3949,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3513,6 +3959,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3524,7 +3972,7 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
                 /** @description Read entries after this ID; `$` means only entries added from now on. */
                 after?: string;
@@ -3538,7 +3986,10 @@ export interface operations {
                 "last-event-id"?: string;
             };
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
             };
             cookie?: never;
@@ -3548,6 +3999,7 @@ export interface operations {
             /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, a `notice` event when Last-Event-ID is above the stream's last ID, and a last `problem` (the problem JSON) or `shutdown` event after a `retry:` hint. A client that sends `Accept: text/event-stream` (EventSource does) gets every problem but a malformed request (400) this way, in a 200 answer. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3557,6 +4009,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3566,6 +4019,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3575,6 +4029,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3584,6 +4039,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3593,6 +4049,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3602,6 +4060,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3611,6 +4070,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3622,7 +4083,7 @@ export interface operations {
     groupEvents: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
                 /** @description Most entries returned, 1 to 10000; default 100. */
                 count?: number;
@@ -3638,11 +4099,20 @@ export interface operations {
                 "last-event-id"?: string;
             };
             path: {
-                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
                 stream: string;
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -3652,6 +4122,7 @@ export interface operations {
             /** @description `text/event-stream`: one `message` event per entry (`id:` is the message ID, `data:` the message JSON), `: keep-alive` comments, a `notice` event when Last-Event-ID is above the stream's last ID, and a last `problem` (the problem JSON) or `shutdown` event after a `retry:` hint. A client that sends `Accept: text/event-stream` (EventSource does) gets every problem but a malformed request (400) this way, in a 200 answer. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3661,6 +4132,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3670,6 +4142,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3679,6 +4152,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3688,6 +4162,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3697,6 +4172,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3706,6 +4183,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3715,6 +4193,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3726,7 +4206,7 @@ export interface operations {
     readStreams: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
@@ -3749,7 +4229,7 @@ export interface operations {
                     }[];
                     /** @description Most entries returned, 1 to 10000; default 10000. */
                     count?: number;
-                    /** @description Block up to this many ms when no stream has anything after its ID; clamped to the server cap. */
+                    /** @description Block up to this many ms when no stream has anything after its ID. Values above this server's cap, 60000, are clamped to it. */
                     waitMs?: number;
                 };
             };
@@ -3758,6 +4238,7 @@ export interface operations {
             /** @description The streams with entries; empty when a wait timed out */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3767,6 +4248,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3776,6 +4258,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3785,6 +4268,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3794,6 +4278,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3803,6 +4288,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3812,6 +4298,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3821,6 +4308,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3830,6 +4319,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3839,6 +4329,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3850,14 +4342,20 @@ export interface operations {
     readGroupStreams: {
         parameters: {
             query?: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
             };
             header?: never;
             path: {
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -3879,7 +4377,7 @@ export interface operations {
                     }[];
                     /** @description Most entries returned, 1 to 10000; default 10000. */
                     count?: number;
-                    /** @description Block up to this many ms when nothing is new (only when every stream reads `>`); clamped to the server cap. */
+                    /** @description Block up to this many ms when nothing is new (only when every stream reads `>`). Values above this server's cap, 60000, are clamped to it. */
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
@@ -3890,6 +4388,7 @@ export interface operations {
             /** @description The streams with deliveries; empty when a wait timed out */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3899,6 +4398,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3908,6 +4408,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3917,6 +4418,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3926,6 +4428,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3935,6 +4438,7 @@ export interface operations {
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3944,6 +4448,7 @@ export interface operations {
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3953,6 +4458,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3962,6 +4469,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3971,6 +4479,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3982,9 +4492,12 @@ export interface operations {
     multiStreamEvents: {
         parameters: {
             query: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
-                /** @description A stream to follow; repeat it for each (1 to 100, each once). Any UTF-8 name, percent-encoded. */
+                /**
+                 * @description A stream to follow; repeat it for each (1 to 100, each once). Any UTF-8 name, percent-encoded.
+                 * @example orders
+                 */
                 stream: string[];
                 /** @description Per `stream=`, in the same order: read after this ID (`$`: only new entries). Absent: `$` for every stream. */
                 after?: string[];
@@ -4005,6 +4518,7 @@ export interface operations {
             /** @description `text/event-stream`: one `message` event per entry, its `data:` the message JSON with `stream` added, its `id:` a JSON object of every stream's position after it (`{"<stream>":"<id>",...}`, the `MultiStreamEventId` schema), which as `Last-Event-ID` or `lastEventId` resumes every stream. Also `: keep-alive` comments, `notice` events (a Last-Event-ID above a stream's last ID), and a last `problem` or `shutdown` event after a `retry:` hint. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4014,6 +4528,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4023,6 +4538,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4032,6 +4548,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4041,6 +4558,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4050,6 +4568,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4059,6 +4579,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4068,6 +4589,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4079,9 +4602,12 @@ export interface operations {
     multiGroupEvents: {
         parameters: {
             query: {
-                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
                 fieldsFormat?: "object" | "pairs";
-                /** @description A stream to follow; repeat it for each (1 to 100, each once). Any UTF-8 name, percent-encoded. */
+                /**
+                 * @description A stream to follow; repeat it for each (1 to 100, each once). Any UTF-8 name, percent-encoded.
+                 * @example orders
+                 */
                 stream: string[];
                 /** @description Most entries returned, 1 to 10000; default 100. */
                 count?: number;
@@ -4097,9 +4623,15 @@ export interface operations {
                 "last-event-id"?: string;
             };
             path: {
-                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
                 group: string;
-                /** @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                /**
+                 * @description Consumer name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example alice
+                 */
                 consumer: string;
             };
             cookie?: never;
@@ -4109,6 +4641,7 @@ export interface operations {
             /** @description `text/event-stream`: one `message` event per entry, its `data:` the message JSON with `stream` added, its `id:` a JSON object of every stream's position after it (`{"<stream>":"<id>",...}`, the `MultiStreamEventId` schema), which as `Last-Event-ID` or `lastEventId` resumes every stream. Also `: keep-alive` comments, `notice` events (a Last-Event-ID above a stream's last ID), and a last `problem` or `shutdown` event after a `retry:` hint. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4118,6 +4651,7 @@ export interface operations {
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4127,6 +4661,7 @@ export interface operations {
             /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4136,6 +4671,7 @@ export interface operations {
             /** @description The token lacks the action on the stream (`FORBIDDEN`) */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4145,6 +4681,7 @@ export interface operations {
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4154,6 +4691,8 @@ export interface operations {
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4163,6 +4702,7 @@ export interface operations {
             /** @description Internal error (`INTERNAL`): a bug */
             500: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4172,6 +4712,8 @@ export interface operations {
             /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { describe, expect, it } from 'vitest';
 import { generateOpenApi, OPENAPI_PATH } from '../../scripts/generate-openapi.js';
+import { loadConfig } from '../../src/config.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
@@ -15,6 +16,18 @@ describe('openapi/openapi.json', () => {
     const document = JSON.parse(await readFile(OPENAPI_PATH, 'utf8'));
     expect(document.openapi).toBe('3.1.0');
     await expect(SwaggerParser.validate(document)).resolves.toBeTruthy();
+  });
+
+  it("names the package's version, a relative server, and the server's waitMs cap as the maximum", async () => {
+    const document = JSON.parse(await readFile(OPENAPI_PATH, 'utf8'));
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(document.info.version).toBe(pkg.version);
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    const maxWaitMs = loadConfig({}).maxWaitMs;
+    const tail = document.paths['/v1/streams/{stream}/messages'].get.parameters.find((p: { name: string }) => p.name === 'waitMs');
+    expect(tail.schema.maximum).toBe(maxWaitMs);
+    const read = document.paths['/v1/streams/{stream}/groups/{group}/consumers/{consumer}/read'].post.requestBody;
+    expect(read.content['application/json'].schema.properties.waitMs.maximum).toBe(maxWaitMs);
   });
 
   it('gives every operation a unique camelCase operationId, an x-redis-command, a tag and a summary', async () => {

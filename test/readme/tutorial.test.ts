@@ -1,3 +1,4 @@
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,55 +10,8 @@ const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
 interface Step {
   command: string;
-  method: string;
-  path: string;
-  body?: string;
   expected: unknown;
   status?: number;
-}
-
-/** Splits a shell line into words, honouring single quotes and backslash-newline. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let quoted = false;
-  let inWord = false;
-  for (const ch of line.replace(/\\\n/g, ' ')) {
-    if (quoted) {
-      if (ch === "'") quoted = false;
-      else word += ch;
-    } else if (ch === "'") {
-      quoted = true;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
-}
-
-function parseCurl(command: string): Pick<Step, 'method' | 'path' | 'body'> {
-  const words = shellWords(command);
-  expect(words[0]).toBe('curl');
-  let method = 'GET';
-  let url: string | undefined;
-  let body: string | undefined;
-  for (let i = 1; i < words.length; i++) {
-    const word = words[i]!;
-    if (word === '-X') method = words[++i]!;
-    else if (word === '-d') body = words[++i]!;
-    else if (word === '-H') i++;
-    else if (word === '-s') continue;
-    else url = word;
-  }
-  expect(url).toMatch(/^localhost:8080\//);
-  return { method, path: url!.slice('localhost:8080'.length), body };
 }
 
 function tutorialSteps(): Step[] {
@@ -65,16 +19,38 @@ function tutorialSteps(): Step[] {
   const blocks = [...section.matchAll(/```(sh|json)\n([\s\S]*?)\n```|<sub>(\d+), no body<\/sub>/g)];
   const steps: Step[] = [];
   for (const block of blocks) {
-    if (block[1] === 'sh') {
-      const command = block[2]!;
-      steps.push({ command, ...parseCurl(command), expected: undefined });
-    } else if (block[1] === 'json') {
-      steps[steps.length - 1]!.expected = JSON.parse(block[2]!);
-    } else {
-      steps[steps.length - 1]!.status = Number(block[3]);
-    }
+    if (block[1] === 'sh') steps.push({ command: block[2]!, expected: undefined });
+    else if (block[1] === 'json') steps[steps.length - 1]!.expected = JSON.parse(block[2]!);
+    else steps[steps.length - 1]!.status = Number(block[3]);
   }
   return steps;
+}
+
+const MARK = '@@tutorial-step-done@@';
+
+/**
+ * The blocks as one bash session, in order (variables carry over, as when pasted into one
+ * terminal), against the test server: curl fails on an HTTP error, and so does the session.
+ * Answers: each block's output.
+ */
+async function runInBash(steps: Step[], hostPort: string): Promise<string[]> {
+  const script = [
+    'set -euo pipefail',
+    'curl() { command curl --fail-with-body "$@"; }',
+    ...steps.flatMap((step) => [step.command.replaceAll('localhost:8080', hostPort), `printf '\\n%s\\n' '${MARK}'`]),
+  ].join('\n');
+  // Not spawnSync: the server answering the session runs in this process.
+  const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile('bash', ['-c', script], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+  expect(result.status, `the tutorial's shell session failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
+  return result.stdout.split(`\n${MARK}\n`).slice(0, steps.length);
+}
+
+function missingTools(): string[] {
+  return ['bash', 'curl', 'jq'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
 }
 
 const ID = /^\d+-\d+$/;
@@ -109,6 +85,12 @@ describe('the README', () => {
     expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).toMatch(/^npm test$/m);
   });
 
+  it('its curl session holds no hard-coded message ID and quotes every URL', () => {
+    for (const step of tutorialSteps()) {
+      expect(step.command, 'IDs come from shell variables set by earlier steps').not.toMatch(/\d{10,}-\d+/);
+      for (const url of step.command.matchAll(/(\S*)localhost:8080\S*/g)) expect(url[1], step.command).toMatch(/"$/);
+    }
+  });
 });
 
 describe.each(backendMatrix().filter((row) => row.available))('the README tutorial on $name', (row) => {
@@ -126,27 +108,27 @@ describe.each(backendMatrix().filter((row) => row.available))('the README tutori
     await t.close();
   });
 
-  it('its curl session, replayed in order, gives the responses it shows', async () => {
+  it('its curl session, pasted into bash in order, gives the responses it shows, as compact JSON', async (context) => {
+    const missing = missingTools();
+    if (missing.length > 0) {
+      const message = `the README tutorial test needs ${missing.join(', ')}`;
+      if (process.env.CI) throw new Error(`${message} (CI: install them)`);
+      console.warn(`\n!! SKIPPED: ${message}; install them to run it.\n`);
+      context.skip();
+    }
     const steps = tutorialSteps();
     expect(steps.length).toBeGreaterThanOrEqual(15);
+    const outputs = await runInBash(steps, base.replace(/^http:\/\//, ''));
     const ids = new Map<string, string>();
-    for (const step of steps) {
-      let body = step.body;
-      for (const [readmeId, actualId] of ids) body = body?.replaceAll(readmeId, actualId);
-      const response = await fetch(base + step.path, {
-        method: step.method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body,
-      });
-      const text = await response.text();
+    steps.forEach((step, i) => {
+      const output = outputs[i]!.replace(/\n$/, '');
       if (step.status !== undefined) {
-        expect(response.status, step.command).toBe(step.status);
-        expect(text, step.command).toBe('');
-        continue;
+        expect(output, step.command).toBe('');
+        return;
       }
-      expect(response.ok, `${step.command}\n${text}`).toBe(true);
-      const actual = JSON.parse(text);
-      expect(matches(step.expected, actual, ids), `${step.command}\nexpected ${JSON.stringify(step.expected)}\ngot      ${text}`).toBe(true);
-    }
+      const actual = JSON.parse(output);
+      expect(output, `${step.command}: one line of compact JSON`).toBe(JSON.stringify(actual));
+      expect(matches(step.expected, actual, ids), `${step.command}\nexpected ${JSON.stringify(step.expected)}\ngot      ${output}`).toBe(true);
+    });
   });
 });

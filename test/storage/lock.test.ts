@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,10 +84,67 @@ describe('DirLock', () => {
     await expectLocked(dir, new RegExp(`held by pid ${process.ppid} on ${hostname()}, since then`));
   });
 
-  it('never takes over a lock from another host, which it cannot check', async () => {
+  it('never takes over a lock from another host written by a version that did not refresh it', async () => {
     const dir = await tempDir();
     await writeLock(dir, { pid: await goneProcessPid(), hostname: `not-${hostname()}`, createdAt: 'then' });
     await expectLocked(dir, /another host, so it cannot be checked/);
+  });
+
+  it('refreshes the mtime of its LOCK while it holds it, and names how often', async () => {
+    const dir = await tempDir();
+    const lock = await DirLock.acquire(dir, recordingLogger(), { refreshMs: 30 });
+    const path = join(dir, LOCK_FILE);
+    expect(JSON.parse(await readFile(path, 'utf8')).refreshMs).toBe(30);
+    const past = new Date(Date.now() - 60_000);
+    await utimes(path, past, past);
+    await sleep(200);
+    expect((await stat(path)).mtimeMs).toBeGreaterThan(Date.now() - 5_000);
+    await lock.release();
+  });
+
+  it("takes over at once another host's lock not refreshed for longer than the stale time: a container recreated after an unclean stop", async () => {
+    const dir = await tempDir();
+    await writeLock(dir, { pid: 1, hostname: `old-container-${hostname()}`, createdAt: 'then', refreshMs: 5_000 });
+    const past = new Date(Date.now() - 31_000);
+    await utimes(join(dir, LOCK_FILE), past, past);
+    const started = Date.now();
+    expect(await takeOver(dir)).toMatch(/another host's lock, not refreshed for 3\d s/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("waits for a recent lock from another host that stops being refreshed, then takes it over", async () => {
+    const dir = await tempDir();
+    await writeLock(dir, { pid: 1, hostname: `old-container-${hostname()}`, createdAt: 'then', refreshMs: 50 });
+    const started = Date.now();
+    const logger = recordingLogger();
+    const lock = await DirLock.acquire(dir, logger, { staleAfterMs: 400 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([expect.stringMatching(/^taking over a stale lock \(another host's lock/)]);
+    await lock.release();
+  });
+
+  it('refuses a lock from another host whose holder keeps refreshing it', async () => {
+    const dir = await tempDir();
+    const path = join(dir, LOCK_FILE);
+    await writeLock(dir, { pid: 1, hostname: `other-${hostname()}`, createdAt: 'then', refreshMs: 50 });
+    const holder = setInterval(() => void utimes(path, new Date(), new Date()).catch(() => {}), 50);
+    try {
+      await expectLocked(dir, new RegExp(`held by pid 1 on other-${hostname()}, since then; it refreshes the lock`));
+    } finally {
+      clearInterval(holder);
+    }
+  });
+
+  it('says so, once, when another server has taken its LOCK over', async () => {
+    const dir = await tempDir();
+    const logger = recordingLogger();
+    const lock = await DirLock.acquire(dir, logger, { refreshMs: 20 });
+    await writeFile(join(dir, LOCK_FILE), `${JSON.stringify({ pid: 1, hostname: 'elsewhere', createdAt: 'now', refreshMs: 20 })}\n`);
+    await sleep(150);
+    const errors = logger.lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/is no longer this server's: another server may be writing/);
+    await lock.release();
   });
 
   it('takes over a lock whose process is gone, with a warning', async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { subscribe, type Message, type Subscription } from '../../../sdk/src/index.js';
+import { messagesOf, subscribe, type FieldsFormat, type Message, type Subscription } from '../../../sdk/src/index.js';
 import { baseUrl, call, type Problem, type StreamgateClient } from '../api.js';
 import { ConfirmButton, FieldRowsEditor, FieldsTable, Link, ProblemBanner, Section, useAction, useLoad, type FieldPairs } from '../components.js';
 import { countOrUnknown, idTime, isId, paths, timeToId } from '../format.js';
@@ -280,7 +280,7 @@ function LiveTail({ stream, token }: { stream: string; token: string }) {
   );
 }
 
-function MessageTable({ label, messages }: { label: string; messages: Message[] }) {
+function MessageTable({ label, messages }: { label: string; messages: Message<FieldsFormat>[] }) {
   return (
     <div class="table-wrap">
       <table class="data messages" aria-label={label}>
@@ -330,8 +330,8 @@ function Browser({ api, stream, version }: { api: StreamgateClient; stream: stri
 
   const page = useLoad(async () => {
     const query =
-      range.toward === 'forward' ? { start: range.bound, end: '+', count } : { start: '-', end: range.bound, count, reverse: 'true' as const };
-    const { messages } = await call(api.GET('/v1/streams/{stream}/messages', { params: { path: { stream }, query: { ...query, fieldsFormat: 'pairs' } } }));
+      range.toward === 'forward' ? { start: range.bound, end: '+', count } : { start: '-', end: range.bound, count, reverse: true };
+    const messages = messagesOf('pairs', await call(api.GET('/v1/streams/{stream}/messages', { params: { path: { stream }, query: { ...query, fieldsFormat: 'pairs' } } })));
     return range.toward === order ? messages : [...messages].reverse();
   }, `${stream}\n${JSON.stringify(range)}\n${order}\n${count}\n${version}`);
 

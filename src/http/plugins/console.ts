@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { packageRoot } from '../../package-info.js';
 import { sendProblem } from '../error-handler.js';
 import { makeProblem } from '../problem.js';
 
@@ -11,11 +11,8 @@ export interface ConsoleOptions {
   root?: string;
 }
 
-/** The package root is the nearest folder with a package.json, whether this file runs from src/ or dist/src/. */
 function defaultRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist', 'console');
+  return join(packageRoot(), 'dist', 'console');
 }
 
 const INDEX = 'index.html';

@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { BEARER_SCHEME, QUERY_TOKEN_SCHEME } from './auth.js';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { packageVersion } from '../../package-info.js';
+import { refineDocument } from './openapi-document.js';
 
 type Document = Record<string, unknown> & { components?: { schemas?: Record<string, unknown> } };
 
@@ -42,7 +44,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'streamgate', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
+      info: { title: 'streamgate', version: packageVersion(), description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
+      // Relative: Swagger UI and SDKs call the server that served the document (an SDK is given its baseUrl).
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       tags: [
         { name: 'streams', description: 'Streams (keys)' },
         { name: 'messages', description: 'Appending, reading, deleting and trimming entries' },
@@ -60,7 +64,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ [BEARER_SCHEME]: [] }],
     },
     transform: createJsonSchemaTransform({ skipList: [] }),
-    transformObject: (input) => withoutUnusedSchemas(generateDocument(input) as Document) as ReturnType<typeof generateDocument>,
+    transformObject: (input) => refineDocument(withoutUnusedSchemas(generateDocument(input) as Document)) as ReturnType<typeof generateDocument>,
   });
   // Security headers (CSP, frame-ancestors, nosniff, ...) on the docs pages only: the API answers JSON.
   await app.register(async (docs) => {

@@ -84,7 +84,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XREADGROUP',
       params: consumerParams,
       querystring: fieldsFormatQuery,
-      body: readGroupBody(appConfig.maxCount),
+      body: readGroupBody(appConfig.maxCount, appConfig.maxWaitMs),
       response: { 200: messageListSchema.meta({ description: 'Delivered messages; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {

@@ -83,7 +83,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
           reverse: booleanQuery('XREVRANGE: newest first; `start` stays the low bound.'),
           count: countQuery(appConfig.maxCount, appConfig.maxCount),
           after: readAfter.optional(),
-          waitMs: waitMsQuery,
+          waitMs: waitMsQuery(appConfig.maxWaitMs),
         })
         .superRefine((query, ctx) => {
           const ranged = ['start', 'end', 'reverse'].filter((key) => query[key as 'start' | 'end' | 'reverse'] !== undefined);

@@ -57,7 +57,7 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['messages'],
       'x-redis-command': 'XREAD STREAMS key ... id ...',
       querystring: fieldsFormatQuery,
-      body: multiReadBody(appConfig.maxCount),
+      body: multiReadBody(appConfig.maxCount, appConfig.maxWaitMs),
       response: { 200: multiMessageListSchema.meta({ description: 'The streams with entries; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {
@@ -80,7 +80,7 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XREADGROUP GROUP g c STREAMS key ... id ...',
       params: groupConsumerParams,
       querystring: fieldsFormatQuery,
-      body: multiReadGroupBody(appConfig.maxCount),
+      body: multiReadGroupBody(appConfig.maxCount, appConfig.maxWaitMs),
       response: { 200: multiMessageListSchema.meta({ description: 'The streams with deliveries; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {

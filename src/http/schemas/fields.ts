@@ -48,7 +48,9 @@ export const fieldsFormatQuery = withFastCheck(
       .enum(FIELDS_FORMATS)
       .default(DEFAULT_FIELDS_FORMAT)
       .meta({
-        description: '`object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates.',
+        description:
+          'The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. ' +
+          '`pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.)',
       }),
   }),
   (query): { fieldsFormat: FieldsFormat } | Defer => {
@@ -65,7 +67,11 @@ export const fieldsOutput = z
   .meta({
     description: 'Object form by default; `[name, value]` pairs with `fieldsFormat=pairs`.',
     anyOf: [
-      { type: 'object', additionalProperties: { type: 'string' } },
-      { type: 'array', items: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'string' }], minItems: 2, maxItems: 2 } },
+      { description: 'With `fieldsFormat=object` (the default).', type: 'object', additionalProperties: { type: 'string' } },
+      {
+        description: 'With `fieldsFormat=pairs`.',
+        type: 'array',
+        items: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'string' }], minItems: 2, maxItems: 2 },
+      },
     ],
   });

@@ -20,18 +20,18 @@ const streamList = <T extends z.ZodType>(item: T, description: string) =>
   z.array(item).min(1).max(MAX_STREAMS_PER_READ).meta({ description: `${description} 1 to ${MAX_STREAMS_PER_READ}, each named once.` });
 
 /** POST /v1/read: XREAD [COUNT] [BLOCK] STREAMS key ... id ... */
-export function multiReadBody(maxCount: number) {
+export function multiReadBody(maxCount: number, maxWaitMs: number) {
   return z
     .strictObject({
       streams: streamList(z.strictObject({ stream: streamName, after: readAfter }), 'The streams, in the order of the answer, each with the ID to read after.'),
       count: countBody(maxCount, maxCount),
-      waitMs: waitMsBody.meta({ description: 'Block up to this many ms when no stream has anything after its ID; clamped to the server cap.' }),
+      waitMs: waitMsBody(maxWaitMs, 'Block up to this many ms when no stream has anything after its ID.'),
     })
     .superRefine((body, ctx) => distinctStreams(body.streams, ctx, ['streams']));
 }
 
 /** POST /v1/groups/{group}/consumers/{consumer}/read: XREADGROUP GROUP g c [COUNT] [BLOCK] [NOACK] STREAMS key ... id ... */
-export function multiReadGroupBody(maxCount: number) {
+export function multiReadGroupBody(maxCount: number, maxWaitMs: number) {
   return z
     .strictObject({
       streams: streamList(
@@ -39,7 +39,7 @@ export function multiReadGroupBody(maxCount: number) {
         'The streams, each with `>` (default) or an ID for history; the group and consumer are the same on every one, as in Redis.',
       ),
       count: countBody(maxCount, maxCount),
-      waitMs: waitMsBody.meta({ description: 'Block up to this many ms when nothing is new (only when every stream reads `>`); clamped to the server cap.' }),
+      waitMs: waitMsBody(maxWaitMs, 'Block up to this many ms when nothing is new (only when every stream reads `>`).'),
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
     })
     .superRefine((body, ctx) => distinctStreams(body.streams, ctx, ['streams']));

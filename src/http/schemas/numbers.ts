@@ -23,10 +23,20 @@ export function countBody(maxCount: number, fallback: number) {
   return bodyInteger(1, maxCount, `Most entries returned, 1 to ${maxCount}; default ${fallback}.`).optional();
 }
 
-const WAIT_NOTE = "Block up to this many ms for new entries (0 = answer at once); clamped to the server's cap. A timeout answers 200 with no messages.";
+const WAIT_NOTE = 'Block up to this many ms for new entries (0 = answer at once). A timeout answers 200 with no messages.';
 
-export const waitMsQuery = queryInteger(0, Number.MAX_SAFE_INTEGER, WAIT_NOTE).optional();
-export const waitMsBody = bodyInteger(0, Number.MAX_SAFE_INTEGER, WAIT_NOTE).optional();
+/**
+ * `waitMs`: any larger value is accepted and clamped to the server's cap (`MAX_WAIT_MS`), so the
+ * schema's `maximum` documents the cap, which is what a client gets, rather than refusing above it.
+ */
+function waitMaximum(maxWaitMs: number, description: string) {
+  return { maximum: maxWaitMs, description: `${description} Values above this server's cap, ${maxWaitMs}, are clamped to it.` };
+}
+
+export const waitMsQuery = (maxWaitMs: number, description = WAIT_NOTE) =>
+  queryInteger(0, Number.MAX_SAFE_INTEGER, description).meta(waitMaximum(maxWaitMs, description)).optional();
+export const waitMsBody = (maxWaitMs: number, description = WAIT_NOTE) =>
+  bodyInteger(0, Number.MAX_SAFE_INTEGER, description).meta(waitMaximum(maxWaitMs, description)).optional();
 
 export const millisecondsBody = (description: string) => bodyInteger(0, Number.MAX_SAFE_INTEGER, description);
 export const millisecondsQuery = (description: string) => queryInteger(0, Number.MAX_SAFE_INTEGER, description);
@@ -53,9 +63,13 @@ export const nonNegative = () => z.number().meta({ type: 'integer', minimum: 0 }
 
 export const counterOutput = (description: string) => nonNegative().meta({ description });
 
+/** Booleans in a query string: `true` or `false` (typed as a boolean in the OpenAPI document and the SDK). */
+function booleanText(value: unknown): unknown {
+  return value === 'true' ? true : value === 'false' ? false : value;
+}
+
 export const booleanQuery = (description: string) =>
   z
-    .enum(['true', 'false'])
-    .transform((value) => value === 'true')
+    .preprocess(booleanText, z.boolean({ error: 'expected true or false' }))
     .optional()
     .meta({ description });

@@ -5,17 +5,20 @@ import { DEFER, fastInteger, fastMessageId, isJsonObject, withFastCheck } from '
 import { groupReadFrom } from './ids.js';
 import { countBody, waitMsBody } from './numbers.js';
 
+/** Marks a body schema whose request may leave the body out; the OpenAPI document turns it into `required: false`. */
+export const OPTIONAL_BODY = 'x-optional-body';
+
 /** All options are optional, so the body may be left out. */
-export function readGroupBody(maxCount: number) {
+export function readGroupBody(maxCount: number, maxWaitMs: number) {
   const schema = z.preprocess(
     (body) => body ?? {},
     z.strictObject({
       after: groupReadFrom.prefault(DEFAULT_GROUP_READ_FROM),
       count: countBody(maxCount, maxCount),
-      waitMs: waitMsBody.meta({ description: 'Block up to this many ms when nothing is new (only with `>`); clamped to the server cap.' }),
+      waitMs: waitMsBody(maxWaitMs, 'Block up to this many ms when nothing is new (only with `>`).'),
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
     }),
-  );
+  ).meta({ [OPTIONAL_BODY]: true });
   type ReadGroupBody = z.output<typeof schema>;
   return withFastCheck(schema, (input) => {
     const body = input ?? {};

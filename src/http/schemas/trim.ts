@@ -1,21 +1,50 @@
 import { z } from 'zod';
 import type { TrimSpec } from '../../domain/types.js';
+import { isJsonObject } from './fast-check.js';
 import { messageId } from './ids.js';
 
 const TRIM_NOTE =
   'MAXLEN `{"maxLen": N}` or MINID `{"minId": "<id>"}`; `approximate` is `~` (whole nodes only), `limit` caps the entries removed and needs `approximate`, as in Redis.';
 
+/** What MAXLEN and MINID share; an option for both strategies is added here, once. */
+const trimOptions = {
+  approximate: z.boolean().optional(),
+  limit: z.number().int().min(0).optional().meta({ description: 'Most entries removed (0 = no limit); only with `approximate`.' }),
+};
+
+/**
+ * The two strategies as separate forms (`oneOf` in the OpenAPI document), each naming the other's
+ * key as never present, so that a typed client cannot compile both at once.
+ */
+const maxLenForm = z.strictObject({
+  maxLen: z.number().int().min(0).meta({ description: 'MAXLEN: keep at most this many entries.' }),
+  minId: z.never().optional(),
+  ...trimOptions,
+});
+const minIdForm = z.strictObject({
+  minId: messageId.meta({ description: 'MINID: remove the entries with smaller IDs.' }),
+  maxLen: z.never().optional(),
+  ...trimOptions,
+});
+
+/**
+ * Picks the form by the strategy given, so that a refusal names that form's problem (an invalid
+ * `minId` is INVALID_ID) instead of both forms' mismatches; both or neither strategy is one message.
+ */
+function oneStrategy(trim: unknown, ctx: z.RefinementCtx): unknown {
+  if (!isJsonObject(trim)) return trim;
+  if ((trim.maxLen === undefined) === (trim.minId === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give exactly one of maxLen and minId' });
+    return trim;
+  }
+  const checked = (trim.maxLen === undefined ? minIdForm : maxLenForm).safeParse(trim);
+  for (const issue of checked.error?.issues ?? []) ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
+  return trim;
+}
+
 export const trimInput = z
-  .strictObject({
-    maxLen: z.number().int().min(0).optional().meta({ description: 'Keep at most this many entries.' }),
-    minId: messageId.optional(),
-    approximate: z.boolean().optional(),
-    limit: z.number().int().min(0).optional().meta({ description: 'Most entries removed (0 = no limit); only with `approximate`.' }),
-  })
+  .preprocess(oneStrategy, z.xor([maxLenForm, minIdForm]))
   .superRefine((trim, ctx) => {
-    if ((trim.maxLen === undefined) === (trim.minId === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of maxLen and minId' });
-    }
     if (trim.limit !== undefined && trim.approximate !== true) {
       ctx.addIssue({ code: 'custom', path: ['limit'], message: 'syntax error, LIMIT cannot be used without the special ~ option (approximate: true)' });
     }
@@ -23,8 +52,6 @@ export const trimInput = z
   .transform((trim): TrimSpec => {
     const approximate = trim.approximate ?? false;
     const limit = trim.limit === undefined ? {} : { limit: trim.limit };
-    return trim.maxLen !== undefined
-      ? { maxLen: BigInt(trim.maxLen), approximate, ...limit }
-      : { minId: trim.minId!, approximate, ...limit };
+    return trim.maxLen !== undefined ? { maxLen: BigInt(trim.maxLen), approximate, ...limit } : { minId: trim.minId!, approximate, ...limit };
   })
-  .meta({ description: TRIM_NOTE, examples: [{ maxLen: 1000 }, { minId: '1700000000000-0', approximate: true, limit: 100 }] });
+  .meta({ description: TRIM_NOTE, examples: [{ maxLen: 1000, approximate: true }, { minId: '1700000000000-0', approximate: true, limit: 100 }] });

@@ -191,6 +191,8 @@ describe('GET /v1/streams/{stream}/messages (XRANGE / XREVRANGE)', () => {
     expectProblem(await call(t.app, 'GET', `${base}?count=1.5`), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'GET', `${base}?start=x`), 400, 'INVALID_ID');
     expectProblem(await call(t.app, 'GET', `${base}?reverse=maybe`), 400, 'VALIDATION');
+    expect((await call(t.app, 'GET', `${base}?reverse=maybe`)).json().detail).toMatch(/expected true or false/);
+    expect((await call(t.app, 'GET', `${base}?reverse=false`)).statusCode).toBe(200);
     expectProblem(await call(t.app, 'GET', `${base}?after=0&start=1`), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'GET', `${base}?waitMs=10`), 400, 'VALIDATION');
   });

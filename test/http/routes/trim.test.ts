@@ -33,6 +33,10 @@ describe('POST /v1/streams/{stream}/trim (XTRIM)', () => {
     expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: -1 }), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), { minId: 'x' }), 400, 'INVALID_ID');
     expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), {}), 400, 'VALIDATION');
+    const both = await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: 1, minId: '1-0' });
+    expectProblem(both, 400, 'VALIDATION');
+    expect(both.json().detail).toMatch(/give exactly one of maxLen and minId/);
+    expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: 1, unknown: true }), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'POST', streamPath(streamName(), 'trim'), { maxLen: 1 }), 404, 'NO_STREAM');
   });
 });
