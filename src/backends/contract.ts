@@ -104,7 +104,7 @@ export interface StreamBackend {
   deleteEntries(stream: string, ids: StreamId[]): Promise<number>;
   /** XTRIM: how many entries were removed; null for a missing stream. VALIDATION. */
   trim(stream: string, trim: TrimSpec): Promise<number | null>;
-  /** XSETID. NO_STREAM, SETID_TOO_SMALL, VALIDATION. */
+  /** XSETID. NO_STREAM, SETID_TOO_SMALL, SETID_ENTRIES_ADDED_TOO_SMALL, SETID_MAXDELETED_TOO_BIG, VALIDATION. */
   setStreamId(stream: string, options: XsetidOptions): Promise<void>;
 
   // ---------------------------------------------------------------------------

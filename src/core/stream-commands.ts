@@ -189,13 +189,13 @@ export function xdelCommand(ks: Keyspace, key: string, ids: StreamId[]): number 
 export function xsetidCommand(ks: Keyspace, key: string, options: XsetidOptions): void {
   const { lastId, entriesAdded, maxDeletedId } = options;
   if (entriesAdded !== undefined && entriesAdded < 0n) throw streamError('VALIDATION', 'negativeEntriesAdded');
-  if (maxDeletedId !== undefined && lastId < maxDeletedId) throw streamError('SETID_TOO_SMALL', 'belowMaxDeleted');
+  if (maxDeletedId !== undefined && lastId < maxDeletedId) throw streamError('SETID_MAXDELETED_TOO_BIG', 'aboveLastId');
   const s = ks.streams.get(key);
   if (s === undefined) throw streamError('NO_STREAM', 'noSuchKey');
   // Redis 7.0 (the oracle) does not check lastId against the current max-deleted-entry-id; 7.2 does.
   if (s.length > 0) {
     if (lastId < s.lastValidId()) throw streamError('SETID_TOO_SMALL', 'belowTop');
-    if (entriesAdded !== undefined && BigInt(s.length) > entriesAdded) throw streamError('SETID_TOO_SMALL', 'entriesAddedBelowLength');
+    if (entriesAdded !== undefined && BigInt(s.length) > entriesAdded) throw streamError('SETID_ENTRIES_ADDED_TOO_SMALL', 'belowLength');
   }
   ks.command(() =>
     ks.emit({

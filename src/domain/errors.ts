@@ -109,8 +109,20 @@ export const ERROR_CATALOGUE = {
     title: 'XSETID argument too small',
     messages: {
       belowTop: () => 'ERR The ID specified in XSETID is smaller than the target stream top item',
-      entriesAddedBelowLength: () => 'ERR The entries_added specified in XSETID is smaller than the target stream length',
-      belowMaxDeleted: () => 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+    },
+  },
+  SETID_ENTRIES_ADDED_TOO_SMALL: {
+    status: 400,
+    title: 'XSETID entries-added below the stream length',
+    messages: {
+      belowLength: () => 'ERR The entries_added specified in XSETID is smaller than the target stream length',
+    },
+  },
+  SETID_MAXDELETED_TOO_BIG: {
+    status: 400,
+    title: 'XSETID max-deleted-id above the new last ID',
+    messages: {
+      aboveLastId: () => 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
     },
   },
   VALIDATION: {
@@ -164,6 +176,15 @@ export const ERROR_CATALOGUE = {
       logDamaged: (file: string, what: string, offset: number, reason: string, repair: string, bytes: number) =>
         `${file}: ${what} at byte offset ${offset} (${reason}). Startup refuses to skip data. ` +
         `Run \`${repair}\` to cut the log at byte ${offset}, dropping ${bytes} bytes (it saves them to a side file first).`,
+    },
+  },
+  NOT_SUPPORTED_BY_BACKEND: {
+    status: 501,
+    title: 'Not supported by this backend',
+    messages: {
+      /** `command`: the Redis command (and option) the request needs; `version`: the first Redis version that has it */
+      needsVersion: (command: string, version: string, found: string) =>
+        `${command} needs Redis ${version} or later; the backend's server is ${found}`,
     },
   },
   SHUTTING_DOWN: {
@@ -224,6 +245,11 @@ export function errorMessage<C extends ErrorCode, N extends MessageName<C>>(code
 /** The error every module throws: `streamError('NOGROUP', 'readGroup', key, group)`. */
 export function streamError<C extends ErrorCode, N extends MessageName<C>>(code: C, name: N, ...args: TemplateArgs<C, N>): StreamError {
   return new StreamError(code, errorMessage(code, name, ...args));
+}
+
+/** What a backend throws for an operation its server lacks: `notSupportedByBackend('XACKDEL', '8.2', 'Redis 7.0.15')`. */
+export function notSupportedByBackend(command: string, version: string, found: string): StreamError {
+  return streamError('NOT_SUPPORTED_BY_BACKEND', 'needsVersion', command, version, found);
 }
 
 /** The same error, naming the message of a batch it is about. */

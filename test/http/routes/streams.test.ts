@@ -120,8 +120,8 @@ describe('PATCH /v1/streams/{stream} (XSETID)', () => {
     await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), { messages: [{ id: '5-0', fields: { a: '1' } }, { id: '6-0', fields: { a: '1' } }] });
     const before = (await call(t.app, 'GET', streamPath(s))).json();
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '4-0' }), 400, 'SETID_TOO_SMALL');
-    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: 1 }), 400, 'SETID_TOO_SMALL');
-    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', maxDeletedId: '11-0' }), 400, 'SETID_TOO_SMALL');
+    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: 1 }), 400, 'SETID_ENTRIES_ADDED_TOO_SMALL');
+    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', maxDeletedId: '11-0' }), 400, 'SETID_MAXDELETED_TOO_BIG');
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: 'x' }), 400, 'INVALID_ID');
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: -1 }), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: '7' }), 400, 'VALIDATION');
