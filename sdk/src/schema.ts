@@ -156,7 +156,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete messages by ID */
+        /**
+         * Delete messages by ID
+         * @description XDEL; with `refs`, XDELEX (Redis 8.2): `results` has one string per ID, and a missing stream answers every ID `notFound` rather than 404.
+         */
         post: operations["deleteMessages"];
         delete?: never;
         options?: never;
@@ -282,7 +285,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledge messages */
+        /**
+         * Acknowledge messages
+         * @description XACK; with `delete: true`, XACKDEL (Redis 8.2): acknowledged messages are deleted too (`refs` says what happens to other groups), and `results` has one string per ID; a missing stream or group then answers every ID `notFound` rather than 404.
+         */
         post: operations["ackMessages"];
         delete?: never;
         options?: never;
@@ -480,6 +486,11 @@ export interface components {
              */
             code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "INTERNAL";
         };
+        /**
+         * @description What a deletion does about consumer groups (Redis 8.2 KEEPREF | DELREF | ACKED): `keepRef` (default) deletes and leaves other groups' pending entries dangling; `delRef` also removes the entry from every group's pending list; `acked` deletes only entries no group references (none has it pending, every group has read past it).
+         * @enum {string}
+         */
+        RefPolicyInput: "keepRef" | "delRef" | "acked";
         StreamInfo: {
             name: string;
             length: number;
@@ -1077,6 +1088,7 @@ export interface operations {
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
+                        refs?: components["schemas"]["RefPolicyInput"];
                     };
                 };
             };
@@ -1214,6 +1226,7 @@ export interface operations {
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
+                        refs?: components["schemas"]["RefPolicyInput"];
                     };
                 };
             };
@@ -1429,6 +1442,7 @@ export interface operations {
             content: {
                 "application/json": {
                     ids: string[];
+                    refs?: components["schemas"]["RefPolicyInput"];
                 };
             };
         };
@@ -1440,8 +1454,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description How many of the IDs existed. */
+                        /** @description How many of the IDs existed and were deleted. */
                         deleted: number;
+                        /** @description With `refs` only. */
+                        results?: ("deleted" | "referenced" | "notFound")[];
                     };
                 };
             };
@@ -1525,6 +1541,7 @@ export interface operations {
                     approximate?: boolean;
                     /** @description Most entries removed (0 = no limit); only with `approximate`. */
                     limit?: number;
+                    refs?: components["schemas"]["RefPolicyInput"];
                 };
             };
         };
@@ -2294,6 +2311,9 @@ export interface operations {
             content: {
                 "application/json": {
                     ids: string[];
+                    /** @description XACKDEL (Redis 8.2): also delete the acknowledged messages. */
+                    delete?: boolean;
+                    refs?: components["schemas"]["RefPolicyInput"];
                 };
             };
         };
@@ -2307,6 +2327,8 @@ export interface operations {
                     "application/json": {
                         /** @description How many of the IDs were pending. */
                         acknowledged: number;
+                        /** @description With `delete: true` only. */
+                        results?: ("deleted" | "referenced" | "notFound")[];
                     };
                 };
             };

@@ -1,6 +1,7 @@
 import type { AddIdSpec, StreamId } from '../domain/ids.js';
 import type {
   ConsumerInfo,
+  DeletionResult,
   Delivery,
   Entry,
   FieldList,
@@ -12,6 +13,7 @@ import type {
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  RefPolicy,
   StreamInfo,
   StreamInfoFull,
   TrimSpec,
@@ -102,7 +104,16 @@ export interface StreamBackend {
   readStreams(streams: XreadStream[], count: number | undefined, wait: Wait): Promise<XreadResult[]>;
   /** XDEL: how many of the IDs existed (0 for a missing stream). */
   deleteEntries(stream: string, ids: StreamId[]): Promise<number>;
-  /** XTRIM: how many entries were removed; null for a missing stream. VALIDATION. */
+  /**
+   * XDELEX key [KEEPREF|DELREF|ACKED] IDS n id... (Redis 8.2, Valkey 9.2): per ID, in order, deleted,
+   * referenced (ACKED: a group still references it; kept) or notFound; all notFound for a missing stream.
+   * VALIDATION (no IDs). Older servers: NOT_SUPPORTED_BY_BACKEND.
+   */
+  deleteEntriesWithRefs(stream: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]>;
+  /**
+   * XTRIM [KEEPREF|DELREF|ACKED]: how many entries were removed; null for a missing stream. VALIDATION.
+   * `trim.refs` other than keepRef needs Redis 8.2 (older servers: NOT_SUPPORTED_BY_BACKEND); so does it on append.
+   */
   trim(stream: string, trim: TrimSpec): Promise<number | null>;
   /** XSETID. NO_STREAM, SETID_TOO_SMALL, SETID_ENTRIES_ADDED_TOO_SMALL, SETID_MAXDELETED_TOO_BIG, VALIDATION. */
   setStreamId(stream: string, options: XsetidOptions): Promise<void>;
@@ -129,6 +140,12 @@ export interface StreamBackend {
   readGroup(request: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]>;
   /** XACK: how many of the IDs were pending; null when the stream or the group is missing. */
   ack(stream: string, group: string, ids: StreamId[]): Promise<number | null>;
+  /**
+   * XACKDEL key group [KEEPREF|DELREF|ACKED] IDS n id... (Redis 8.2, Valkey 9.2): acks and deletes; per ID,
+   * in order, deleted, referenced (ACKED: acked but kept for another group) or notFound (not pending in this
+   * group); all notFound when the stream or group is missing. VALIDATION. Older servers: NOT_SUPPORTED_BY_BACKEND.
+   */
+  ackAndDelete(stream: string, group: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]>;
   /** XPENDING key group: count, ID bounds and per-consumer counts. NO_STREAM, NOGROUP. */
   pendingSummary(stream: string, group: string): Promise<PendingSummary>;
   /** XPENDING key group [IDLE ms] start end count [consumer]. NO_STREAM, NOGROUP, INVALID_ID. */

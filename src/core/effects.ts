@@ -73,7 +73,9 @@ export type Effect =
       entries: { id: StreamId; time: number; count: number }[];
     }
   /** XACK, and the PEL entries XCLAIM / XAUTOCLAIM drop for deleted messages. */
-  | { op: 'ack'; key: string; group: string; ids: StreamId[] };
+  | { op: 'ack'; key: string; group: string; ids: StreamId[] }
+  /** DELREF (XACKDEL, XDELEX, trimming): these IDs leave every group's PEL. */
+  | { op: 'dereference'; key: string; ids: StreamId[] };
 
 export type EffectBatch = Effect[];
 

@@ -98,6 +98,12 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       for (const id of e.ids) g.release(id);
       return;
     }
+    case 'dereference': {
+      const groups = streams.get(e.key)?.groups;
+      if (groups === undefined) return;
+      for (const g of groups.values()) for (const id of e.ids) g.release(id);
+      return;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { APPROX_TRIM_DEFAULT_LIMIT } from '../domain/defaults.js';
 /** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
 import type { Keyspace } from './keyspace.js';
+import { emitDeletion, trimWithRefs } from './references.js';
 import type { Stream } from './stream.js';
 import { inBatch, StreamError, streamError } from '../domain/errors.js';
 import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, type StreamId } from '../domain/ids.js';
@@ -9,6 +10,7 @@ import type {
   FieldList,
   ListStreamsOptions,
   ListStreamsResult,
+  RefPolicy,
   TrimSpec,
   XaddOptions,
   XrangeOptions,
@@ -47,7 +49,7 @@ export function delCommand(ks: Keyspace, key: string): boolean {
   return true;
 }
 
-// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
+// XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
 // Reply: the ID added, or nil with NOMKSTREAM on a missing key.
 export function xaddCommand(ks: Keyspace, key: string, options: XaddOptions): StreamId | null {
   checkFields(options.fields);
@@ -117,12 +119,13 @@ function nextAddId(ks: Keyspace, lastId: StreamId, spec: AddIdSpec): StreamId {
 }
 
 function trimStream(ks: Keyspace, s: Stream, trim: CheckedTrim): number {
+  if (trim.refs !== 'keepRef') return trimWithRefs(ks, s, trim.rule, trim.approximate ? trim.limit : 0, trim.refs);
   const plan = s.planTrim(trim.rule, trim.approximate, trim.limit);
   if (plan.upTo !== undefined) ks.emit({ op: 'trim', key: s.key, upTo: plan.upTo });
   return plan.removed;
 }
 
-// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
+// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] [KEEPREF|DELREF|ACKED]
 // Reply: the number of entries removed; null for a missing key (Redis: 0).
 export function xtrimCommand(ks: Keyspace, key: string, trim: TrimSpec): number | null {
   const checked = checkTrim(trim);
@@ -172,16 +175,7 @@ export function xdelCommand(ks: Keyspace, key: string, ids: StreamId[]): number 
   if (s === undefined) return 0;
   const present = [...new Set(ids)].filter((id) => s.has(id));
   if (present.length === 0) return 0;
-  // Redis: max-deleted-entry-id only grows; the recorded first ID follows a deleted first entry.
-  let maxDeletedId = s.maxDeletedId;
-  for (const id of present) if (id > maxDeletedId) maxDeletedId = id;
-  let firstId = s.firstId;
-  if (present.length === s.length) firstId = 0n;
-  else if (present.includes(s.firstId)) {
-    const gone = new Set(present);
-    firstId = s.range(s.firstId, MAX_ID, gone.size + 1).find((e) => !gone.has(e.id))!.id;
-  }
-  ks.command(() => ks.emit({ op: 'delete', key, ids: present, maxDeletedId, firstId }));
+  ks.command(() => emitDeletion(ks, s, present));
   return present.length;
 }
 
@@ -212,6 +206,7 @@ interface CheckedTrim {
   rule: { maxLen: number } | { minId: StreamId };
   approximate: boolean;
   limit: number;
+  refs: RefPolicy;
 }
 
 function checkTrim(trim: TrimSpec): CheckedTrim {
@@ -225,7 +220,7 @@ function checkTrim(trim: TrimSpec): CheckedTrim {
     rule = { minId: trim.minId };
   }
   const limit = trim.approximate ? (trim.limit ?? APPROX_TRIM_DEFAULT_LIMIT) : 0;
-  return { rule, approximate: trim.approximate, limit };
+  return { rule, approximate: trim.approximate, limit, refs: trim.refs ?? 'keepRef' };
 }
 
 function checkFields(fields: FieldList): void {

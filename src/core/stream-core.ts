@@ -8,6 +8,7 @@
  *   group-commands.ts   XGROUP CREATE / SETID / DESTROY / CREATECONSUMER / DELCONSUMER
  *   group-reads.ts      XREADGROUP, XACK
  *   claims.ts           XPENDING, XCLAIM, XAUTOCLAIM
+ *   references.ts       XACKDEL, XDELEX, and KEEPREF / DELREF / ACKED trimming
  *   introspection.ts    XINFO, and the snapshot and debug exports
  *   replay.ts           how an effect changes the keyspace (emitted or replayed)
  *   lag.ts              entries-read and lag, as Redis estimates them
@@ -39,6 +40,7 @@ import {
   xinfoStreamFullCommand,
 } from './introspection.js';
 import { Keyspace } from './keyspace.js';
+import { xackdelCommand, xdelexCommand } from './references.js';
 import { applyEffect } from './replay.js';
 import type { Stream } from './stream.js';
 import {
@@ -56,6 +58,7 @@ import {
 import type { AddIdSpec, StreamId } from '../domain/ids.js';
 import type {
   ConsumerInfo,
+  DeletionResult,
   Delivery,
   Entry,
   FieldList,
@@ -67,6 +70,7 @@ import type {
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  RefPolicy,
   StreamInfo,
   StreamInfoFull,
   TrimSpec,
@@ -214,6 +218,16 @@ export class StreamCore implements StreamCommands {
 
   xack(key: string, group: string, ids: StreamId[]): number | null {
     return xackCommand(this.keyspace, key, group, ids);
+  }
+
+  // Deletions with regard to groups (references.ts)
+
+  xackdel(key: string, group: string, ids: StreamId[], refs?: RefPolicy): DeletionResult[] {
+    return xackdelCommand(this.keyspace, key, group, ids, refs);
+  }
+
+  xdelex(key: string, ids: StreamId[], refs?: RefPolicy): DeletionResult[] {
+    return xdelexCommand(this.keyspace, key, ids, refs);
   }
 
   // Pending entries and claims (claims.ts)

@@ -103,6 +103,7 @@ export class WaiterRegistry {
         this.readyData.add(effect.key);
         break;
       case 'ack':
+      case 'dereference':
       case 'consumer-delete':
       case 'pending-set':
         this.readyPel.add(effect.key);

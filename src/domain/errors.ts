@@ -132,6 +132,8 @@ export const ERROR_CATALOGUE = {
       /** What the request validators found, in their words */
       invalid: (detail: string) => detail || 'the request is invalid',
       emptyBatch: () => 'A batch needs at least one message',
+      /** XACKDEL / XDELEX / XNACK: IDS numids with numids >= 1 */
+      noIds: () => 'ERR Number of IDs must be a positive integer',
       xaddArity: () => "ERR wrong number of arguments for 'xadd' command",
       limitWithoutApprox: () => 'ERR syntax error, LIMIT cannot be used without the special ~ option',
       negativeLimit: () => 'ERR The LIMIT argument must be >= 0.',

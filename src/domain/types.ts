@@ -14,12 +14,25 @@ export interface Delivery extends Entry {
   deliveryCount?: number;
 }
 
+/**
+ * What a deletion does about consumer groups (Redis 8.2's KEEPREF | DELREF | ACKED):
+ * keepRef deletes and leaves PEL entries dangling (the 7.x behaviour), delRef
+ * also drops the entry from every group's PEL, acked deletes only entries no
+ * group references (none has it pending, every group has read past it).
+ */
+export type RefPolicy = 'keepRef' | 'delRef' | 'acked';
+
+/** Per ID of XACKDEL / XDELEX: 1 deleted, 2 kept because still referenced (ACKED), -1 not found (not pending / no entry). */
+export type DeletionResult = 'deleted' | 'referenced' | 'notFound';
+
 /** MAXLEN / MINID trimming, as XADD and XTRIM take it. */
 export type TrimSpec = ({ maxLen: bigint } | { minId: StreamId }) & {
   /** `~`: trim only whole nodes, never below the threshold. */
   approximate: boolean;
   /** LIMIT: at most this many entries removed; only with `approximate` (0 = no limit). */
   limit?: number;
+  /** KEEPREF | DELREF | ACKED (8.2). @defaultValue 'keepRef' */
+  refs?: RefPolicy;
 };
 
 export interface XaddOptions {

@@ -40,6 +40,7 @@ const Op = {
   deliver: 12,
   'pending-set': 13,
   ack: 14,
+  dereference: 15,
 } as const satisfies Record<Effect['op'], number>;
 
 export type DecodedRecord =
@@ -178,6 +179,9 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       return;
     case 'ack':
       out.string(e.group);
+      ids(out, e.ids);
+      return;
+    case 'dereference':
       ids(out, e.ids);
       return;
     default: {
@@ -441,6 +445,8 @@ export class RecordDecoder {
         const group = this.string();
         return { op: 'ack', key, group, ids: this.ids() };
       }
+      case 15:
+        return { op: 'dereference', key, ids: this.ids() };
       default:
         throw new RecordFormatError(`unknown effect op ${op}`);
     }

@@ -5,6 +5,7 @@ import { streamError } from '../../domain/errors.js';
 import type { StreamId } from '../../domain/ids.js';
 import type {
   ConsumerInfo,
+  DeletionResult,
   Delivery,
   Entry,
   GroupCreateOptions,
@@ -15,6 +16,7 @@ import type {
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  RefPolicy,
   StreamInfo,
   StreamInfoFull,
   TrimSpec,
@@ -132,6 +134,10 @@ export class EmbeddedBackend implements StreamBackend {
     return this.write(() => this.core.xdel(stream, ids));
   }
 
+  deleteEntriesWithRefs(stream: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]> {
+    return this.write(() => this.core.xdelex(stream, ids, refs));
+  }
+
   trim(stream: string, trim: TrimSpec): Promise<number | null> {
     return this.write(() => this.core.xtrim(stream, trim));
   }
@@ -162,6 +168,10 @@ export class EmbeddedBackend implements StreamBackend {
 
   ack(stream: string, group: string, ids: StreamId[]): Promise<number | null> {
     return this.write(() => this.core.xack(stream, group, ids));
+  }
+
+  ackAndDelete(stream: string, group: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]> {
+    return this.write(() => this.core.xackdel(stream, group, ids, refs));
   }
 
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {

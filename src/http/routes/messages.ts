@@ -8,11 +8,12 @@ import { noMessage, noStream, orNoStream } from '../missing.js';
 import { sendMessageList } from '../reply.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
+import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
 import { messageListSchema, messageSchema } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { deleteMessagesBody, deletionResults } from '../schemas/refs.js';
 import { formatIds } from '../wire/ids.js';
 import { messageToWire } from '../wire/message.js';
 
@@ -143,18 +144,30 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'deleteMessages',
       summary: 'Delete messages by ID',
+      description:
+        'XDEL; with `refs`, XDELEX (Redis 8.2): `results` has one string per ID, and a missing stream answers every ID `notFound` rather than 404.',
       tags: ['messages'],
-      'x-redis-command': 'XDEL',
+      'x-redis-command': 'XDEL, XDELEX',
       params: streamParams,
-      body: idListBody(appConfig.maxBatch),
+      body: deleteMessagesBody(appConfig.maxBatch),
       response: {
-        200: z.object({ deleted: nonNegative().meta({ description: 'How many of the IDs existed.' }) }).meta({ description: 'Deleted' }),
+        200: z
+          .object({
+            deleted: nonNegative().meta({ description: 'How many of the IDs existed and were deleted.' }),
+            results: deletionResults.optional().meta({ description: 'With `refs` only.' }),
+          })
+          .meta({ description: 'Deleted' }),
         ...problemResponses(...BODY_ERRORS, 404),
       },
     },
     handler: async (request) => {
       const { stream } = request.params;
-      const deleted = await backend.deleteEntries(stream, request.body.ids);
+      const { ids, refs } = request.body;
+      if (refs !== undefined) {
+        const results = await backend.deleteEntriesWithRefs(stream, ids, refs);
+        return { deleted: results.filter((r) => r === 'deleted').length, results };
+      }
+      const deleted = await backend.deleteEntries(stream, ids);
       if (deleted === 0 && !(await backend.streamExists(stream))) throw noStream();
       return { deleted };
     },

@@ -81,6 +81,7 @@ export const effectArb: fc.Arbitrary<Effect> = fc.oneof(
     entries: fc.array(fc.record({ id: streamIdArb, time: timeArb, count: countArb }), { maxLength: 5 }),
   }),
   fc.record({ op: fc.constant('ack' as const), key, group, ids }),
+  fc.record({ op: fc.constant('dereference' as const), key, ids }),
 );
 
 export const batchArb: fc.Arbitrary<EffectBatch> = fc.array(effectArb, { maxLength: 6 });
