@@ -296,6 +296,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/streams/{stream}/groups/{group}/nacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release pending messages (negative acknowledgement)
+         * @description XNACK (Redis 8.8): each pending ID loses its consumer (`consumer: null`, `idleMs: null` in pending lists) and goes to the head of the claim order (`claimMinIdleMs` reads take it first). IDs not pending are skipped, unless `force` and the message exists.
+         */
+        post: operations["nackMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/streams/{stream}/groups/{group}/pending": {
         parameters: {
             query?: never;
@@ -456,8 +476,10 @@ export interface components {
              * @example 1700000000000-0
              */
             id: string;
-            consumer: string;
-            idleMs: number;
+            /** @description null for an entry released by a nack (no owner). */
+            consumer: string | null;
+            /** @description null for an entry released by a nack. */
+            idleMs: number | null;
             deliveryCount: number;
         };
         PendingSummary: {
@@ -548,13 +570,16 @@ export interface components {
                 entriesRead: number | null;
                 lag: number | null;
                 pelCount: number;
+                /** @description Pending entries released by a nack (Redis 8.8 nacked-count), owned by no consumer. */
+                nackedCount: number;
                 pending: {
                     /**
                      * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal.
                      * @example 1700000000000-0
                      */
                     id: string;
-                    consumer: string;
+                    /** @description null for an entry released by a nack. */
+                    consumer: string | null;
                     deliveryTime: number;
                     deliveryCount: number;
                 }[];
@@ -2329,6 +2354,104 @@ export interface operations {
                         acknowledged: number;
                         /** @description With `delete: true` only. */
                         results?: ("deleted" | "referenced" | "notFound")[];
+                    };
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    nackMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                stream: string;
+                /** @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                    /**
+                     * @description SILENT: delivery count -1 (not below 0); FAIL (default): unchanged; FATAL: set to the maximum.
+                     * @default fail
+                     * @enum {string}
+                     */
+                    mode?: "silent" | "fail" | "fatal";
+                    /** @description RETRYCOUNT: the delivery count to set, whatever the mode. */
+                    retryCount?: number;
+                    /** @description FORCE: an ID not pending but present in the stream becomes an unowned pending entry. */
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Released */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description How many entries were released. */
+                        released: number;
                     };
                 };
             };

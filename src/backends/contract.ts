@@ -21,6 +21,7 @@ import type {
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
@@ -154,6 +155,12 @@ export interface StreamBackend {
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]>;
   /** XAUTOCLAIM: the cursor, the claimed entries and the deleted IDs dropped. NO_STREAM, NOGROUP. */
   autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult>;
+  /**
+   * XNACK key group SILENT|FAIL|FATAL IDS n id... [RETRYCOUNT n] [FORCE] (Redis 8.8): releases pending
+   * entries (no owner, first in the claim order); how many were. NO_STREAM, NOGROUP, VALIDATION.
+   * Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
+   */
+  release(stream: string, group: string, options: XnackOptions): Promise<number>;
   /**
    * The pending count of `consumer` (what an SSE subscriber holds in flight),
    * once it is below `limit`: at once when it already is, else when acks,

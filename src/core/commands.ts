@@ -21,6 +21,7 @@ import type {
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XrangeOptions,
   XreadResult,
   XreadStream,
@@ -74,6 +75,8 @@ export interface StreamCommands {
   xpendingRange(key: string, group: string, options: PendingRangeOptions): PendingEntryInfo[];
   xclaim(key: string, group: string, options: XclaimOptions): Delivery[];
   xautoclaim(key: string, group: string, options: XautoclaimOptions): XautoclaimResult;
+  /** XNACK (8.8): how many entries were released. NO_STREAM, NOGROUP, VALIDATION. */
+  xnack(key: string, group: string, options: XnackOptions): number;
   xinfoStream(key: string): StreamInfo | null;
   xinfoStreamFull(key: string, count?: number): StreamInfoFull | null;
   xinfoGroups(key: string): GroupInfo[] | null;

@@ -6,13 +6,15 @@ export type PendingList = IdTree<PendingEntry>;
 
 /**
  * A delivered, unacknowledged entry (Redis's streamNACK). The same object sits
- * in the group's PEL and in its owner's PEL; `consumer` always names the owner.
+ * in the group's PEL and in its owner's PEL; `consumer` always names the owner,
+ * or is null for an entry released by XNACK, which sits in the group's
+ * `nacked` zone instead of any consumer's PEL.
  */
 export class PendingEntry {
   constructor(
     readonly id: StreamId,
-    public consumer: Consumer,
-    /** Unix ms of the last delivery. */
+    public consumer: Consumer | null,
+    /** Unix ms of the last delivery; 0 once nacked. */
     public deliveryTime: number,
     /** Deliveries so far, this one included. */
     public deliveryCount: number,
@@ -34,6 +36,8 @@ export class Consumer {
 export class ConsumerGroup {
   readonly pel: PendingList = new IdTree<PendingEntry>();
   readonly consumers = new Map<string, Consumer>();
+  /** Unowned (nacked) PEL entries in the order they were nacked: the head of the claim order (Redis 8.8). */
+  readonly nacked = new Map<StreamId, PendingEntry>();
   constructor(
     readonly name: string,
     /** last-delivered-id */
@@ -51,7 +55,8 @@ export class ConsumerGroup {
       return created;
     }
     if (entry.consumer !== consumer) {
-      entry.consumer.pel.delete(id);
+      if (entry.consumer === null) this.nacked.delete(id);
+      else entry.consumer.pel.delete(id);
       consumer.pel.set(entry);
       entry.consumer = consumer;
     }
@@ -64,8 +69,27 @@ export class ConsumerGroup {
   release(id: StreamId): boolean {
     const entry = this.pel.delete(id);
     if (entry === undefined) return false;
-    entry.consumer.pel.delete(id);
+    if (entry.consumer === null) this.nacked.delete(id);
+    else entry.consumer.pel.delete(id);
     return true;
+  }
+
+  /**
+   * XNACK: `id` (pending, or created when missing) loses its owner, its
+   * delivery time becomes 0 and it goes to the end of the nacked zone.
+   */
+  nack(id: StreamId, count: number): PendingEntry {
+    const created = new PendingEntry(id, null, 0, count);
+    const entry = this.pel.insert(created) ?? created;
+    if (entry !== created) {
+      if (entry.consumer === null) this.nacked.delete(id);
+      else entry.consumer.pel.delete(id);
+      entry.consumer = null;
+      entry.deliveryTime = 0;
+      entry.deliveryCount = count;
+    }
+    this.nacked.set(id, entry);
+    return entry;
   }
 
   /** Consumers in Redis's order (bytewise by name, as its radix tree keeps them). */

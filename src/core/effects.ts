@@ -74,6 +74,12 @@ export type Effect =
     }
   /** XACK, and the PEL entries XCLAIM / XAUTOCLAIM drop for deleted messages. */
   | { op: 'ack'; key: string; group: string; ids: StreamId[] }
+  /**
+   * XNACK: each listed entry (pending, or created) loses its owner, gets
+   * delivery time 0 and this count, and goes to the end of the nacked zone, in
+   * the order listed.
+   */
+  | { op: 'nack'; key: string; group: string; entries: { id: StreamId; count: number }[] }
   /** DELREF (XACKDEL, XDELEX, trimming): these IDs leave every group's PEL. */
   | { op: 'dereference'; key: string; ids: StreamId[] };
 

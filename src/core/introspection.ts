@@ -38,9 +38,10 @@ export function xinfoStreamFullCommand(ks: Keyspace, key: string, count = XINFO_
     entriesRead: g.entriesRead,
     lag: groupLag(s, g),
     pelCount: g.pel.size,
+    nackedCount: g.nacked.size,
     pending: take(g.pel.values()).map((p) => ({
       id: p.id,
-      consumer: p.consumer.name,
+      consumer: p.consumer?.name ?? null,
       deliveryTime: p.deliveryTime,
       deliveryCount: p.deliveryCount,
     })),
@@ -121,6 +122,9 @@ export function snapshotStreamState(ks: Keyspace, key: string, batchSize = 4096)
         entries: [...c.pel.values()].map((p) => ({ id: p.id, time: p.deliveryTime, count: p.deliveryCount })),
       });
     }
+    if (g.nacked.size > 0) {
+      out.push({ op: 'nack', key, group: g.name, entries: [...g.nacked.values()].map((p) => ({ id: p.id, count: p.deliveryCount })) });
+    }
   }
   const batches: EffectBatch[] = [];
   for (let i = 0; i < out.length; i += batchSize) batches.push(out.slice(i, i + batchSize));
@@ -146,7 +150,8 @@ export function debugState(ks: Keyspace): unknown {
         name: g.name,
         lastId: String(g.lastId),
         entriesRead: g.entriesRead === null ? null : String(g.entriesRead),
-        pel: [...g.pel.values()].map((p) => [String(p.id), p.consumer.name, p.deliveryTime, p.deliveryCount]),
+        pel: [...g.pel.values()].map((p) => [String(p.id), p.consumer?.name ?? null, p.deliveryTime, p.deliveryCount]),
+        nacked: [...g.nacked.keys()].map(String),
         consumers: g.sortedConsumers().map((c) => ({ name: c.name, activeTime: c.activeTime, pel: [...c.pel.keys()].map(String) })),
       })),
     };

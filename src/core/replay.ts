@@ -98,6 +98,12 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       for (const id of e.ids) g.release(id);
       return;
     }
+    case 'nack': {
+      const g = streams.get(e.key)?.groups.get(e.group);
+      if (g === undefined) return;
+      for (const p of e.entries) g.nack(p.id, p.count);
+      return;
+    }
     case 'dereference': {
       const groups = streams.get(e.key)?.groups;
       if (groups === undefined) return;

@@ -7,7 +7,7 @@
  *   stream-commands.ts  XADD, XRANGE, XREAD, XDEL, XTRIM, XSETID, XLEN, DEL, listing
  *   group-commands.ts   XGROUP CREATE / SETID / DESTROY / CREATECONSUMER / DELCONSUMER
  *   group-reads.ts      XREADGROUP, XACK
- *   claims.ts           XPENDING, XCLAIM, XAUTOCLAIM
+ *   claims.ts           XPENDING, XCLAIM, XAUTOCLAIM, XNACK
  *   references.ts       XACKDEL, XDELEX, and KEEPREF / DELREF / ACKED trimming
  *   introspection.ts    XINFO, and the snapshot and debug exports
  *   replay.ts           how an effect changes the keyspace (emitted or replayed)
@@ -18,7 +18,7 @@
  * through effects (`Keyspace.emit`), which the sink persists and replay
  * re-applies (`applyBatch`).
  */
-import { xautoclaimCommand, xclaimCommand, xpendingRangeCommand, xpendingSummaryCommand } from './claims.js';
+import { xautoclaimCommand, xclaimCommand, xnackCommand, xpendingRangeCommand, xpendingSummaryCommand } from './claims.js';
 import type { StreamCommands } from './commands.js';
 import type { EffectBatch, EffectSink } from './effects.js';
 import {
@@ -78,6 +78,7 @@ import type {
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
@@ -246,6 +247,10 @@ export class StreamCore implements StreamCommands {
 
   xautoclaim(key: string, group: string, options: XautoclaimOptions): XautoclaimResult {
     return xautoclaimCommand(this.keyspace, key, group, options);
+  }
+
+  xnack(key: string, group: string, options: XnackOptions): number {
+    return xnackCommand(this.keyspace, key, group, options);
   }
 
   // XINFO and exports (introspection.ts)

@@ -103,6 +103,7 @@ export class WaiterRegistry {
         this.readyData.add(effect.key);
         break;
       case 'ack':
+      case 'nack':
       case 'dereference':
       case 'consumer-delete':
       case 'pending-set':

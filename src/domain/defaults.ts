@@ -12,3 +12,9 @@ export const XINFO_STREAM_FULL_DEFAULT_COUNT = 10;
 
 /** XADD / XTRIM with `~` and no LIMIT: 100 * stream-node-max-entries (100). */
 export const APPROX_TRIM_DEFAULT_LIMIT = 10_000;
+
+/** XNACK FAIL: the mode when none is given over HTTP (Redis requires one). */
+export const XNACK_DEFAULT_MODE = 'fail';
+
+/** XNACK FATAL sets the delivery count to the maximum; ours is the largest exact JS integer. */
+export const XNACK_FATAL_DELIVERY_COUNT = Number.MAX_SAFE_INTEGER;

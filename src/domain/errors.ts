@@ -134,6 +134,7 @@ export const ERROR_CATALOGUE = {
       emptyBatch: () => 'A batch needs at least one message',
       /** XACKDEL / XDELEX / XNACK: IDS numids with numids >= 1 */
       noIds: () => 'ERR Number of IDs must be a positive integer',
+      negativeRetryCount: () => 'ERR Invalid RETRYCOUNT value: must be >= 0',
       xaddArity: () => "ERR wrong number of arguments for 'xadd' command",
       limitWithoutApprox: () => 'ERR syntax error, LIMIT cannot be used without the special ~ option',
       negativeLimit: () => 'ERR The LIMIT argument must be >= 0.',

@@ -114,8 +114,10 @@ export interface PendingRangeOptions {
 
 export interface PendingEntryInfo {
   id: StreamId;
-  consumer: string;
-  idleMs: number;
+  /** null for an entry released by XNACK (Redis: ""). */
+  consumer: string | null;
+  /** null for an entry released by XNACK (Redis: -1). */
+  idleMs: number | null;
   deliveryCount: number;
 }
 
@@ -140,6 +142,17 @@ export interface XautoclaimOptions {
   start: StreamId;
   count?: number;
   justId?: boolean;
+}
+
+/** XNACK key group SILENT|FAIL|FATAL IDS n id... [RETRYCOUNT n] [FORCE] (8.8). */
+export interface XnackOptions {
+  ids: StreamId[];
+  /** silent: delivery count -1 (not below 0); fail: unchanged; fatal: the maximum. */
+  mode: 'silent' | 'fail' | 'fatal';
+  /** Sets the delivery count, whatever the mode; >= 0. */
+  retryCount?: number;
+  /** Creates an unowned pending entry for an ID that is not pending but exists in the stream. */
+  force?: boolean;
 }
 
 export interface XautoclaimResult {
@@ -190,7 +203,8 @@ export interface StreamInfo extends StreamCounters {
 
 export interface FullPendingEntry {
   id: StreamId;
-  consumer: string;
+  /** null for an entry released by XNACK. */
+  consumer: string | null;
   deliveryTime: number;
   deliveryCount: number;
 }
@@ -209,6 +223,8 @@ export interface FullGroupInfo {
   entriesRead: bigint | null;
   lag: bigint | null;
   pelCount: number;
+  /** nacked-count (Redis 8.8): PEL entries released by XNACK, unowned. */
+  nackedCount: number;
   pending: FullPendingEntry[];
   consumers: FullConsumerInfo[];
 }

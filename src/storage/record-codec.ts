@@ -41,6 +41,7 @@ const Op = {
   'pending-set': 13,
   ack: 14,
   dereference: 15,
+  nack: 16,
 } as const satisfies Record<Effect['op'], number>;
 
 export type DecodedRecord =
@@ -183,6 +184,14 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       return;
     case 'dereference':
       ids(out, e.ids);
+      return;
+    case 'nack':
+      out.string(e.group);
+      out.varint(e.entries.length);
+      for (const p of e.entries) {
+        out.id(p.id);
+        out.f64(p.count);
+      }
       return;
     default: {
       const unknown: never = e;
@@ -447,6 +456,16 @@ export class RecordDecoder {
       }
       case 15:
         return { op: 'dereference', key, ids: this.ids() };
+      case 16: {
+        const group = this.string();
+        const n = this.varint();
+        const entries: { id: StreamId; count: number }[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const id = this.id();
+          entries[i] = { id, count: this.f64() };
+        }
+        return { op: 'nack', key, group, entries };
+      }
       default:
         throw new RecordFormatError(`unknown effect op ${op}`);
     }

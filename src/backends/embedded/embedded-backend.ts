@@ -24,6 +24,7 @@ import type {
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
@@ -176,6 +177,10 @@ export class EmbeddedBackend implements StreamBackend {
 
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {
     return this.write(() => this.core.xclaim(stream, group, options));
+  }
+
+  release(stream: string, group: string, options: XnackOptions): Promise<number> {
+    return this.write(() => this.core.xnack(stream, group, options));
   }
 
   autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult> {

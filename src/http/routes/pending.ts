@@ -8,7 +8,7 @@ import { groupParams } from '../schemas/names.js';
 import { pendingListSchema, pendingQuery, pendingSummarySchema } from '../schemas/pending.js';
 import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
-import { ackBody, deletionResults } from '../schemas/refs.js';
+import { ackBody, deletionResults, nackBody } from '../schemas/refs.js';
 import { autoclaimToWire, claimToWire } from '../wire/claim.js';
 import { pendingEntryToWire, pendingSummaryToWire } from '../wire/pending.js';
 
@@ -46,6 +46,28 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       const acknowledged = await backend.ack(stream, group, ids);
       if (acknowledged === null) throw await noStreamOrGroup(backend, stream, group);
       return { acknowledged };
+    },
+  });
+
+  app.post('/streams/:stream/groups/:group/nacks', {
+    schema: {
+      operationId: 'nackMessages',
+      summary: 'Release pending messages (negative acknowledgement)',
+      description:
+        'XNACK (Redis 8.8): each pending ID loses its consumer (`consumer: null`, `idleMs: null` in pending lists) and goes to the head of ' +
+        'the claim order (`claimMinIdleMs` reads take it first). IDs not pending are skipped, unless `force` and the message exists.',
+      tags: ['pending'],
+      'x-redis-command': 'XNACK',
+      params: groupParams,
+      body: nackBody(appConfig.maxBatch),
+      response: {
+        200: z.object({ released: nonNegative().meta({ description: 'How many entries were released.' }) }).meta({ description: 'Released' }),
+        ...problemResponses(...BODY_ERRORS, 404),
+      },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      return { released: await backend.release(stream, group, request.body) };
     },
   });
 

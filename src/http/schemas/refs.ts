@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { XNACK_DEFAULT_MODE } from '../../domain/defaults.js';
 import type { DeletionResult } from '../../domain/types.js';
 import { fastCheckOf, withFastCheck } from './fast-check.js';
 import { idListBody } from './ids.js';
@@ -41,4 +42,17 @@ export function ackBody(maxBatch: number) {
 export function deleteMessagesBody(maxBatch: number) {
   const ids = idListBody(maxBatch);
   return withFastCheck(z.strictObject({ ids: ids.shape.ids, refs: refPolicy.optional() }), fastCheckOf(ids)!);
+}
+
+/** `{ids, mode?, retryCount?, force?}` of the nacks route: XNACK (Redis 8.8). */
+export function nackBody(maxBatch: number) {
+  return z.strictObject({
+    ids: idListBody(maxBatch).shape.ids,
+    mode: z
+      .enum(['silent', 'fail', 'fatal'])
+      .default(XNACK_DEFAULT_MODE)
+      .meta({ description: 'SILENT: delivery count -1 (not below 0); FAIL (default): unchanged; FATAL: set to the maximum.' }),
+    retryCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'RETRYCOUNT: the delivery count to set, whatever the mode.' }),
+    force: z.boolean().optional().meta({ description: 'FORCE: an ID not pending but present in the stream becomes an unowned pending entry.' }),
+  });
 }

@@ -21,7 +21,12 @@ export const streamInfoSchema = z
   })
   .meta({ id: 'StreamInfo' });
 
-const pendingEntry = z.object({ id: idOutput, consumer: z.string(), deliveryTime: integerOutput(), deliveryCount: nonNegative() });
+const pendingEntry = z.object({
+  id: idOutput,
+  consumer: z.string().nullable().meta({ description: 'null for an entry released by a nack.' }),
+  deliveryTime: integerOutput(),
+  deliveryCount: nonNegative(),
+});
 
 export const streamInfoFullSchema = z
   .object({
@@ -34,6 +39,7 @@ export const streamInfoFullSchema = z
         entriesRead: nonNegative().nullable(),
         lag: integerOutput().nullable(),
         pelCount: nonNegative(),
+        nackedCount: nonNegative().meta({ description: 'Pending entries released by a nack (Redis 8.8 nacked-count), owned by no consumer.' }),
         pending: z.array(pendingEntry),
         consumers: z.array(
           z.object({

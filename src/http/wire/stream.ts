@@ -31,6 +31,7 @@ function fullGroupToWire(group: FullGroupInfo) {
     entriesRead: counterToWire(group.entriesRead),
     lag: counterToWire(group.lag),
     pelCount: group.pelCount,
+    nackedCount: group.nackedCount,
     pending: group.pending.map((p) => ({ id: formatId(p.id), consumer: p.consumer, deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount })),
     consumers: group.consumers.map((c) => ({
       name: c.name,

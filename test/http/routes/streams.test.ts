@@ -75,6 +75,7 @@ describe('GET /v1/streams/{stream} (getStream)', () => {
         entriesRead: 2,
         lag: 1,
         pelCount: 2,
+        nackedCount: 0,
         pending: [
           { id: '1-0', consumer: 'c', deliveryTime: expect.any(Number), deliveryCount: 1 },
           { id: '2-0', consumer: 'c', deliveryTime: expect.any(Number), deliveryCount: 1 },

@@ -82,6 +82,7 @@ export const effectArb: fc.Arbitrary<Effect> = fc.oneof(
   }),
   fc.record({ op: fc.constant('ack' as const), key, group, ids }),
   fc.record({ op: fc.constant('dereference' as const), key, ids }),
+  fc.record({ op: fc.constant('nack' as const), key, group, entries: fc.array(fc.record({ id: streamIdArb, count: countArb }), { maxLength: 5 }) }),
 );
 
 export const batchArb: fc.Arbitrary<EffectBatch> = fc.array(effectArb, { maxLength: 6 });

@@ -26,6 +26,7 @@ export type Op =
   | { cmd: 'ackdel'; key: number; group: number; picks: number[]; refs: RefPolicy }
   | { cmd: 'delex'; key: number; picks: number[]; refs: RefPolicy }
   | { cmd: 'xtrimRefs'; key: number; maxLen: number; refs: RefPolicy }
+  | { cmd: 'nack'; key: number; group: number; picks: number[]; mode: 'silent' | 'fail' | 'fatal'; force: boolean }
   | { cmd: 'tick'; ms: number };
 
 const key = fc.nat(3);
@@ -56,6 +57,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ cmd: fc.constant('ackdel' as const), key, group, picks, refs }) },
   { weight: 1, arbitrary: fc.record({ cmd: fc.constant('delex' as const), key, picks, refs }) },
   { weight: 1, arbitrary: fc.record({ cmd: fc.constant('xtrimRefs' as const), key, maxLen: fc.nat(10), refs }) },
+  { weight: 2, arbitrary: fc.record({ cmd: fc.constant('nack' as const), key, group, picks, mode: fc.constantFrom('silent' as const, 'fail' as const, 'fatal' as const), force: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ cmd: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 2000 }) }) },
 );
 
@@ -142,6 +144,9 @@ export function runOp(core: StreamCore, clock: FakeClock, op: Op): void {
         return;
       case 'autoclaim':
         core.xautoclaim(k, g, { consumer: c, minIdleMs: 0, start: 0n, count: op.count });
+        return;
+      case 'nack':
+        core.xnack(k, g, { ids: pickIds(core, k, op.picks), mode: op.mode, force: op.force });
         return;
       case 'ackdel':
         core.xackdel(k, g, pickIds(core, k, op.picks), op.refs);
