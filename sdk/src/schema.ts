@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * Read as this consumer: new messages, or its pending history
-         * @description With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`).
+         * @description With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`). With `claimMinIdleMs` (XREADGROUP CLAIM, Redis 8.4): idle pending entries of the group first, then new ones.
          */
         post: operations["readGroup"];
         delete?: never;
@@ -466,6 +466,8 @@ export interface components {
             ][]) | null;
             /** @description Group deliveries only: the delivery count after this delivery. Absent for NOACK reads, and for deleted entries (`fields: null`), which Redis does not count as delivered. */
             deliveryCount?: number;
+            /** @description Entries a `claimMinIdleMs` read took over: ms since their previous delivery (a released entry counts from 0, as Redis does). */
+            idleMs?: number;
         };
         MessageList: {
             messages: components["schemas"]["Message"][];
@@ -2251,6 +2253,8 @@ export interface operations {
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
+                    /** @description CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long (released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries. */
+                    claimMinIdleMs?: number;
                 };
             };
         };
@@ -2956,6 +2960,8 @@ export interface operations {
                 maxInFlight?: number;
                 /** @description `manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once. */
                 ack?: "manual" | "auto";
+                /** @description XREADGROUP CLAIM (Redis 8.4): take over pending entries idle at least this long before new ones. */
+                claimMinIdleMs?: number;
             };
             header?: {
                 /** @description Sent by EventSource on reconnect: resume after this message ID. */

@@ -1,3 +1,4 @@
+import { BTree } from './btree.js';
 import { IdTree } from './id-tree.js';
 import type { StreamId } from '../domain/ids.js';
 
@@ -38,6 +39,12 @@ export class ConsumerGroup {
   readonly consumers = new Map<string, Consumer>();
   /** Unowned (nacked) PEL entries in the order they were nacked: the head of the claim order (Redis 8.8). */
   readonly nacked = new Map<StreamId, PendingEntry>();
+  /**
+   * Owned PEL entries by [delivery time, ID]: the rest of the claim order
+   * (XREADGROUP CLAIM). Built the first time the group is read with CLAIM and
+   * kept from then on, so groups that never are pay nothing for it.
+   */
+  private byTime: BTree<[number, StreamId], PendingEntry> | null = null;
   constructor(
     readonly name: string,
     /** last-delivered-id */
@@ -52,8 +59,10 @@ export class ConsumerGroup {
     const entry = this.pel.insert(created);
     if (entry === undefined) {
       consumer.pel.set(created);
+      this.byTime?.set([time, id], created);
       return created;
     }
+    if (this.byTime !== null && entry.consumer !== null) this.byTime.delete([entry.deliveryTime, id]);
     if (entry.consumer !== consumer) {
       if (entry.consumer === null) this.nacked.delete(id);
       else entry.consumer.pel.delete(id);
@@ -62,6 +71,7 @@ export class ConsumerGroup {
     }
     entry.deliveryTime = time;
     entry.deliveryCount = count;
+    this.byTime?.set([time, id], entry);
     return entry;
   }
 
@@ -70,7 +80,10 @@ export class ConsumerGroup {
     const entry = this.pel.delete(id);
     if (entry === undefined) return false;
     if (entry.consumer === null) this.nacked.delete(id);
-    else entry.consumer.pel.delete(id);
+    else {
+      entry.consumer.pel.delete(id);
+      this.byTime?.delete([entry.deliveryTime, id]);
+    }
     return true;
   }
 
@@ -83,13 +96,25 @@ export class ConsumerGroup {
     const entry = this.pel.insert(created) ?? created;
     if (entry !== created) {
       if (entry.consumer === null) this.nacked.delete(id);
-      else entry.consumer.pel.delete(id);
+      else {
+        entry.consumer.pel.delete(id);
+        this.byTime?.delete([entry.deliveryTime, id]);
+      }
       entry.consumer = null;
       entry.deliveryTime = 0;
       entry.deliveryCount = count;
     }
     this.nacked.set(id, entry);
     return entry;
+  }
+
+  /** Owned PEL entries, least recently delivered first (XREADGROUP CLAIM's order after the nacked zone). */
+  byDeliveryTime(): BTree<[number, StreamId], PendingEntry> {
+    if (this.byTime === null) {
+      this.byTime = new BTree<[number, StreamId], PendingEntry>(undefined, compareTimeKeys);
+      for (const entry of this.pel.values()) if (entry.consumer !== null) this.byTime.set([entry.deliveryTime, entry.id], entry);
+    }
+    return this.byTime;
   }
 
   /** Consumers in Redis's order (bytewise by name, as its radix tree keeps them). */
@@ -112,4 +137,8 @@ export function compareNames(a: string, b: string): number {
     if (x > 0xffff) i++;
   }
   return a.length - b.length;
+}
+
+function compareTimeKeys(a: [number, StreamId], b: [number, StreamId]): number {
+  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 }

@@ -1,19 +1,21 @@
 /** Group reads and acknowledgements (XREADGROUP, XACK), as functions over the keyspace. */
-import type { ConsumerGroup } from './consumer-group.js';
+import type { ConsumerGroup, PendingEntry } from './consumer-group.js';
 import { touchConsumer } from './group-commands.js';
 import type { Keyspace } from './keyspace.js';
 import { estimateEntriesRead, rangeHasTombstones } from './lag.js';
 import type { Stream } from './stream.js';
+import { streamError } from '../domain/errors.js';
 import { MAX_ID, type StreamId } from '../domain/ids.js';
 import type { Delivery, XreadgroupOptions, XreadgroupResult } from '../domain/types.js';
 
-// XREADGROUP GROUP group consumer [COUNT count] [NOACK] STREAMS key [key ...] id|> [id ...]
+// XREADGROUP GROUP group consumer [COUNT count] [NOACK] [CLAIM min-idle-time] STREAMS key [key ...] id|> [id ...]
 // Reply: for each `>` stream with new entries and each history stream, its entries.
 // A history read (an ID) returns this consumer's pending entries after that ID,
 // deleted ones with null fields, and bumps the delivery count of the others.
 export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): XreadgroupResult[] {
-  const { group, consumer, streams, noAck = false } = options;
+  const { group, consumer, streams, noAck = false, claimMinIdleMs } = options;
   const count = options.count || undefined;
+  if (claimMinIdleMs !== undefined && !(claimMinIdleMs >= 0)) throw streamError('VALIDATION', 'negativeClaimMinIdle');
   const targets = streams.map(({ key, from }) => ({ key, from, ...ks.requireGroup(key, group, 'XREADGROUP') }));
   const now = ks.clock();
   return ks.command(() => {
@@ -22,6 +24,13 @@ export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): Xre
       touchConsumer(ks, key, g, consumer, now);
       // Redis encodes `>` as max-max, so that ID in a history read means `>` too.
       if (from === '>' || from === MAX_ID) {
+        if (claimMinIdleMs !== undefined) {
+          const claimed = claimIdle(ks, s, g, consumer, count, claimMinIdleMs, now);
+          const rest = count === undefined ? undefined : count - claimed.length;
+          const entries = rest === 0 ? [] : deliverNew(ks, s, g, consumer, rest, noAck, now);
+          if (claimed.length + entries.length > 0) out.push({ key, entries: claimed.length === 0 ? entries : claimed.concat(entries) });
+          continue;
+        }
         const entries = deliverNew(ks, s, g, consumer, count, noAck, now);
         if (entries.length > 0) out.push({ key, entries });
       } else {
@@ -30,6 +39,65 @@ export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): Xre
     }
     return out;
   });
+}
+
+/**
+ * The claim phase of XREADGROUP CLAIM: pending entries in claim order (the
+ * nacked zone in nack order, then owned entries by last delivery, oldest
+ * first), stopping at the first idle less than `minIdleMs` or at `count`;
+ * entries whose stream entry is gone are skipped. Only entries pending when
+ * the read began are seen: the list is made before anything changes. Each
+ * claimed entry moves to `consumer`, its count +1, delivered now (NOACK does
+ * not apply).
+ */
+function claimIdle(
+  ks: Keyspace,
+  s: Stream,
+  g: ConsumerGroup,
+  consumer: string,
+  count: number | undefined,
+  minIdleMs: number,
+  now: number,
+): Delivery[] {
+  const out: Delivery[] = [];
+  const claims: { id: StreamId; time: number; count: number }[] = [];
+  const limit = count ?? Number.POSITIVE_INFINITY;
+  const take = (p: PendingEntry): void => {
+    const fields = s.get(p.id);
+    if (fields === undefined) return;
+    claims.push({ id: p.id, time: now, count: p.deliveryCount + 1 });
+    out.push({ id: p.id, fields, deliveryCount: p.deliveryCount + 1, idleMs: now - p.deliveryTime });
+  };
+  for (const p of g.nacked.values()) {
+    if (out.length >= limit) break;
+    take(p);
+  }
+  if (out.length < limit) {
+    const byTime = g.byDeliveryTime();
+    for (let key = byTime.minKey(); key !== undefined; key = byTime.nextHigherKey(key)) {
+      if (out.length >= limit || now - key[0] < minIdleMs) break;
+      take(byTime.get(key)!);
+    }
+  }
+  if (claims.length > 0) {
+    ks.emit({ op: 'pending-set', key: s.key, group: g.name, consumer, seenTime: now, activeTime: now, entries: claims });
+  }
+  return out;
+}
+
+/**
+ * Unix ms when XREADGROUP CLAIM with `minIdleMs` would first find something
+ * to claim in `g` (-Infinity: now, a released entry waits), or undefined when
+ * nothing is pending. Pending entries whose stream entry is gone are passed
+ * over, as the claim phase skips them.
+ */
+export function nextClaimableTime(s: Stream, g: ConsumerGroup, minIdleMs: number): number | undefined {
+  for (const p of g.nacked.values()) if (s.has(p.id)) return Number.NEGATIVE_INFINITY;
+  const byTime = g.byDeliveryTime();
+  for (let key = byTime.minKey(); key !== undefined; key = byTime.nextHigherKey(key)) {
+    if (s.has(key[1])) return key[0] + minIdleMs;
+  }
+  return undefined;
 }
 
 function deliverNew(

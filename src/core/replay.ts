@@ -68,7 +68,7 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       const g = streams.get(e.key)?.groups.get(e.group);
       const c = g?.consumers.get(e.consumer);
       if (g === undefined || c === undefined) return;
-      for (const id of [...c.pel.keys()]) g.pel.delete(id);
+      for (const id of [...c.pel.keys()]) g.release(id);
       g.consumers.delete(e.consumer);
       return;
     }

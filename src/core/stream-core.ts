@@ -28,7 +28,7 @@ import {
   xgroupDestroyCommand,
   xgroupSetIdCommand,
 } from './group-commands.js';
-import { xackCommand, xreadgroupCommand } from './group-reads.js';
+import { nextClaimableTime, xackCommand, xreadgroupCommand } from './group-reads.js';
 import {
   consumerPendingCount,
   debugState,
@@ -219,6 +219,13 @@ export class StreamCore implements StreamCommands {
 
   xack(key: string, group: string, ids: StreamId[]): number | null {
     return xackCommand(this.keyspace, key, group, ids);
+  }
+
+  /** When a CLAIM read of `group` with `minIdleMs` would first find an entry to claim (see group-reads.ts); undefined: nothing pending. */
+  nextClaimableTime(key: string, group: string, minIdleMs: number): number | undefined {
+    const s = this.keyspace.streams.get(key);
+    const g = s?.groups.get(group);
+    return s === undefined || g === undefined ? undefined : nextClaimableTime(s, g, minIdleMs);
   }
 
   // Deletions with regard to groups (references.ts)

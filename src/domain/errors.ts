@@ -135,6 +135,7 @@ export const ERROR_CATALOGUE = {
       /** XACKDEL / XDELEX / XNACK: IDS numids with numids >= 1 */
       noIds: () => 'ERR Number of IDs must be a positive integer',
       negativeRetryCount: () => 'ERR Invalid RETRYCOUNT value: must be >= 0',
+      negativeClaimMinIdle: () => 'ERR min-idle-time for CLAIM must be a non-negative integer',
       xaddArity: () => "ERR wrong number of arguments for 'xadd' command",
       limitWithoutApprox: () => 'ERR syntax error, LIMIT cannot be used without the special ~ option',
       negativeLimit: () => 'ERR The LIMIT argument must be >= 0.',

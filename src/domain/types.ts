@@ -12,6 +12,8 @@ export interface Entry {
 /** An entry handed out by a group read or claim: `deliveryCount` is the count after this delivery (absent for NOACK). */
 export interface Delivery extends Entry {
   deliveryCount?: number;
+  /** Claimed by XREADGROUP CLAIM: ms since its previous delivery (as Redis computes it; a nacked entry's delivery time is 0). */
+  idleMs?: number;
 }
 
 /**
@@ -77,6 +79,8 @@ export interface XreadgroupOptions {
   streams: XreadgroupStream[];
   count?: number;
   noAck?: boolean;
+  /** CLAIM min-idle-time (8.4): `>` reads first take over pending entries idle at least this long (nacked ones first). */
+  claimMinIdleMs?: number;
 }
 
 export interface XreadgroupResult {

@@ -1,7 +1,7 @@
 import type { EffectBatch } from '../../core/effects.js';
 import { StreamCore } from '../../core/stream-core.js';
-import { WaiterRegistry, type Waiter } from '../../core/waiters.js';
-import { streamError } from '../../domain/errors.js';
+import { WaiterRegistry, type Waiter, type WakeReason } from '../../core/waiters.js';
+import { StreamError, streamError } from '../../domain/errors.js';
 import type { StreamId } from '../../domain/ids.js';
 import type {
   ConsumerInfo,
@@ -262,10 +262,19 @@ export class EmbeddedBackend implements StreamBackend {
       await durable;
       return first;
     }
-    const blocked = this.block<XreadgroupResult[]>(read.streams.map((s) => s.key), read.group, waitMs, signal, () => {
-      const result = this.core.xreadgroup(read);
-      return result.length > 0 ? result : undefined;
-    });
+    const claimMinIdleMs = read.claimMinIdleMs;
+    const blocked = this.block<XreadgroupResult[]>(
+      read.streams.map((s) => s.key),
+      read.group,
+      waitMs,
+      signal,
+      () => {
+        const result = this.core.xreadgroup(read);
+        return result.length > 0 ? result : undefined;
+      },
+      claimMinIdleMs === undefined ? 'data' : 'claimable',
+      claimMinIdleMs === undefined ? undefined : () => this.nextClaimableTime(read, claimMinIdleMs),
+    );
     try {
       await durable;
     } catch (err) {
@@ -274,6 +283,16 @@ export class EmbeddedBackend implements StreamBackend {
       throw err;
     }
     return blocked.result;
+  }
+
+  /** The earliest time any stream of a CLAIM read has an entry to claim. */
+  private nextClaimableTime(read: XreadgroupOptions, minIdleMs: number): number | undefined {
+    let first: number | undefined;
+    for (const { key } of read.streams) {
+      const at = this.core.nextClaimableTime(key, read.group, minIdleMs);
+      if (at !== undefined && (first === undefined || at < first)) first = at;
+    }
+    return first;
   }
 
   /** XREAD [BLOCK]: `$` is pinned to each stream's last ID when the call starts. */
@@ -306,12 +325,39 @@ export class EmbeddedBackend implements StreamBackend {
     waitMs: number,
     signal: AbortSignal | undefined,
     read: () => T | undefined,
-    wakeOn: 'data' | 'pel' = 'data',
+    wakeOn: WakeReason = 'data',
+    /** Unix ms when `read` may next succeed without any write (CLAIM: an entry turning idle enough); a timer retries then. */
+    retryAt?: () => number | undefined,
   ): { result: Promise<T | []>; cancel: () => void } {
     if (this.closing) return { result: Promise.resolve([]), cancel: () => {} };
     let cancel!: () => void;
     const result = new Promise<T | []>((resolve, reject) => {
-      const settle = (): void => signal?.removeEventListener('abort', cancel);
+      let retry: NodeJS.Timeout | undefined;
+      const armRetry = (): void => {
+        if (retry !== undefined) clearTimeout(retry);
+        retry = undefined;
+        const at = retryAt?.();
+        if (at === undefined) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          if (!this.waiters.has(waiter)) return;
+          let done: boolean;
+          try {
+            done = waiter.attempt();
+          } catch (err) {
+            this.waiters.remove(waiter);
+            waiter.fail(err instanceof StreamError ? err : streamError('INTERNAL', 'unexpected', err));
+            return;
+          }
+          if (done) this.waiters.remove(waiter);
+        }, Math.max(1, at - this.core.now()));
+        retry.unref?.();
+      };
+      const settle = (): void => {
+        signal?.removeEventListener('abort', cancel);
+        if (retry !== undefined) clearTimeout(retry);
+        retry = undefined;
+      };
       const waiter: Waiter = {
         keys,
         group,
@@ -319,7 +365,10 @@ export class EmbeddedBackend implements StreamBackend {
         attempt: () => {
           this.wroteThisCall = false;
           const value = read();
-          if (value === undefined) return false;
+          if (value === undefined) {
+            if (retryAt !== undefined) armRetry();
+            return false;
+          }
           settle();
           if (this.wroteThisCall) this.durable().then(() => resolve(value), reject);
           else resolve(value);
@@ -341,6 +390,7 @@ export class EmbeddedBackend implements StreamBackend {
       };
       signal?.addEventListener('abort', cancel, { once: true });
       this.waiters.add(waiter, waitMs);
+      if (retryAt !== undefined) armRetry();
     });
     return { result, cancel };
   }

@@ -14,6 +14,22 @@ export function readGroupBody(maxCount: number) {
       count: countBody(maxCount, maxCount),
       waitMs: waitMsBody.meta({ description: 'Block up to this many ms when nothing is new (only with `>`); clamped to the server cap.' }),
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
+      claimMinIdleMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .meta({
+          description:
+            'CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long ' +
+            '(released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. ' +
+            'A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries.',
+        }),
+    }).superRefine((read, ctx) => {
+      if (read.claimMinIdleMs !== undefined && read.after !== '>') {
+        ctx.addIssue({ code: 'custom', path: ['claimMinIdleMs'], message: 'claimMinIdleMs needs after: ">"' });
+      }
     }),
   );
   type ReadGroupBody = z.output<typeof schema>;
