@@ -91,6 +91,26 @@ export interface paths {
         patch: operations["setStreamId"];
         trace?: never;
     };
+    "/v1/streams/{stream}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set the stream's idempotency windows
+         * @description XCFGSET (Redis 8.6): a change of either value forgets the keys recorded so far.
+         */
+        patch: operations["configureStream"];
+        trace?: never;
+    };
     "/v1/streams/{stream}/messages": {
         parameters: {
             query?: never;
@@ -508,7 +528,7 @@ export interface components {
              * @description Stable error code.
              * @enum {string}
              */
-            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "INTERNAL";
+            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "INTERNAL";
         };
         /**
          * @description What a deletion does about consumer groups (Redis 8.2 KEEPREF | DELREF | ACKED): `keepRef` (default) deletes and leaves other groups' pending entries dangling; `delRef` also removes the entry from every group's pending list; `acked` deletes only entries no group references (none has it pending, every group has read past it).
@@ -537,6 +557,21 @@ export interface components {
             recordedFirstEntryId: string;
             /** @description Number of consumer groups. */
             groups: number;
+            /** @description Idempotent produce (Redis 8.6 XINFO STREAM counters). */
+            idempotency: {
+                /** @description idmp-duration */
+                durationS: number;
+                /** @description idmp-maxsize */
+                maxSize: number;
+                /** @description pids-tracked */
+                producersTracked: number;
+                /** @description iids-tracked */
+                keysTracked: number;
+                /** @description iids-added */
+                keysAdded: number;
+                /** @description iids-duplicates */
+                duplicates: number;
+            };
             firstEntry: components["schemas"]["Message"] | null;
             lastEntry: components["schemas"]["Message"] | null;
         };
@@ -983,6 +1018,95 @@ export interface operations {
             };
         };
     };
+    configureStream: {
+        parameters: {
+            query?: {
+                /** @description `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. */
+                fieldsFormat?: "object" | "pairs";
+            };
+            header?: never;
+            path: {
+                /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
+                stream: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description IDMP-DURATION: seconds a key is remembered (default 100). */
+                    idempotencyDurationS?: number;
+                    /** @description IDMP-MAXSIZE: keys remembered per producer (default 100). */
+                    idempotencyMaxSize?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The stream as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamInfo"];
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMessages: {
         parameters: {
             query?: {
@@ -1060,7 +1184,12 @@ export interface operations {
     appendMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Idempotent append (IETF draft): the same key with the same fields answers the first ID; with other fields, 422. */
+                "idempotency-key"?: string;
+                /** @description The producer the key belongs to; default `default`. */
+                "idempotency-producer"?: string;
+            };
             path: {
                 /** @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`). */
                 stream: string;
@@ -1117,10 +1246,34 @@ export interface operations {
                         limit?: number;
                         refs?: components["schemas"]["RefPolicyInput"];
                     };
+                    /** @description Idempotent produce (Redis 8.6 XADD IDMP / IDMPAUTO), automatic IDs only: a (producer, key) still in the stream's window answers 200 `{id, duplicate: true}` with the original ID (whatever the fields), appending and trimming nothing. The `Idempotency-Key` header does the same with producer `Idempotency-Producer` (or `default`), except that the same key with other fields is 422 `IDEMPOTENCY_KEY_REUSED`. */
+                    idempotency?: {
+                        /** @description IDMP / IDMPAUTO producer ID. */
+                        producer: string;
+                        /** @description IDMP's idempotent ID; absent: IDMPAUTO, a hash of the fields whatever their order. */
+                        key?: string;
+                    };
                 };
             };
         };
         responses: {
+            /** @description A duplicate of an idempotent append: nothing appended, the original ID */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The ID the first append with this key produced.
+                         * @example 1700000000000-0
+                         */
+                        id: string;
+                        /** @enum {boolean} */
+                        duplicate: true;
+                    };
+                };
+            };
             /** @description Appended; `Location` names the message */
             201: {
                 headers: {
@@ -1165,6 +1318,15 @@ export interface operations {
             };
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

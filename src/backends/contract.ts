@@ -8,6 +8,7 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
   PendingEntryInfo,
@@ -15,6 +16,7 @@ import type {
   PendingSummary,
   RefPolicy,
   StreamInfo,
+  StreamConfigOptions,
   StreamInfoFull,
   TrimSpec,
   XaddOptions,
@@ -91,6 +93,18 @@ export interface StreamBackend {
 
   /** XADD: the new ID, or null with `noMkStream` on a missing stream. ID_NOT_GREATER, ID_EXHAUSTED, SEQ_EXHAUSTED, VALIDATION. */
   append(stream: string, options: XaddOptions): Promise<StreamId | null>;
+  /**
+   * XADD IDMP producer iid | IDMPAUTO producer (Redis 8.6), `options.idempotency` set, automatic IDs only: the new ID,
+   * or for a (producer, key) still in the stream's window the ID it produced with `duplicate` (nothing appended or
+   * trimmed); null as `append`. IDEMPOTENCY_KEY_REUSED (strict keys), VALIDATION. Older servers and Valkey:
+   * NOT_SUPPORTED_BY_BACKEND.
+   */
+  appendIdempotent(stream: string, options: XaddOptions): Promise<IdempotentAddResult | null>;
+  /**
+   * XCFGSET key [IDMP-DURATION s] [IDMP-MAXSIZE n] (Redis 8.6): the stream's idempotency windows; a change forgets
+   * the recorded keys. NO_STREAM, VALIDATION. Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
+   */
+  configureStream(stream: string, options: StreamConfigOptions): Promise<void>;
   /** Several XADDs with one trim after them, checked whole before any is added: the IDs in order, or null as `append`. */
   appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null>;
   /** XLEN: 0 for a missing stream. */

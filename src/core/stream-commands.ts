@@ -1,6 +1,7 @@
 import { APPROX_TRIM_DEFAULT_LIMIT } from '../domain/defaults.js';
 /** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
 import type { Keyspace } from './keyspace.js';
+import { checkIdempotency } from './idempotency.js';
 import { emitDeletion, trimWithRefs } from './references.js';
 import type { Stream } from './stream.js';
 import { inBatch, StreamError, streamError } from '../domain/errors.js';
@@ -8,6 +9,7 @@ import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, 
 import type {
   Entry,
   FieldList,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
   RefPolicy,
@@ -52,6 +54,7 @@ export function delCommand(ks: Keyspace, key: string): boolean {
 // XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
 // Reply: the ID added, or nil with NOMKSTREAM on a missing key.
 export function xaddCommand(ks: Keyspace, key: string, options: XaddOptions): StreamId | null {
+  if (options.idempotency !== undefined) return xaddIdempotentCommand(ks, key, options)?.id ?? null;
   checkFields(options.fields);
   const trim = options.trim && checkTrim(options.trim);
   const s = ks.streams.get(key);
@@ -62,6 +65,33 @@ export function xaddCommand(ks: Keyspace, key: string, options: XaddOptions): St
     ks.emit({ op: 'add', key, id, fields: options.fields, entriesAdded: (s?.entriesAdded ?? 0n) + 1n });
     if (trim) trimStream(ks, ks.streams.get(key)!, trim);
     return id;
+  });
+}
+
+// XADD key [NOMKSTREAM] [IDMPAUTO producer | IDMP producer iid] [trim] * field value [field value ...]   (8.6)
+// Reply: the new ID, or for a live (producer, iid) the ID it produced (even if that entry is gone since), with
+// nothing appended and nothing trimmed; null with NOMKSTREAM on a missing key.
+export function xaddIdempotentCommand(ks: Keyspace, key: string, options: XaddOptions): IdempotentAddResult | null {
+  const spec = options.idempotency!;
+  checkFields(options.fields);
+  if (options.id.kind !== 'auto') throw streamError('VALIDATION', 'idempotencyNeedsAutoId');
+  const trim = options.trim && checkTrim(options.trim);
+  const s = ks.streams.get(key);
+  if (s === undefined && options.noMkStream) return null;
+  const now = ks.clock();
+  const check = checkIdempotency(s, spec, options.fields, now);
+  if (check.original !== undefined) {
+    const duplicates = s!.idempotency!.duplicates + 1n;
+    ks.command(() => ks.emit({ op: 'idmp-duplicate', key, duplicates }));
+    return { id: check.original, duplicate: true };
+  }
+  const id = nextAddId(ks, s?.lastId ?? 0n, options.id);
+  return ks.command(() => {
+    ks.emit({ op: 'add', key, id, fields: options.fields, entriesAdded: (s?.entriesAdded ?? 0n) + 1n });
+    const added = (ks.streams.get(key)!.idempotency?.added ?? 0n) + 1n;
+    ks.emit({ op: 'idmp-record', key, producer: spec.producer, iid: check.iid, id, digest: check.digest, added });
+    if (trim) trimStream(ks, ks.streams.get(key)!, trim);
+    return { id, duplicate: false };
   });
 }
 

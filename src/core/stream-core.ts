@@ -8,6 +8,7 @@
  *   group-commands.ts   XGROUP CREATE / SETID / DESTROY / CREATECONSUMER / DELCONSUMER
  *   group-reads.ts      XREADGROUP, XACK
  *   claims.ts           XPENDING, XCLAIM, XAUTOCLAIM, XNACK
+ *   idempotency.ts      XADD IDMP / IDMPAUTO's record, XCFGSET
  *   references.ts       XACKDEL, XDELEX, and KEEPREF / DELREF / ACKED trimming
  *   introspection.ts    XINFO, and the snapshot and debug exports
  *   replay.ts           how an effect changes the keyspace (emitted or replayed)
@@ -39,6 +40,7 @@ import {
   xinfoStreamCommand,
   xinfoStreamFullCommand,
 } from './introspection.js';
+import { xcfgsetCommand } from './idempotency.js';
 import { Keyspace } from './keyspace.js';
 import { xackdelCommand, xdelexCommand } from './references.js';
 import { applyEffect } from './replay.js';
@@ -48,6 +50,7 @@ import {
   listStreamsCommand,
   xaddBatchCommand,
   xaddCommand,
+  xaddIdempotentCommand,
   xdelCommand,
   xlenCommand,
   xrangeCommand,
@@ -65,6 +68,7 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
   PendingEntryInfo,
@@ -72,6 +76,7 @@ import type {
   PendingSummary,
   RefPolicy,
   StreamInfo,
+  StreamConfigOptions,
   StreamInfoFull,
   TrimSpec,
   XaddOptions,
@@ -159,6 +164,16 @@ export class StreamCore implements StreamCommands {
 
   xadd(key: string, options: XaddOptions): StreamId | null {
     return xaddCommand(this.keyspace, key, options);
+  }
+
+  /** XADD IDMP / IDMPAUTO (8.6): `options.idempotency` required. */
+  xaddIdempotent(key: string, options: XaddOptions): IdempotentAddResult | null {
+    return xaddIdempotentCommand(this.keyspace, key, options);
+  }
+
+  /** XCFGSET (8.6). */
+  xcfgset(key: string, options: StreamConfigOptions): void {
+    xcfgsetCommand(this.keyspace, key, options);
   }
 
   xaddBatch(key: string, messages: { id: AddIdSpec; fields: FieldList }[], options: { noMkStream?: boolean; trim?: TrimSpec }): StreamId[] | null {

@@ -125,6 +125,13 @@ export const ERROR_CATALOGUE = {
       aboveLastId: () => 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
     },
   },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency key reused with another request',
+    messages: {
+      reused: (producer: string, key: string) => `the idempotency key '${key}' of producer '${producer}' was used for a different message`,
+    },
+  },
   VALIDATION: {
     status: 400,
     title: 'Invalid request',
@@ -136,6 +143,11 @@ export const ERROR_CATALOGUE = {
       noIds: () => 'ERR Number of IDs must be a positive integer',
       negativeRetryCount: () => 'ERR Invalid RETRYCOUNT value: must be >= 0',
       negativeClaimMinIdle: () => 'ERR min-idle-time for CLAIM must be a non-negative integer',
+      idempotencyNeedsAutoId: () => 'ERR IDMP and IDMPAUTO can be used only with an automatically generated ID (*)',
+      emptyIdempotency: () => 'ERR IDMP producer and idempotent ID must be non-empty',
+      configNeedsOption: () => 'ERR XCFGSET needs at least one of IDMP-DURATION and IDMP-MAXSIZE',
+      idmpDurationRange: () => 'ERR IDMP-DURATION must be between 1 and 86400',
+      idmpMaxSizeRange: () => 'ERR IDMP-MAXSIZE must be between 1 and 10000',
       xaddArity: () => "ERR wrong number of arguments for 'xadd' command",
       limitWithoutApprox: () => 'ERR syntax error, LIMIT cannot be used without the special ~ option',
       negativeLimit: () => 'ERR The LIMIT argument must be >= 0.',

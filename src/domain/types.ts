@@ -37,11 +37,43 @@ export type TrimSpec = ({ maxLen: bigint } | { minId: StreamId }) & {
   refs?: RefPolicy;
 };
 
+/** XADD IDMP producer iid / IDMPAUTO producer (8.6): only with an automatic ID. */
+export interface IdempotencySpec {
+  producer: string;
+  /** The iid; absent = IDMPAUTO (a hash of the field/value pairs, whatever their order). */
+  key?: string;
+  /** A recorded key with other fields is IDEMPOTENCY_KEY_REUSED instead of a duplicate (the Idempotency-Key header's rule). */
+  strict?: boolean;
+}
+
 export interface XaddOptions {
   id: AddIdSpec;
   fields: FieldList;
   noMkStream?: boolean;
   trim?: TrimSpec;
+  idempotency?: IdempotencySpec;
+}
+
+/** An idempotent XADD's answer: the ID, and whether it was a duplicate (nothing appended, the original ID). */
+export interface IdempotentAddResult {
+  id: StreamId;
+  duplicate: boolean;
+}
+
+/** XCFGSET key [IDMP-DURATION s] [IDMP-MAXSIZE n] (8.6). */
+export interface StreamConfigOptions {
+  idempotencyDurationS?: number;
+  idempotencyMaxSize?: number;
+}
+
+/** XINFO STREAM's idempotency counters (8.6). */
+export interface IdempotencyInfo {
+  durationS: number;
+  maxSize: number;
+  producersTracked: number;
+  keysTracked: number;
+  keysAdded: bigint;
+  duplicates: bigint;
 }
 
 export interface XrangeOptions {
@@ -201,6 +233,7 @@ export interface StreamCounters {
 
 export interface StreamInfo extends StreamCounters {
   groups: number;
+  idempotency: IdempotencyInfo;
   firstEntry: Entry | null;
   lastEntry: Entry | null;
 }

@@ -42,6 +42,9 @@ const Op = {
   ack: 14,
   dereference: 15,
   nack: 16,
+  'idmp-config': 17,
+  'idmp-record': 18,
+  'idmp-duplicate': 19,
 } as const satisfies Record<Effect['op'], number>;
 
 export type DecodedRecord =
@@ -184,6 +187,21 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       return;
     case 'dereference':
       ids(out, e.ids);
+      return;
+    case 'idmp-config':
+      out.f64(e.durationS);
+      out.f64(e.maxSize);
+      out.u8(e.clear ? 1 : 0);
+      return;
+    case 'idmp-record':
+      out.string(e.producer);
+      out.string(e.iid);
+      out.id(e.id);
+      out.string(e.digest);
+      out.u64(e.added);
+      return;
+    case 'idmp-duplicate':
+      out.u64(e.duplicates);
       return;
     case 'nack':
       out.string(e.group);
@@ -466,6 +484,20 @@ export class RecordDecoder {
         }
         return { op: 'nack', key, group, entries };
       }
+      case 17: {
+        const durationS = this.f64();
+        const maxSize = this.f64();
+        return { op: 'idmp-config', key, durationS, maxSize, clear: this.u8() === 1 };
+      }
+      case 18: {
+        const producer = this.string();
+        const iid = this.string();
+        const id = this.id();
+        const digest = this.string();
+        return { op: 'idmp-record', key, producer, iid, id, digest, added: this.u64() };
+      }
+      case 19:
+        return { op: 'idmp-duplicate', key, duplicates: this.u64() };
       default:
         throw new RecordFormatError(`unknown effect op ${op}`);
     }

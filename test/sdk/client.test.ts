@@ -62,6 +62,8 @@ describe('the typed client, one operation at a time', () => {
     expect(unwrap(await api.POST('/v1/streams/{stream}/trim', { params: { path }, body: { maxLen: 0 } }))).toEqual({ trimmed: 1 });
     const setId = await api.PATCH('/v1/streams/{stream}', { params: { path }, body: { lastId: '99999999999999-0' } });
     expect(unwrap(setId)).toMatchObject({ lastGeneratedId: '99999999999999-0' });
+    const config = await api.PATCH('/v1/streams/{stream}/config', { params: { path }, body: { idempotencyMaxSize: 7 } });
+    expect(unwrap(config).idempotency).toMatchObject({ maxSize: 7 });
     expect((await api.DELETE('/v1/streams/{stream}', { params: { path } })).response.status).toBe(204);
   });
 

@@ -11,6 +11,7 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
   PendingEntryInfo,
@@ -18,6 +19,7 @@ import type {
   PendingSummary,
   RefPolicy,
   StreamInfo,
+  StreamConfigOptions,
   StreamInfoFull,
   TrimSpec,
   XaddOptions,
@@ -125,6 +127,14 @@ export class EmbeddedBackend implements StreamBackend {
 
   append(stream: string, options: XaddOptions): Promise<StreamId | null> {
     return this.write(() => this.core.xadd(stream, options));
+  }
+
+  appendIdempotent(stream: string, options: XaddOptions): Promise<IdempotentAddResult | null> {
+    return this.write(() => this.core.xaddIdempotent(stream, options));
+  }
+
+  configureStream(stream: string, options: StreamConfigOptions): Promise<void> {
+    return this.write(() => this.core.xcfgset(stream, options));
   }
 
   appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null> {

@@ -6,7 +6,8 @@ import { DEFAULT_WAIT_MS } from '../defaults.js';
 import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { sendMessageList } from '../reply.js';
-import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
+import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema, duplicateSchema } from '../schemas/append.js';
+import { idempotencyHeaders, idempotencyOf } from '../schemas/idempotency.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
 import { messageListSchema, messageSchema } from '../schemas/message.js';
@@ -40,11 +41,23 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['messages'],
       'x-redis-command': 'XADD',
       params: streamParams,
+      headers: idempotencyHeaders,
       body: appendBody,
-      response: { 201: appendedSchema.meta({ description: 'Appended; `Location` names the message' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: {
+        201: appendedSchema.meta({ description: 'Appended; `Location` names the message' }),
+        200: duplicateSchema.meta({ description: 'A duplicate of an idempotent append: nothing appended, the original ID' }),
+        ...problemResponses(...BODY_ERRORS, 404, 422),
+      },
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
+      const idempotency = idempotencyOf(request.body.idempotency, request.headers);
+      if (idempotency !== undefined) {
+        const result = orNoStream(await backend.appendIdempotent(stream, { ...request.body, idempotency }));
+        const id = formatId(result.id);
+        if (result.duplicate) return reply.code(200).header('location', messageLocation(stream, id)).send({ id, duplicate: true as const });
+        return reply.code(201).header('location', messageLocation(stream, id)).send({ id });
+      }
       const id = formatId(orNoStream(await backend.append(stream, request.body)));
       return reply.code(201).header('location', messageLocation(stream, id)).send({ id });
     },

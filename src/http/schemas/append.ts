@@ -33,6 +33,18 @@ export const appendBody = withFastCheck(
     ...appendMessage.shape,
     noMkStream: z.boolean().optional().meta({ description: NO_MK_STREAM }),
     trim: trimInput.optional(),
+    idempotency: z
+      .strictObject({
+        producer: z.string().min(1).meta({ description: 'IDMP / IDMPAUTO producer ID.' }),
+        key: z.string().min(1).optional().meta({ description: "IDMP's idempotent ID; absent: IDMPAUTO, a hash of the fields whatever their order." }),
+      })
+      .optional()
+      .meta({
+        description:
+          'Idempotent produce (Redis 8.6 XADD IDMP / IDMPAUTO), automatic IDs only: a (producer, key) still in the stream\'s window answers 200 ' +
+          '`{id, duplicate: true}` with the original ID (whatever the fields), appending and trimming nothing. The `Idempotency-Key` header does the ' +
+          'same with producer `Idempotency-Producer` (or `default`), except that the same key with other fields is 422 `IDEMPOTENCY_KEY_REUSED`.',
+      }),
   }),
   (body) => fastMessage(body, true),
 );
@@ -69,4 +81,5 @@ export function appendBatchBody(maxBatch: number) {
 }
 
 export const appendedSchema = z.object({ id: idOutput });
+export const duplicateSchema = z.object({ id: idOutput.meta({ description: 'The ID the first append with this key produced.' }), duplicate: z.literal(true) });
 export const appendedBatchSchema = z.object({ ids: z.array(idOutput) });

@@ -16,6 +16,16 @@ export const streamInfoSchema = z
   .object({
     ...streamCommon,
     groups: nonNegative().meta({ description: 'Number of consumer groups.' }),
+    idempotency: z
+      .object({
+        durationS: nonNegative().meta({ description: 'idmp-duration' }),
+        maxSize: nonNegative().meta({ description: 'idmp-maxsize' }),
+        producersTracked: nonNegative().meta({ description: 'pids-tracked' }),
+        keysTracked: nonNegative().meta({ description: 'iids-tracked' }),
+        keysAdded: counterOutput('iids-added'),
+        duplicates: counterOutput('iids-duplicates'),
+      })
+      .meta({ description: 'Idempotent produce (Redis 8.6 XINFO STREAM counters).' }),
     firstEntry: messageSchema.nullable(),
     lastEntry: messageSchema.nullable(),
   })

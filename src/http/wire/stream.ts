@@ -19,6 +19,14 @@ export function streamInfoToWire(name: string, info: StreamInfo, format: FieldsF
   return {
     ...countersToWire(name, info),
     groups: info.groups,
+    idempotency: {
+      durationS: info.idempotency.durationS,
+      maxSize: info.idempotency.maxSize,
+      producersTracked: info.idempotency.producersTracked,
+      keysTracked: info.idempotency.keysTracked,
+      keysAdded: counterToWire(info.idempotency.keysAdded),
+      duplicates: counterToWire(info.idempotency.duplicates),
+    },
     firstEntry: info.firstEntry === null ? null : messageToWire(info.firstEntry, format),
     lastEntry: info.lastEntry === null ? null : messageToWire(info.lastEntry, format),
   };

@@ -53,6 +53,7 @@ describe('GET /v1/streams/{stream} (getStream)', () => {
       entriesAdded: 2,
       recordedFirstEntryId: '2-2',
       groups: 1,
+      idempotency: { durationS: 100, maxSize: 100, producersTracked: 0, keysTracked: 0, keysAdded: 0, duplicates: 0 },
       firstEntry: { id: '2-2', fields: { b: '3' } },
       lastEntry: { id: '2-2', fields: { b: '3' } },
     });
