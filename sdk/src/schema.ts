@@ -1400,6 +1400,13 @@ export interface operations {
                          * @example 1700000000000-5
                          */
                         id?: string;
+                        /** @description Idempotent produce (Redis 8.6 XADD IDMP / IDMPAUTO), automatic IDs only: a (producer, key) still in the stream's window answers 200 `{id, duplicate: true}` with the original ID (whatever the fields), appending and trimming nothing. The `Idempotency-Key` header does the same with producer `Idempotency-Producer` (or `default`), except that the same key with other fields is 422 `IDEMPOTENCY_KEY_REUSED`. */
+                        idempotency?: {
+                            /** @description IDMP / IDMPAUTO producer ID. */
+                            producer: string;
+                            /** @description IDMP's idempotent ID; absent: IDMPAUTO, a hash of the fields whatever their order. */
+                            key?: string;
+                        };
                     }[];
                     /** @description NOMKSTREAM: answer 404 NO_STREAM instead of creating a missing stream. */
                     noMkStream?: boolean;
@@ -1421,7 +1428,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description All appended, IDs in order */
+            /** @description Every message was a duplicate of an idempotent append: nothing appended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ids: string[];
+                        /** @description Only when a message had `idempotency`: per message, whether it was a duplicate (its ID is the original one). */
+                        duplicate?: boolean[];
+                    };
+                };
+            };
+            /** @description All appended (duplicates of idempotent ones excepted), IDs in order */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1429,6 +1449,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         ids: string[];
+                        /** @description Only when a message had `idempotency`: per message, whether it was a duplicate (its ID is the original one). */
+                        duplicate?: boolean[];
                     };
                 };
             };

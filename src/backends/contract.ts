@@ -8,6 +8,7 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotencySpec,
   IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
@@ -44,6 +45,8 @@ export interface Wait {
 export interface NewEntry {
   id: AddIdSpec;
   fields: FieldList;
+  /** IDMP / IDMPAUTO for this message (appendBatchIdempotent only). */
+  idempotency?: IdempotencySpec;
 }
 
 /** What a batch append shares across its messages. */
@@ -107,6 +110,12 @@ export interface StreamBackend {
   configureStream(stream: string, options: StreamConfigOptions): Promise<void>;
   /** Several XADDs with one trim after them, checked whole before any is added: the IDs in order, or null as `append`. */
   appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null>;
+  /**
+   * appendBatch with `idempotency` on some messages (Redis 8.6 XADD IDMP / IDMPAUTO each): per message its ID and
+   * whether it was a duplicate (a live key, or one given earlier in the batch); checked whole first; trims only when
+   * anything was appended. Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
+   */
+  appendBatchIdempotent(stream: string, messages: NewEntry[], options: BatchOptions): Promise<IdempotentAddResult[] | null>;
   /** XLEN: 0 for a missing stream. */
   length(stream: string): Promise<number>;
   /** XRANGE / XREVRANGE: null for a missing stream. INVALID_ID for an empty exclusive interval at the edge of the ID space. */

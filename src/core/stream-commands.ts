@@ -1,7 +1,7 @@
 import { APPROX_TRIM_DEFAULT_LIMIT } from '../domain/defaults.js';
 /** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
 import type { Keyspace } from './keyspace.js';
-import { checkIdempotency } from './idempotency.js';
+import { checkIdempotency, type IdempotencyCheck } from './idempotency.js';
 import { emitDeletion, trimWithRefs } from './references.js';
 import type { Stream } from './stream.js';
 import { inBatch, StreamError, streamError } from '../domain/errors.js';
@@ -9,6 +9,7 @@ import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, 
 import type {
   Entry,
   FieldList,
+  IdempotencySpec,
   IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
@@ -92,6 +93,75 @@ export function xaddIdempotentCommand(ks: Keyspace, key: string, options: XaddOp
     ks.emit({ op: 'idmp-record', key, producer: spec.producer, iid: check.iid, id, digest: check.digest, added });
     if (trim) trimStream(ks, ks.streams.get(key)!, trim);
     return { id, duplicate: false };
+  });
+}
+
+/**
+ * Several XADDs, some or all idempotent (`idempotency` per message, automatic
+ * IDs only), checked whole first: a message whose (producer, iid) is live, or
+ * was given earlier in the batch, is a duplicate and answers the original ID.
+ * Trims after the batch when anything was appended. Answers per message its
+ * ID and whether it was a duplicate.
+ */
+export function xaddBatchIdempotentCommand(
+  ks: Keyspace,
+  key: string,
+  messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
+  options: { noMkStream?: boolean; trim?: TrimSpec },
+): IdempotentAddResult[] | null {
+  if (messages.length === 0) throw streamError('VALIDATION', 'emptyBatch');
+  messages.forEach((m) => checkFields(m.fields));
+  const trim = options.trim && checkTrim(options.trim);
+  const s = ks.streams.get(key);
+  if (s === undefined && options.noMkStream) return null;
+  const now = ks.clock();
+  const results: IdempotentAddResult[] = [];
+  const checks: (IdempotencyCheck | undefined)[] = [];
+  const inBatchIds = new Map<string, StreamId>();
+  let top = s?.lastId ?? 0n;
+  messages.forEach((m, index) => {
+    try {
+      let check: IdempotencyCheck | undefined;
+      if (m.idempotency !== undefined) {
+        if (m.id.kind !== 'auto') throw streamError('VALIDATION', 'idempotencyNeedsAutoId');
+        check = checkIdempotency(s, m.idempotency, m.fields, now);
+        const original = check.original ?? inBatchIds.get(`${m.idempotency.producer.length}:${m.idempotency.producer}${check.iid}`);
+        if (original !== undefined) {
+          checks.push(undefined);
+          results.push({ id: original, duplicate: true });
+          return;
+        }
+      }
+      if (m.id.kind === 'explicit' && m.id.id === 0n) throw streamError('ID_NOT_GREATER', 'zero');
+      top = nextAddId(ks, top, m.id);
+      if (check !== undefined) inBatchIds.set(`${m.idempotency!.producer.length}:${m.idempotency!.producer}${check.iid}`, top);
+      checks.push(check);
+      results.push({ id: top, duplicate: false });
+    } catch (err) {
+      if (err instanceof StreamError) throw inBatch(err, index);
+      throw err;
+    }
+  });
+  return ks.command(() => {
+    let entriesAdded = s?.entriesAdded ?? 0n;
+    let duplicates = 0n;
+    messages.forEach((m, i) => {
+      const result = results[i]!;
+      if (result.duplicate) {
+        duplicates++;
+        return;
+      }
+      ks.emit({ op: 'add', key, id: result.id, fields: m.fields, entriesAdded: ++entriesAdded });
+      const check = checks[i];
+      if (check !== undefined) {
+        const added = (ks.streams.get(key)!.idempotency?.added ?? 0n) + 1n;
+        ks.emit({ op: 'idmp-record', key, producer: m.idempotency!.producer, iid: check.iid, id: result.id, digest: check.digest, added });
+      }
+    });
+    const stream = ks.streams.get(key);
+    if (duplicates > 0n) ks.emit({ op: 'idmp-duplicate', key, duplicates: stream!.idempotency!.duplicates + duplicates });
+    if (trim && results.some((r) => !r.duplicate)) trimStream(ks, stream!, trim);
+    return results;
   });
 }
 

@@ -50,6 +50,7 @@ import {
   listStreamsCommand,
   xaddBatchCommand,
   xaddCommand,
+  xaddBatchIdempotentCommand,
   xaddIdempotentCommand,
   xdelCommand,
   xlenCommand,
@@ -68,6 +69,7 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotencySpec,
   IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
@@ -169,6 +171,15 @@ export class StreamCore implements StreamCommands {
   /** XADD IDMP / IDMPAUTO (8.6): `options.idempotency` required. */
   xaddIdempotent(key: string, options: XaddOptions): IdempotentAddResult | null {
     return xaddIdempotentCommand(this.keyspace, key, options);
+  }
+
+  /** Several XADDs, with `idempotency` per message (8.6); see xaddBatchIdempotentCommand. */
+  xaddBatchIdempotent(
+    key: string,
+    messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
+    options: { noMkStream?: boolean; trim?: TrimSpec },
+  ): IdempotentAddResult[] | null {
+    return xaddBatchIdempotentCommand(this.keyspace, key, messages, options);
   }
 
   /** XCFGSET (8.6). */

@@ -98,6 +98,33 @@ describe('XADD IDMP / IDMPAUTO', () => {
   });
 });
 
+describe('idempotent batches', () => {
+  it('checks the whole batch first; in-batch repeats are duplicates; trims only when something was appended', () => {
+    const { core, batches, clock } = setup();
+    const results = core.xaddBatchIdempotent(
+      's',
+      [
+        { id: auto, fields: ['a', '1'], idempotency: { producer: 'p', key: 'k' } },
+        { id: auto, fields: ['b', '2'] },
+        { id: auto, fields: ['a', '9'], idempotency: { producer: 'p', key: 'k' } },
+      ],
+      {},
+    )!;
+    expect(results.map((r) => r.duplicate)).toEqual([false, false, true]);
+    expect(results[2]!.id).toBe(results[0]!.id);
+    expect(core.xlen('s')).toBe(2);
+    expect(core.xinfoStream('s')!.idempotency).toMatchObject({ keysAdded: 1n, duplicates: 1n });
+    const all = core.xaddBatchIdempotent('s', [{ id: auto, fields: ['x', 'y'], idempotency: { producer: 'p', key: 'k' } }], { trim: { maxLen: 0n, approximate: false } })!;
+    expect(all[0]!.duplicate).toBe(true);
+    expect(core.xlen('s')).toBe(2);
+    expect(code(() => core.xaddBatchIdempotent('s', [{ id: auto, fields: ['a', '1'] }, { id: add('1-0'), fields: ['a', '1'], idempotency: { producer: 'p' } }], {}))).toBe('VALIDATION');
+    expect(core.xlen('s')).toBe(2);
+    const replayed = new StreamCore({ clock: () => clock.now });
+    for (const b of batches) replayed.applyBatch(b);
+    expect(replayed.debugState()).toEqual(core.debugState());
+  });
+});
+
 describe('XCFGSET', () => {
   it('needs the key and at least one option in range', () => {
     const { core } = setup();

@@ -133,6 +133,10 @@ export class EmbeddedBackend implements StreamBackend {
     return this.write(() => this.core.xaddIdempotent(stream, options));
   }
 
+  appendBatchIdempotent(stream: string, messages: NewEntry[], options: BatchOptions): Promise<IdempotentAddResult[] | null> {
+    return this.write(() => this.core.xaddBatchIdempotent(stream, messages, options));
+  }
+
   configureStream(stream: string, options: StreamConfigOptions): Promise<void> {
     return this.write(() => this.core.xcfgset(stream, options));
   }

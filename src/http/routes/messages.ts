@@ -71,10 +71,19 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XADD',
       params: streamParams,
       body: appendBatchBody(appConfig.maxBatch),
-      response: { 201: appendedBatchSchema.meta({ description: 'All appended, IDs in order' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: {
+        201: appendedBatchSchema.meta({ description: 'All appended (duplicates of idempotent ones excepted), IDs in order' }),
+        200: appendedBatchSchema.meta({ description: 'Every message was a duplicate of an idempotent append: nothing appended' }),
+        ...problemResponses(...BODY_ERRORS, 404),
+      },
     },
     handler: async (request, reply) => {
       const { messages, noMkStream, trim } = request.body;
+      if (messages.some((m) => m.idempotency !== undefined)) {
+        const results = orNoStream(await backend.appendBatchIdempotent(request.params.stream, messages, { noMkStream, trim }));
+        const duplicate = results.map((r) => r.duplicate);
+        return reply.code(duplicate.every(Boolean) ? 200 : 201).send({ ids: formatIds(results.map((r) => r.id)), duplicate });
+      }
       const ids = orNoStream(await backend.appendBatch(request.params.stream, messages, { noMkStream, trim }));
       return reply.code(201).send({ ids: formatIds(ids) });
     },

@@ -73,3 +73,39 @@ describe('PATCH /streams/{stream}/config (XCFGSET)', () => {
     expectProblem(await call(t.app, 'PATCH', streamPath(s, 'config'), { idempotencyMaxSize: 10_001 }), 400, 'VALIDATION');
   });
 });
+
+describe('idempotent batches', () => {
+  it('takes idempotency per message: duplicates (stored or earlier in the batch) answer the original ID', async () => {
+    const s = streamName();
+    const first = await appendWith(s, { fields: { a: '1' }, idempotency: { producer: 'p', key: 'k1' } });
+    const batch = await t.app.inject({
+      method: 'POST',
+      url: streamPath(s, 'messages', 'batch'),
+      payload: {
+        messages: [
+          { fields: { a: '1' }, idempotency: { producer: 'p', key: 'k1' } },
+          { fields: { b: '2' }, idempotency: { producer: 'p', key: 'k2' } },
+          { fields: { c: '3' } },
+          { fields: { b: 'again' }, idempotency: { producer: 'p', key: 'k2' } },
+        ],
+      },
+    });
+    expect(batch.statusCode).toBe(201);
+    const body = batch.json();
+    expect(body.duplicate).toEqual([true, false, false, true]);
+    expect(body.ids[0]).toBe(first.json().id);
+    expect(body.ids[3]).toBe(body.ids[1]);
+    expect((await call(t.app, 'GET', streamPath(s))).json()).toMatchObject({ length: 3, idempotency: { keysTracked: 2, duplicates: 2 } });
+    const allDuplicates = await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), {
+      messages: [{ fields: { z: '1' }, idempotency: { producer: 'p', key: 'k1' } }],
+      trim: { maxLen: 0 },
+    });
+    expect(allDuplicates.statusCode).toBe(200);
+    expect((await call(t.app, 'GET', streamPath(s))).json().length).toBe(3);
+    expectProblem(
+      await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), { messages: [{ id: '9999999999999-0', fields: { a: '1' }, idempotency: { producer: 'p' } }] }),
+      400,
+      'VALIDATION',
+    );
+  });
+});
