@@ -2439,6 +2439,10 @@ export interface operations {
                     noAck?: boolean;
                     /** @description CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long (released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries. */
                     claimMinIdleMs?: number;
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the reply; at least `count`. */
+                    maxCount?: number;
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the reply; at least one message is always returned, and one left out is not delivered. */
+                    maxBytes?: number;
                 };
             };
         };

@@ -113,6 +113,10 @@ export interface XreadgroupOptions {
   noAck?: boolean;
   /** CLAIM min-idle-time (8.4): `>` reads first take over pending entries idle at least this long (nacked ones first). */
   claimMinIdleMs?: number;
+  /** MAXCOUNT (8.10): most entries in the whole reply (>= count); at least one is always returned. */
+  maxCount?: number;
+  /** MAXSIZE (8.10): most bytes of field names and values (UTF-8) in the whole reply; at least one entry is always returned. */
+  maxBytes?: number;
 }
 
 export interface XreadgroupResult {

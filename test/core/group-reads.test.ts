@@ -200,3 +200,45 @@ describe('XREADGROUP CLAIM', () => {
     expect(core.nextClaimableTime('nope', 'g', 50)).toBeUndefined();
   });
 });
+
+describe('XREADGROUP MAXCOUNT / MAXSIZE', () => {
+  /** Two streams a and b (entries 1-0..3-0, 4 bytes each), group g at 0 on both. */
+  function twoStreams() {
+    const ctx = coreWithClock();
+    for (const key of ['a', 'b']) {
+      ctx.core.xgroupCreate(key, 'g', { startId: 0n, mkStream: true });
+      for (let i = 1; i <= 3; i++) ctx.core.xadd(key, { id: add(`${i}-0`), fields: ['nn', `v${i}`] });
+    }
+    return ctx;
+  }
+  const readBoth = (core: ReturnType<typeof twoStreams>['core'], caps: { maxCount?: number; maxBytes?: number; count?: number }) =>
+    core.xreadgroup({ group: 'g', consumer: 'c', streams: [{ key: 'a', from: '>' }, { key: 'b', from: '>' }], ...caps });
+
+  it('MAXCOUNT caps the whole reply across streams (COUNT is per stream)', () => {
+    const { core } = twoStreams();
+    const reply = readBoth(core, { count: 2, maxCount: 3 });
+    expect(reply.map((r) => [r.key, fmt(r.entries.map((e) => e.id))])).toEqual([
+      ['a', ['1-0', '2-0']],
+      ['b', ['1-0']],
+    ]);
+  });
+
+  it('MAXSIZE caps the bytes; an entry left out is not added to a PEL; at least one entry is returned', () => {
+    const { core } = twoStreams();
+    const reply = readBoth(core, { maxBytes: 10 });
+    expect(reply.map((r) => [r.key, r.entries.length])).toEqual([['a', 2]]);
+    expect(core.xpendingSummary('a', 'g').count).toBe(2);
+    expect(core.xpendingSummary('b', 'g').count).toBe(0);
+    expect(core.groupInfo('b', 'g')!.lastDeliveredId).toBe(0n);
+    const one = readBoth(core, { maxBytes: 1 });
+    expect(one.map((r) => [r.key, fmt(r.entries.map((e) => e.id))])).toEqual([['a', ['3-0']]]);
+  });
+
+  it('refuses MAXCOUNT below COUNT and non-positive caps; absent caps mean the old reply', () => {
+    const { core } = twoStreams();
+    expect(code(() => readBoth(core, { count: 3, maxCount: 2 }))).toBe('VALIDATION');
+    expect(code(() => readBoth(core, { maxBytes: 0 }))).toBe('VALIDATION');
+    expect(code(() => readBoth(core, { maxCount: 0 }))).toBe('VALIDATION');
+    expect(readBoth(core, {}).map((r) => r.entries.length)).toEqual([3, 3]);
+  });
+});

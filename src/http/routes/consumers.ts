@@ -90,10 +90,13 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const { after, count = appConfig.maxCount, waitMs = DEFAULT_WAIT_MS, noAck, claimMinIdleMs } = request.body;
+      const { after, waitMs = DEFAULT_WAIT_MS, noAck, claimMinIdleMs, maxCount, maxBytes } = request.body;
+      // Without `count`, the server's cap, lowered to maxCount so that MAXCOUNT >= COUNT holds.
+      const count = request.body.count ?? (maxCount === undefined ? appConfig.maxCount : Math.min(maxCount, appConfig.maxCount));
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const streams = [{ key: stream, from: after }];
-      const read = claimMinIdleMs === undefined ? { group, consumer, streams, count, noAck } : { group, consumer, streams, count, noAck, claimMinIdleMs };
+      const plain = claimMinIdleMs === undefined && maxCount === undefined && maxBytes === undefined;
+      const read = plain ? { group, consumer, streams, count, noAck } : { group, consumer, streams, count, noAck, claimMinIdleMs, maxCount, maxBytes };
       const results = await backend.readGroup(read, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
       return sendMessageList(reply, results[0]?.entries ?? [], request.query.fieldsFormat);
     },

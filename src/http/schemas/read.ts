@@ -26,7 +26,18 @@ export function readGroupBody(maxCount: number) {
             '(released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. ' +
             'A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries.',
         }),
+      maxCount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'MAXCOUNT (Redis 8.10): most messages in the reply; at least `count`.' }),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .meta({ description: 'MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the reply; at least one message is always returned, and one left out is not delivered.' }),
     }).superRefine((read, ctx) => {
+      if (read.maxCount !== undefined && read.count !== undefined && read.maxCount < read.count) {
+        ctx.addIssue({ code: 'custom', path: ['maxCount'], message: 'maxCount must be at least count' });
+      }
       if (read.claimMinIdleMs !== undefined && read.after !== '>') {
         ctx.addIssue({ code: 'custom', path: ['claimMinIdleMs'], message: 'claimMinIdleMs needs after: ">"' });
       }

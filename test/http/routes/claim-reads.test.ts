@@ -67,3 +67,20 @@ describe('group SSE with claimMinIdleMs', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('POST .../read with maxCount / maxBytes (XREADGROUP MAXCOUNT / MAXSIZE)', () => {
+  it('caps the reply; at least one message; maxCount below count is refused', async () => {
+    const s = await streamWithGroup(t.app, 5);
+    const capped = await readGroup(t.app, s, 'a', { maxCount: 2 });
+    expect(capped.json().messages.map((m: { id: string }) => m.id)).toEqual(['1-0', '2-0']);
+    // Each message is {i: "<n>"}: 2 bytes.
+    const bytes = await readGroup(t.app, s, 'a', { maxBytes: 5 });
+    expect(bytes.json().messages.map((m: { id: string }) => m.id)).toEqual(['3-0', '4-0']);
+    const one = await readGroup(t.app, s, 'a', { maxBytes: 1 });
+    expect(one.json().messages.map((m: { id: string }) => m.id)).toEqual(['5-0']);
+    const pending = (await call(t.app, 'GET', streamPath(s, 'groups', 'g', 'pending'))).json();
+    expect(pending.count).toBe(5);
+    expectProblem(await readGroup(t.app, s, 'a', { count: 5, maxCount: 2 }), 400, 'VALIDATION');
+    expectProblem(await readGroup(t.app, s, 'a', { maxBytes: 0 }), 400, 'VALIDATION');
+  });
+});
