@@ -91,6 +91,26 @@ export interface paths {
         patch: operations["setStreamId"];
         trace?: never;
     };
+    "/v1/streams/{stream}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set the stream's idempotency windows
+         * @description XCFGSET (Redis 8.6): a change of either value forgets the keys recorded so far.
+         */
+        patch: operations["configureStream"];
+        trace?: never;
+    };
     "/v1/streams/{stream}/messages": {
         parameters: {
             query?: never;
@@ -156,7 +176,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete messages by ID */
+        /**
+         * Delete messages by ID
+         * @description XDEL; with `refs`, XDELEX (Redis 8.2): `results` has one string per ID, and a missing stream answers every ID `notFound` rather than 404.
+         */
         post: operations["deleteMessages"];
         delete?: never;
         options?: never;
@@ -264,7 +287,7 @@ export interface paths {
         put?: never;
         /**
          * Read as this consumer: new messages, or its pending history
-         * @description With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`).
+         * @description With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`). With `claimMinIdleMs` (XREADGROUP CLAIM, Redis 8.4): idle pending entries of the group first, then new ones.
          */
         post: operations["readGroup"];
         delete?: never;
@@ -282,8 +305,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledge messages */
+        /**
+         * Acknowledge messages
+         * @description XACK; with `delete: true`, XACKDEL (Redis 8.2): acknowledged messages are deleted too (`refs` says what happens to other groups), and `results` has one string per ID; a missing stream or group then answers every ID `notFound` rather than 404.
+         */
         post: operations["ackMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streams/{stream}/groups/{group}/nacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release pending messages (negative acknowledgement)
+         * @description XNACK (Redis 8.8): each pending ID loses its consumer (`consumer: null`, `idleMs: null` in pending lists) and goes to the head of the claim order (`claimMinIdleMs` reads take it first). IDs not pending are skipped, unless `force` and the message exists.
+         */
+        post: operations["nackMessages"];
         delete?: never;
         options?: never;
         head?: never;
@@ -520,6 +566,8 @@ export interface components {
             ][]) | null;
             /** @description Group deliveries only: the delivery count after this delivery. Absent for NOACK reads, and for deleted entries (`fields: null`), which Redis does not count as delivered. */
             deliveryCount?: number;
+            /** @description Entries a `claimMinIdleMs` read took over: ms since their previous delivery (a released entry counts from 0, as Redis does). */
+            idleMs?: number;
         };
         MessageList: {
             messages: components["schemas"]["Message"][];
@@ -538,8 +586,10 @@ export interface components {
              * @example 1700000000000-0
              */
             id: string;
-            consumer: string;
-            idleMs: number;
+            /** @description null for an entry released by a nack (no owner). */
+            consumer: string | null;
+            /** @description null for an entry released by a nack. */
+            idleMs: number | null;
             deliveryCount: number;
         };
         PendingSummary: {
@@ -566,8 +616,13 @@ export interface components {
              * @description Stable error code.
              * @enum {string}
              */
-            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
+            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
         };
+        /**
+         * @description What a deletion does about consumer groups (Redis 8.2 KEEPREF | DELREF | ACKED): `keepRef` (default) deletes and leaves other groups' pending entries dangling; `delRef` also removes the entry from every group's pending list; `acked` deletes only entries no group references (none has it pending, every group has read past it).
+         * @enum {string}
+         */
+        RefPolicyInput: "keepRef" | "delRef" | "acked";
         StreamInfo: {
             name: string;
             length: number;
@@ -590,6 +645,21 @@ export interface components {
             recordedFirstEntryId: string;
             /** @description Number of consumer groups. */
             groups: number;
+            /** @description Idempotent produce (Redis 8.6 XINFO STREAM counters). */
+            idempotency: {
+                /** @description idmp-duration */
+                durationS: number;
+                /** @description idmp-maxsize */
+                maxSize: number;
+                /** @description pids-tracked */
+                producersTracked: number;
+                /** @description iids-tracked */
+                keysTracked: number;
+                /** @description iids-added */
+                keysAdded: number;
+                /** @description iids-duplicates */
+                duplicates: number;
+            };
             firstEntry: components["schemas"]["Message"] | null;
             lastEntry: components["schemas"]["Message"] | null;
         };
@@ -625,13 +695,16 @@ export interface components {
                 entriesRead: number | null;
                 lag: number | null;
                 pelCount: number;
+                /** @description Pending entries released by a nack (Redis 8.8 nacked-count), owned by no consumer. */
+                nackedCount: number;
                 pending: {
                     /**
                      * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal.
                      * @example 1700000000000-0
                      */
                     id: string;
-                    consumer: string;
+                    /** @description null for an entry released by a nack. */
+                    consumer: string | null;
                     deliveryTime: number;
                     deliveryCount: number;
                 }[];
@@ -1238,6 +1311,137 @@ export interface operations {
             };
         };
     };
+    configureStream: {
+        parameters: {
+            query?: {
+                /** @description The form of every `fields` in the response. `object` (default): `{name: value}`, the last value wins when a name repeats. `pairs`: `[[name, value], ...]`, exact order and duplicates. (The response schema lists both forms; the SDK types `Message<F>` by this value.) */
+                fieldsFormat?: "object" | "pairs";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
+                stream: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description IDMP-DURATION: seconds a key is remembered (default 100). */
+                    idempotencyDurationS?: number;
+                    /** @description IDMP-MAXSIZE: keys remembered per producer (default 100). */
+                    idempotencyMaxSize?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The stream as it is now */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamInfo"];
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMessages: {
         parameters: {
             query?: {
@@ -1364,7 +1568,12 @@ export interface operations {
     appendMessage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Idempotent append (IETF draft): the same key with the same fields answers the first ID; with other fields, 422. */
+                "idempotency-key"?: string;
+                /** @description The producer the key belongs to; default `default`. */
+                "idempotency-producer"?: string;
+            };
             path: {
                 /**
                  * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
@@ -1418,6 +1627,7 @@ export interface operations {
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
+                        refs?: components["schemas"]["RefPolicyInput"];
                     } | {
                         /**
                          * @description MINID: remove the entries with smaller IDs.
@@ -1428,11 +1638,37 @@ export interface operations {
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
+                        refs?: components["schemas"]["RefPolicyInput"];
+                    };
+                    /** @description Idempotent produce (Redis 8.6 XADD IDMP / IDMPAUTO), automatic IDs only: a (producer, key) still in the stream's window answers 200 `{id, duplicate: true}` with the original ID (whatever the fields), appending and trimming nothing. The `Idempotency-Key` header does the same with producer `Idempotency-Producer` (or `default`), except that the same key with other fields is 422 `IDEMPOTENCY_KEY_REUSED`. */
+                    idempotency?: {
+                        /** @description IDMP / IDMPAUTO producer ID. */
+                        producer: string;
+                        /** @description IDMP's idempotent ID; absent: IDMPAUTO, a hash of the fields whatever their order. */
+                        key?: string;
                     };
                 };
             };
         };
         responses: {
+            /** @description A duplicate of an idempotent append: nothing appended, the original ID */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The ID the first append with this key produced.
+                         * @example 1700000000000-0
+                         */
+                        id: string;
+                        /** @enum {boolean} */
+                        duplicate: true;
+                    };
+                };
+            };
             /** @description Appended; `Location` names the message */
             201: {
                 headers: {
@@ -1502,6 +1738,16 @@ export interface operations {
             };
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -1593,6 +1839,13 @@ export interface operations {
                          * @example 1700000000000-5
                          */
                         id?: string;
+                        /** @description Idempotent produce (Redis 8.6 XADD IDMP / IDMPAUTO), automatic IDs only: a (producer, key) still in the stream's window answers 200 `{id, duplicate: true}` with the original ID (whatever the fields), appending and trimming nothing. The `Idempotency-Key` header does the same with producer `Idempotency-Producer` (or `default`), except that the same key with other fields is 422 `IDEMPOTENCY_KEY_REUSED`. */
+                        idempotency?: {
+                            /** @description IDMP / IDMPAUTO producer ID. */
+                            producer: string;
+                            /** @description IDMP's idempotent ID; absent: IDMPAUTO, a hash of the fields whatever their order. */
+                            key?: string;
+                        };
                     }[];
                     /** @description NOMKSTREAM: answer 404 NO_STREAM instead of creating a missing stream. */
                     noMkStream?: boolean;
@@ -1604,6 +1857,7 @@ export interface operations {
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
+                        refs?: components["schemas"]["RefPolicyInput"];
                     } | {
                         /**
                          * @description MINID: remove the entries with smaller IDs.
@@ -1614,12 +1868,27 @@ export interface operations {
                         approximate?: boolean;
                         /** @description Most entries removed (0 = no limit); only with `approximate`. */
                         limit?: number;
+                        refs?: components["schemas"]["RefPolicyInput"];
                     };
                 };
             };
         };
         responses: {
-            /** @description All appended, IDs in order */
+            /** @description Every message was a duplicate of an idempotent append: nothing appended */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ids: string[];
+                        /** @description Only when a message had `idempotency`: per message, whether it was a duplicate (its ID is the original one). */
+                        duplicate?: boolean[];
+                    };
+                };
+            };
+            /** @description All appended (duplicates of idempotent ones excepted), IDs in order */
             201: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -1628,6 +1897,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         ids: string[];
+                        /** @description Only when a message had `idempotency`: per message, whether it was a duplicate (its ID is the original one). */
+                        duplicate?: boolean[];
                     };
                 };
             };
@@ -1951,6 +2222,7 @@ export interface operations {
             content: {
                 "application/json": {
                     ids: string[];
+                    refs?: components["schemas"]["RefPolicyInput"];
                 };
             };
         };
@@ -1963,8 +2235,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description How many of the IDs existed. */
+                        /** @description How many of the IDs existed and were deleted. */
                         deleted: number;
+                        /** @description With `refs` only. */
+                        results?: ("deleted" | "referenced" | "notFound")[];
                     };
                 };
             };
@@ -2085,6 +2359,7 @@ export interface operations {
                     approximate?: boolean;
                     /** @description Most entries removed (0 = no limit); only with `approximate`. */
                     limit?: number;
+                    refs?: components["schemas"]["RefPolicyInput"];
                 } | {
                     /**
                      * @description MINID: remove the entries with smaller IDs.
@@ -2095,6 +2370,7 @@ export interface operations {
                     approximate?: boolean;
                     /** @description Most entries removed (0 = no limit); only with `approximate`. */
                     limit?: number;
+                    refs?: components["schemas"]["RefPolicyInput"];
                 };
             };
         };
@@ -3178,6 +3454,12 @@ export interface operations {
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
+                    /** @description CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long (released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries. */
+                    claimMinIdleMs?: number;
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the reply; at least `count`. */
+                    maxCount?: number;
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the reply; at least one message is always returned, and one left out is not delivered. */
+                    maxBytes?: number;
                 };
             };
         };
@@ -3308,6 +3590,9 @@ export interface operations {
             content: {
                 "application/json": {
                     ids: string[];
+                    /** @description XACKDEL (Redis 8.2): also delete the acknowledged messages. */
+                    delete?: boolean;
+                    refs?: components["schemas"]["RefPolicyInput"];
                 };
             };
         };
@@ -3322,6 +3607,151 @@ export interface operations {
                     "application/json": {
                         /** @description How many of the IDs were pending. */
                         acknowledged: number;
+                        /** @description With `delete: true` only. */
+                        results?: ("deleted" | "referenced" | "notFound")[];
+                    };
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    nackMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
+                stream: string;
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                    /**
+                     * @description SILENT: delivery count -1 (not below 0); FAIL (default): unchanged; FATAL: set to the maximum.
+                     * @default fail
+                     * @enum {string}
+                     */
+                    mode?: "silent" | "fail" | "fatal";
+                    /** @description RETRYCOUNT: the delivery count to set, whatever the mode. */
+                    retryCount?: number;
+                    /** @description FORCE: an ID not pending but present in the stream becomes an unowned pending entry. */
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Released */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description How many entries were released. */
+                        released: number;
                     };
                 };
             };
@@ -4093,6 +4523,8 @@ export interface operations {
                 ack?: "manual" | "auto";
                 /** @description Resume after this event ID, as the `Last-Event-ID` header does (which wins when both are sent): a browser cannot send the header on a connection it opens itself. */
                 lastEventId?: string;
+                /** @description XREADGROUP CLAIM (Redis 8.4): take over pending entries idle at least this long before new ones. */
+                claimMinIdleMs?: number;
             };
             header?: {
                 /** @description Sent by EventSource on reconnect: resume after this event ID. A malformed one answers 400 `INVALID_ID`. */

@@ -1,24 +1,30 @@
 import type { AddIdSpec, StreamId } from '../domain/ids.js';
 import type {
   ConsumerInfo,
+  DeletionResult,
   Delivery,
   Entry,
   FieldList,
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotencySpec,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  RefPolicy,
   StreamInfo,
+  StreamConfigOptions,
   StreamInfoFull,
   TrimSpec,
   XaddOptions,
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
@@ -39,6 +45,8 @@ export interface Wait {
 export interface NewEntry {
   id: AddIdSpec;
   fields: FieldList;
+  /** IDMP / IDMPAUTO for this message (appendBatchIdempotent only). */
+  idempotency?: IdempotencySpec;
 }
 
 /** What a batch append shares across its messages. */
@@ -88,8 +96,26 @@ export interface StreamBackend {
 
   /** XADD: the new ID, or null with `noMkStream` on a missing stream. ID_NOT_GREATER, ID_EXHAUSTED, SEQ_EXHAUSTED, VALIDATION. */
   append(stream: string, options: XaddOptions): Promise<StreamId | null>;
+  /**
+   * XADD IDMP producer iid | IDMPAUTO producer (Redis 8.6), `options.idempotency` set, automatic IDs only: the new ID,
+   * or for a (producer, key) still in the stream's window the ID it produced with `duplicate` (nothing appended or
+   * trimmed); null as `append`. IDEMPOTENCY_KEY_REUSED (strict keys), VALIDATION. Older servers and Valkey:
+   * NOT_SUPPORTED_BY_BACKEND.
+   */
+  appendIdempotent(stream: string, options: XaddOptions): Promise<IdempotentAddResult | null>;
+  /**
+   * XCFGSET key [IDMP-DURATION s] [IDMP-MAXSIZE n] (Redis 8.6): the stream's idempotency windows; a change forgets
+   * the recorded keys. NO_STREAM, VALIDATION. Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
+   */
+  configureStream(stream: string, options: StreamConfigOptions): Promise<void>;
   /** Several XADDs with one trim after them, checked whole before any is added: the IDs in order, or null as `append`. */
   appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null>;
+  /**
+   * appendBatch with `idempotency` on some messages (Redis 8.6 XADD IDMP / IDMPAUTO each): per message its ID and
+   * whether it was a duplicate (a live key, or one given earlier in the batch); checked whole first; trims only when
+   * anything was appended. Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
+   */
+  appendBatchIdempotent(stream: string, messages: NewEntry[], options: BatchOptions): Promise<IdempotentAddResult[] | null>;
   /** XLEN: 0 for a missing stream. */
   length(stream: string): Promise<number>;
   /** XRANGE / XREVRANGE: null for a missing stream. INVALID_ID for an empty exclusive interval at the edge of the ID space. */
@@ -102,9 +128,18 @@ export interface StreamBackend {
   readStreams(streams: XreadStream[], count: number | undefined, wait: Wait): Promise<XreadResult[]>;
   /** XDEL: how many of the IDs existed (0 for a missing stream). */
   deleteEntries(stream: string, ids: StreamId[]): Promise<number>;
-  /** XTRIM: how many entries were removed; null for a missing stream. VALIDATION. */
+  /**
+   * XDELEX key [KEEPREF|DELREF|ACKED] IDS n id... (Redis 8.2, Valkey 9.2): per ID, in order, deleted,
+   * referenced (ACKED: a group still references it; kept) or notFound; all notFound for a missing stream.
+   * VALIDATION (no IDs). Older servers: NOT_SUPPORTED_BY_BACKEND.
+   */
+  deleteEntriesWithRefs(stream: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]>;
+  /**
+   * XTRIM [KEEPREF|DELREF|ACKED]: how many entries were removed; null for a missing stream. VALIDATION.
+   * `trim.refs` other than keepRef needs Redis 8.2 (older servers: NOT_SUPPORTED_BY_BACKEND); so does it on append.
+   */
   trim(stream: string, trim: TrimSpec): Promise<number | null>;
-  /** XSETID. NO_STREAM, SETID_TOO_SMALL, VALIDATION. */
+  /** XSETID. NO_STREAM, SETID_TOO_SMALL, SETID_ENTRIES_ADDED_TOO_SMALL, SETID_MAXDELETED_TOO_BIG, VALIDATION. */
   setStreamId(stream: string, options: XsetidOptions): Promise<void>;
 
   // ---------------------------------------------------------------------------
@@ -129,6 +164,12 @@ export interface StreamBackend {
   readGroup(request: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]>;
   /** XACK: how many of the IDs were pending; null when the stream or the group is missing. */
   ack(stream: string, group: string, ids: StreamId[]): Promise<number | null>;
+  /**
+   * XACKDEL key group [KEEPREF|DELREF|ACKED] IDS n id... (Redis 8.2, Valkey 9.2): acks and deletes; per ID,
+   * in order, deleted, referenced (ACKED: acked but kept for another group) or notFound (not pending in this
+   * group); all notFound when the stream or group is missing. VALIDATION. Older servers: NOT_SUPPORTED_BY_BACKEND.
+   */
+  ackAndDelete(stream: string, group: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]>;
   /** XPENDING key group: count, ID bounds and per-consumer counts. NO_STREAM, NOGROUP. */
   pendingSummary(stream: string, group: string): Promise<PendingSummary>;
   /** XPENDING key group [IDLE ms] start end count [consumer]. NO_STREAM, NOGROUP, INVALID_ID. */
@@ -137,6 +178,12 @@ export interface StreamBackend {
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]>;
   /** XAUTOCLAIM: the cursor, the claimed entries and the deleted IDs dropped. NO_STREAM, NOGROUP. */
   autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult>;
+  /**
+   * XNACK key group SILENT|FAIL|FATAL IDS n id... [RETRYCOUNT n] [FORCE] (Redis 8.8): releases pending
+   * entries (no owner, first in the claim order); how many were. NO_STREAM, NOGROUP, VALIDATION.
+   * Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
+   */
+  release(stream: string, group: string, options: XnackOptions): Promise<number>;
   /**
    * The pending count of `consumer` (what an SSE subscriber holds in flight),
    * once it is below `limit`: at once when it already is, else when acks,

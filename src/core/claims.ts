@@ -1,5 +1,5 @@
-import { XAUTOCLAIM_DEFAULT_COUNT } from '../domain/defaults.js';
-/** The pending-entries commands: XPENDING, and taking entries over with XCLAIM and XAUTOCLAIM, as functions over the keyspace. */
+import { XAUTOCLAIM_DEFAULT_COUNT, XNACK_FATAL_DELIVERY_COUNT } from '../domain/defaults.js';
+/** The pending-entries commands: XPENDING, taking entries over with XCLAIM and XAUTOCLAIM, and releasing them with XNACK, as functions over the keyspace. */
 import { touchConsumer } from './group-commands.js';
 import type { Keyspace } from './keyspace.js';
 import { resolveInterval } from './stream-commands.js';
@@ -12,7 +12,9 @@ import type {
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
 } from '../domain/types.js';
+import { streamError } from '../domain/errors.js';
 
 // XPENDING key group
 // Reply: count, smallest and largest pending ID, and the consumers holding any.
@@ -52,7 +54,8 @@ export function xpendingRangeCommand(ks: Keyspace, key: string, group: string, o
     if (bounded && p.id > end) break;
     const idleMs = now - p.deliveryTime;
     if (minIdle && idleMs < minIdle) continue;
-    out.push({ id: p.id, consumer: p.consumer.name, idleMs, deliveryCount: p.deliveryCount });
+    if (p.consumer === null) out.push({ id: p.id, consumer: null, idleMs: null, deliveryCount: p.deliveryCount });
+    else out.push({ id: p.id, consumer: p.consumer.name, idleMs, deliveryCount: p.deliveryCount });
     if (out.length >= options.count) break;
   }
   return out;
@@ -82,9 +85,10 @@ export function xclaimCommand(ks: Keyspace, key: string, group: string, options:
       continue;
     }
     const current = g.pel.get(id);
-    let state: Claim | undefined = claims.get(id) ?? (current && { owner: current.consumer.name, time: current.deliveryTime, count: current.deliveryCount });
+    let state: Claim | undefined = claims.get(id) ?? (current && { owner: current.consumer?.name ?? null, time: current.deliveryTime, count: current.deliveryCount });
     if (state === undefined && options.force) state = { owner: null, time: now, count: 1 };
     if (state === undefined) continue;
+    // Unowned entries (FORCE-created here, or nacked) skip the min-idle check.
     if (state.owner !== null && minIdle && now - state.time < minIdle) continue;
     // A negative RETRYCOUNT counts as not given, as in Redis.
     const retryCount = options.retryCount !== undefined && options.retryCount >= 0 ? options.retryCount : undefined;
@@ -137,7 +141,7 @@ export function xautoclaimCommand(ks: Keyspace, key: string, group: string, opti
       remaining--;
       continue;
     }
-    if (minIdle && now - p.deliveryTime < minIdle) continue;
+    if (minIdle && p.consumer !== null && now - p.deliveryTime < minIdle) continue;
     const count = options.justId ? p.deliveryCount : p.deliveryCount + 1;
     claimed.push({ id, time: now, count });
     entries.push({ id, fields, deliveryCount: count });
@@ -151,4 +155,31 @@ export function xautoclaimCommand(ks: Keyspace, key: string, group: string, opti
     }
     return { nextStart, entries, deletedIds };
   });
+}
+
+// XNACK key group SILENT|FAIL|FATAL IDS numids id [id ...] [RETRYCOUNT count] [FORCE]   (Redis 8.8)
+// Reply: how many entries were released. Each pending ID loses its owner, gets delivery time 0 and goes to the end
+// of the nacked zone (the head of the claim order); IDs not pending are skipped, or with FORCE, when the entry
+// exists, become unowned pending entries.
+export function xnackCommand(ks: Keyspace, key: string, group: string, options: XnackOptions): number {
+  if (options.ids.length === 0) throw streamError('VALIDATION', 'noIds');
+  if (options.retryCount !== undefined && options.retryCount < 0) throw streamError('VALIDATION', 'negativeRetryCount');
+  const { s, g } = ks.requireGroup(key, group, 'XPENDING');
+  const entries: { id: StreamId; count: number }[] = [];
+  const seen = new Set<StreamId>();
+  for (const id of options.ids) {
+    if (seen.has(id)) continue;
+    const p = g.pel.get(id);
+    if (p === undefined && !(options.force && s.has(id))) continue;
+    seen.add(id);
+    entries.push({ id, count: options.retryCount ?? nackedCount(options.mode, p?.deliveryCount ?? 0) });
+  }
+  if (entries.length > 0) ks.command(() => ks.emit({ op: 'nack', key, group, entries }));
+  return entries.length;
+}
+
+function nackedCount(mode: XnackOptions['mode'], count: number): number {
+  if (mode === 'silent') return count > 0 ? count - 1 : 0;
+  if (mode === 'fatal') return XNACK_FATAL_DELIVERY_COUNT;
+  return count;
 }

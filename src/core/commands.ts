@@ -1,6 +1,7 @@
 import type { AddIdSpec, StreamId } from '../domain/ids.js';
 import type {
   ConsumerInfo,
+  DeletionResult,
   Delivery,
   Entry,
   FieldList,
@@ -12,6 +13,7 @@ import type {
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  RefPolicy,
   StreamInfo,
   StreamInfoFull,
   TrimSpec,
@@ -19,6 +21,7 @@ import type {
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XrangeOptions,
   XreadResult,
   XreadStream,
@@ -64,10 +67,16 @@ export interface StreamCommands {
   xreadgroup(options: XreadgroupOptions): XreadgroupResult[];
   /** XACK: how many were pending; null when the key or the group is missing (Redis answers 0). */
   xack(key: string, group: string, ids: StreamId[]): number | null;
+  /** XACKDEL (8.2): per ID deleted / referenced / notFound; every ID notFound when the key or the group is missing. */
+  xackdel(key: string, group: string, ids: StreamId[], refs?: RefPolicy): DeletionResult[];
+  /** XDELEX (8.2): per ID deleted / referenced / notFound; every ID notFound when the key is missing. */
+  xdelex(key: string, ids: StreamId[], refs?: RefPolicy): DeletionResult[];
   xpendingSummary(key: string, group: string): PendingSummary;
   xpendingRange(key: string, group: string, options: PendingRangeOptions): PendingEntryInfo[];
   xclaim(key: string, group: string, options: XclaimOptions): Delivery[];
   xautoclaim(key: string, group: string, options: XautoclaimOptions): XautoclaimResult;
+  /** XNACK (8.8): how many entries were released. NO_STREAM, NOGROUP, VALIDATION. */
+  xnack(key: string, group: string, options: XnackOptions): number;
   xinfoStream(key: string): StreamInfo | null;
   xinfoStreamFull(key: string, count?: number): StreamInfoFull | null;
   xinfoGroups(key: string): GroupInfo[] | null;

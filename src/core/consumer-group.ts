@@ -1,3 +1,4 @@
+import { BTree } from './btree.js';
 import { IdTree } from './id-tree.js';
 import type { StreamId } from '../domain/ids.js';
 
@@ -6,13 +7,15 @@ export type PendingList = IdTree<PendingEntry>;
 
 /**
  * A delivered, unacknowledged entry (Redis's streamNACK). The same object sits
- * in the group's PEL and in its owner's PEL; `consumer` always names the owner.
+ * in the group's PEL and in its owner's PEL; `consumer` always names the owner,
+ * or is null for an entry released by XNACK, which sits in the group's
+ * `nacked` zone instead of any consumer's PEL.
  */
 export class PendingEntry {
   constructor(
     readonly id: StreamId,
-    public consumer: Consumer,
-    /** Unix ms of the last delivery. */
+    public consumer: Consumer | null,
+    /** Unix ms of the last delivery; 0 once nacked. */
     public deliveryTime: number,
     /** Deliveries so far, this one included. */
     public deliveryCount: number,
@@ -34,6 +37,14 @@ export class Consumer {
 export class ConsumerGroup {
   readonly pel: PendingList = new IdTree<PendingEntry>();
   readonly consumers = new Map<string, Consumer>();
+  /** Unowned (nacked) PEL entries in the order they were nacked: the head of the claim order (Redis 8.8). */
+  readonly nacked = new Map<StreamId, PendingEntry>();
+  /**
+   * Owned PEL entries by [delivery time, ID]: the rest of the claim order
+   * (XREADGROUP CLAIM). Built the first time the group is read with CLAIM and
+   * kept from then on, so groups that never are pay nothing for it.
+   */
+  private byTime: BTree<[number, StreamId], PendingEntry> | null = null;
   constructor(
     readonly name: string,
     /** last-delivered-id */
@@ -48,15 +59,19 @@ export class ConsumerGroup {
     const entry = this.pel.insert(created);
     if (entry === undefined) {
       consumer.pel.set(created);
+      this.byTime?.set([time, id], created);
       return created;
     }
+    if (this.byTime !== null && entry.consumer !== null) this.byTime.delete([entry.deliveryTime, id]);
     if (entry.consumer !== consumer) {
-      entry.consumer.pel.delete(id);
+      if (entry.consumer === null) this.nacked.delete(id);
+      else entry.consumer.pel.delete(id);
       consumer.pel.set(entry);
       entry.consumer = consumer;
     }
     entry.deliveryTime = time;
     entry.deliveryCount = count;
+    this.byTime?.set([time, id], entry);
     return entry;
   }
 
@@ -64,8 +79,42 @@ export class ConsumerGroup {
   release(id: StreamId): boolean {
     const entry = this.pel.delete(id);
     if (entry === undefined) return false;
-    entry.consumer.pel.delete(id);
+    if (entry.consumer === null) this.nacked.delete(id);
+    else {
+      entry.consumer.pel.delete(id);
+      this.byTime?.delete([entry.deliveryTime, id]);
+    }
     return true;
+  }
+
+  /**
+   * XNACK: `id` (pending, or created when missing) loses its owner, its
+   * delivery time becomes 0 and it goes to the end of the nacked zone.
+   */
+  nack(id: StreamId, count: number): PendingEntry {
+    const created = new PendingEntry(id, null, 0, count);
+    const entry = this.pel.insert(created) ?? created;
+    if (entry !== created) {
+      if (entry.consumer === null) this.nacked.delete(id);
+      else {
+        entry.consumer.pel.delete(id);
+        this.byTime?.delete([entry.deliveryTime, id]);
+      }
+      entry.consumer = null;
+      entry.deliveryTime = 0;
+      entry.deliveryCount = count;
+    }
+    this.nacked.set(id, entry);
+    return entry;
+  }
+
+  /** Owned PEL entries, least recently delivered first (XREADGROUP CLAIM's order after the nacked zone). */
+  byDeliveryTime(): BTree<[number, StreamId], PendingEntry> {
+    if (this.byTime === null) {
+      this.byTime = new BTree<[number, StreamId], PendingEntry>(undefined, compareTimeKeys);
+      for (const entry of this.pel.values()) if (entry.consumer !== null) this.byTime.set([entry.deliveryTime, entry.id], entry);
+    }
+    return this.byTime;
   }
 
   /** Consumers in Redis's order (bytewise by name, as its radix tree keeps them). */
@@ -88,4 +137,8 @@ export function compareNames(a: string, b: string): number {
     if (x > 0xffff) i++;
   }
   return a.length - b.length;
+}
+
+function compareTimeKeys(a: [number, StreamId], b: [number, StreamId]): number {
+  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 }

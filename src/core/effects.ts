@@ -73,7 +73,25 @@ export type Effect =
       entries: { id: StreamId; time: number; count: number }[];
     }
   /** XACK, and the PEL entries XCLAIM / XAUTOCLAIM drop for deleted messages. */
-  | { op: 'ack'; key: string; group: string; ids: StreamId[] };
+  | { op: 'ack'; key: string; group: string; ids: StreamId[] }
+  /**
+   * XNACK: each listed entry (pending, or created) loses its owner, gets
+   * delivery time 0 and this count, and goes to the end of the nacked zone, in
+   * the order listed.
+   */
+  | { op: 'nack'; key: string; group: string; entries: { id: StreamId; count: number }[] }
+  /** XCFGSET, and snapshots (`clear` false): the stream's idempotency windows; `clear` forgets every recorded iid. */
+  | { op: 'idmp-config'; key: string; durationS: number; maxSize: number; clear: boolean }
+  /**
+   * An idempotent XADD recorded (producer, iid) -> id, with the digest of its
+   * fields; iids-added became `added`. Past max-size the producer's oldest iid
+   * is forgotten.
+   */
+  | { op: 'idmp-record'; key: string; producer: string; iid: string; id: StreamId; digest: string; added: bigint }
+  /** A duplicate idempotent XADD: iids-duplicates became `duplicates`. */
+  | { op: 'idmp-duplicate'; key: string; duplicates: bigint }
+  /** DELREF (XACKDEL, XDELEX, trimming): these IDs leave every group's PEL. */
+  | { op: 'dereference'; key: string; ids: StreamId[] };
 
 export type EffectBatch = Effect[];
 

@@ -1,35 +1,114 @@
 /** Group reads and acknowledgements (XREADGROUP, XACK), as functions over the keyspace. */
-import type { ConsumerGroup } from './consumer-group.js';
+import type { ConsumerGroup, PendingEntry } from './consumer-group.js';
 import { touchConsumer } from './group-commands.js';
 import type { Keyspace } from './keyspace.js';
 import { estimateEntriesRead, rangeHasTombstones } from './lag.js';
 import type { Stream } from './stream.js';
+import { streamError } from '../domain/errors.js';
 import { MAX_ID, type StreamId } from '../domain/ids.js';
-import type { Delivery, XreadgroupOptions, XreadgroupResult } from '../domain/types.js';
+import type { Delivery, Entry, FieldList, XreadgroupOptions, XreadgroupResult } from '../domain/types.js';
 
-// XREADGROUP GROUP group consumer [COUNT count] [NOACK] STREAMS key [key ...] id|> [id ...]
+// XREADGROUP GROUP group consumer [COUNT count] [MAXCOUNT n] [MAXSIZE bytes] [NOACK] [CLAIM min-idle-time] STREAMS key [key ...] id|> [id ...]
 // Reply: for each `>` stream with new entries and each history stream, its entries.
 // A history read (an ID) returns this consumer's pending entries after that ID,
 // deleted ones with null fields, and bumps the delivery count of the others.
 export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): XreadgroupResult[] {
-  const { group, consumer, streams, noAck = false } = options;
+  const { group, consumer, streams, noAck = false, claimMinIdleMs } = options;
   const count = options.count || undefined;
+  if (claimMinIdleMs !== undefined && !(claimMinIdleMs >= 0)) throw streamError('VALIDATION', 'negativeClaimMinIdle');
   const targets = streams.map(({ key, from }) => ({ key, from, ...ks.requireGroup(key, group, 'XREADGROUP') }));
   const now = ks.clock();
+  const capped = options.maxCount !== undefined || options.maxBytes !== undefined;
+  if (capped) checkReplyCaps(options.maxCount, options.maxBytes, count);
+  const budget: ReplyBudget | undefined = capped
+    ? { entries: options.maxCount ?? Number.POSITIVE_INFINITY, bytes: options.maxBytes ?? Number.POSITIVE_INFINITY, taken: 0 }
+    : undefined;
   return ks.command(() => {
     const out: XreadgroupResult[] = [];
     for (const { key, from, s, g } of targets) {
       touchConsumer(ks, key, g, consumer, now);
+      if (budget !== undefined && budget.taken > 0 && (budget.entries <= 0 || budget.bytes <= 0)) continue;
       // Redis encodes `>` as max-max, so that ID in a history read means `>` too.
       if (from === '>' || from === MAX_ID) {
-        const entries = deliverNew(ks, s, g, consumer, count, noAck, now);
+        if (claimMinIdleMs !== undefined) {
+          const claimed = claimIdle(ks, s, g, consumer, count, claimMinIdleMs, now, budget);
+          const rest = count === undefined ? undefined : count - claimed.length;
+          const entries = rest === 0 || (budget !== undefined && budget.taken > 0 && (budget.entries <= 0 || budget.bytes <= 0)) ? [] : deliverNew(ks, s, g, consumer, rest, noAck, now, budget);
+          if (claimed.length + entries.length > 0) out.push({ key, entries: claimed.length === 0 ? entries : claimed.concat(entries) });
+          continue;
+        }
+        const entries = deliverNew(ks, s, g, consumer, count, noAck, now, budget);
         if (entries.length > 0) out.push({ key, entries });
       } else {
-        out.push({ key, entries: deliverHistory(ks, s, g, consumer, from, count, now) });
+        out.push({ key, entries: deliverHistory(ks, s, g, consumer, from, count, now, budget) });
       }
     }
     return out;
   });
+}
+
+/**
+ * The claim phase of XREADGROUP CLAIM: pending entries in claim order (the
+ * nacked zone in nack order, then owned entries by last delivery, oldest
+ * first), stopping at the first idle less than `minIdleMs` or at `count`;
+ * entries whose stream entry is gone are skipped. Only entries pending when
+ * the read began are seen: the list is made before anything changes. Each
+ * claimed entry moves to `consumer`, its count +1, delivered now (NOACK does
+ * not apply).
+ */
+function claimIdle(
+  ks: Keyspace,
+  s: Stream,
+  g: ConsumerGroup,
+  consumer: string,
+  count: number | undefined,
+  minIdleMs: number,
+  now: number,
+  budget?: ReplyBudget,
+): Delivery[] {
+  const out: Delivery[] = [];
+  const claims: { id: StreamId; time: number; count: number }[] = [];
+  let limit = count ?? Number.POSITIVE_INFINITY;
+  const take = (p: PendingEntry): void => {
+    const fields = s.get(p.id);
+    if (fields === undefined) return;
+    if (budget !== undefined && !spend(budget, fields)) {
+      limit = out.length;
+      return;
+    }
+    claims.push({ id: p.id, time: now, count: p.deliveryCount + 1 });
+    out.push({ id: p.id, fields, deliveryCount: p.deliveryCount + 1, idleMs: now - p.deliveryTime });
+  };
+  for (const p of g.nacked.values()) {
+    if (out.length >= limit) break;
+    take(p);
+  }
+  if (out.length < limit) {
+    const byTime = g.byDeliveryTime();
+    for (let key = byTime.minKey(); key !== undefined; key = byTime.nextHigherKey(key)) {
+      if (out.length >= limit || now - key[0] < minIdleMs) break;
+      take(byTime.get(key)!);
+    }
+  }
+  if (claims.length > 0) {
+    ks.emit({ op: 'pending-set', key: s.key, group: g.name, consumer, seenTime: now, activeTime: now, entries: claims });
+  }
+  return out;
+}
+
+/**
+ * Unix ms when XREADGROUP CLAIM with `minIdleMs` would first find something
+ * to claim in `g` (-Infinity: now, a released entry waits), or undefined when
+ * nothing is pending. Pending entries whose stream entry is gone are passed
+ * over, as the claim phase skips them.
+ */
+export function nextClaimableTime(s: Stream, g: ConsumerGroup, minIdleMs: number): number | undefined {
+  for (const p of g.nacked.values()) if (s.has(p.id)) return Number.NEGATIVE_INFINITY;
+  const byTime = g.byDeliveryTime();
+  for (let key = byTime.minKey(); key !== undefined; key = byTime.nextHigherKey(key)) {
+    if (s.has(key[1])) return key[0] + minIdleMs;
+  }
+  return undefined;
 }
 
 function deliverNew(
@@ -40,9 +119,14 @@ function deliverNew(
   count: number | undefined,
   noAck: boolean,
   now: number,
+  budget?: ReplyBudget,
 ): Delivery[] {
   if (s.length === 0 || s.lastValidId() <= g.lastId) return [];
-  const entries = s.range(g.lastId + 1n, MAX_ID, count);
+  let entries = s.range(g.lastId + 1n, MAX_ID, budget === undefined ? count : Math.min(count ?? Number.POSITIVE_INFINITY, budget.entries + (budget.taken === 0 ? 1 : 0)));
+  if (budget !== undefined) {
+    entries = withinBudget(budget, entries);
+    if (entries.length === 0) return [];
+  }
   let lastId = g.lastId;
   let entriesRead = g.entriesRead;
   for (const { id } of entries) {
@@ -64,6 +148,7 @@ function deliverHistory(
   after: StreamId,
   count: number | undefined,
   now: number,
+  budget?: ReplyBudget,
 ): Delivery[] {
   const c = g.consumers.get(consumer)!;
   const out: Delivery[] = [];
@@ -73,6 +158,7 @@ function deliverHistory(
     if (count !== undefined && out.length >= count) break;
     const id = p.id;
     const fields = s.get(id);
+    if (budget !== undefined && !spend(budget, fields ?? [])) break;
     if (fields === undefined) {
       out.push({ id, fields: null });
       continue;
@@ -84,6 +170,43 @@ function deliverHistory(
     ks.emit({ op: 'pending-set', key: s.key, group: g.name, consumer, seenTime: now, activeTime: now, entries: bumped });
   }
   return out;
+}
+
+/** What is left of MAXCOUNT / MAXSIZE for the rest of a reply; `taken` entries so far. */
+interface ReplyBudget {
+  entries: number;
+  bytes: number;
+  taken: number;
+}
+
+function checkReplyCaps(maxCount: number | undefined, maxBytes: number | undefined, count: number | undefined): void {
+  if (maxCount !== undefined && !(maxCount >= 1)) throw streamError('VALIDATION', 'maxCountPositive');
+  if (maxBytes !== undefined && !(maxBytes >= 1)) throw streamError('VALIDATION', 'maxBytesPositive');
+  if (maxCount !== undefined && count !== undefined && maxCount < count) throw streamError('VALIDATION', 'maxCountBelowCount');
+}
+
+/** UTF-8 bytes of an entry's names and values: what MAXSIZE counts. */
+function entryBytes(fields: FieldList): number {
+  let n = 0;
+  for (const f of fields) n += Buffer.byteLength(f, 'utf8');
+  return n;
+}
+
+/** Takes one entry from the budget, or answers false when it does not fit (the first entry of a reply always does). */
+function spend(budget: ReplyBudget, fields: FieldList): boolean {
+  const bytes = entryBytes(fields);
+  if (budget.taken > 0 && (budget.entries < 1 || bytes > budget.bytes)) return false;
+  budget.entries--;
+  budget.bytes -= bytes;
+  budget.taken++;
+  return true;
+}
+
+/** The leading entries that fit the budget (taking them from it). */
+function withinBudget<T extends Entry>(budget: ReplyBudget, entries: T[]): T[] {
+  let n = 0;
+  while (n < entries.length && spend(budget, entries[n]!.fields ?? [])) n++;
+  return n === entries.length ? entries : entries.slice(0, n);
 }
 
 // XACK key group id [id ...]

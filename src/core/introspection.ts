@@ -6,17 +6,18 @@ import { XINFO_STREAM_FULL_DEFAULT_COUNT } from '../domain/defaults.js';
  */
 import { compareNames, type ConsumerGroup } from './consumer-group.js';
 import type { Effect, EffectBatch } from './effects.js';
+import { idempotencyInfo } from './idempotency.js';
 import type { Keyspace } from './keyspace.js';
 import { groupLag } from './lag.js';
 import type { Stream } from './stream.js';
-import { MAX_ID } from '../domain/ids.js';
+import { MAX_ID, idMs } from '../domain/ids.js';
 import type { ConsumerInfo, FullGroupInfo, GroupInfo, StreamCounters, StreamInfo, StreamInfoFull } from '../domain/types.js';
 
 // XINFO STREAM key
 export function xinfoStreamCommand(ks: Keyspace, key: string): StreamInfo | null {
   const s = ks.streams.get(key);
   if (s === undefined) return null;
-  return { ...streamCounters(s), groups: s.groups.size, firstEntry: s.firstEntry(), lastEntry: s.lastEntry() };
+  return { ...streamCounters(s), groups: s.groups.size, idempotency: idempotencyInfo(s, ks.clock()), firstEntry: s.firstEntry(), lastEntry: s.lastEntry() };
 }
 
 // XINFO STREAM key FULL [COUNT count]   (COUNT 0: everything)
@@ -38,9 +39,10 @@ export function xinfoStreamFullCommand(ks: Keyspace, key: string, count = XINFO_
     entriesRead: g.entriesRead,
     lag: groupLag(s, g),
     pelCount: g.pel.size,
+    nackedCount: g.nacked.size,
     pending: take(g.pel.values()).map((p) => ({
       id: p.id,
-      consumer: p.consumer.name,
+      consumer: p.consumer?.name ?? null,
       deliveryTime: p.deliveryTime,
       deliveryCount: p.deliveryCount,
     })),
@@ -121,6 +123,17 @@ export function snapshotStreamState(ks: Keyspace, key: string, batchSize = 4096)
         entries: [...c.pel.values()].map((p) => ({ id: p.id, time: p.deliveryTime, count: p.deliveryCount })),
       });
     }
+    if (g.nacked.size > 0) {
+      out.push({ op: 'nack', key, group: g.name, entries: [...g.nacked.values()].map((p) => ({ id: p.id, count: p.deliveryCount })) });
+    }
+  }
+  const r = s.idempotency;
+  if (r !== null) {
+    out.push({ op: 'idmp-config', key, durationS: r.durationS, maxSize: r.maxSize, clear: true });
+    for (const [producer, iids] of r.producers) {
+      for (const [iid, recorded] of iids) out.push({ op: 'idmp-record', key, producer, iid, id: recorded.id, digest: recorded.digest, added: r.added });
+    }
+    out.push({ op: 'idmp-duplicate', key, duplicates: r.duplicates });
   }
   const batches: EffectBatch[] = [];
   for (let i = 0; i < out.length; i += batchSize) batches.push(out.slice(i, i + batchSize));
@@ -142,11 +155,25 @@ export function debugState(ks: Keyspace): unknown {
       entriesAdded: String(s.entriesAdded),
       firstId: String(s.firstId),
       entries: [...s.allEntries()].map((e) => [String(e.id), e.fields]),
+      idempotency:
+        s.idempotency === null
+          ? null
+          : {
+              durationS: s.idempotency.durationS,
+              maxSize: s.idempotency.maxSize,
+              added: String(s.idempotency.added),
+              duplicates: String(s.idempotency.duplicates),
+              // Only what is live now: forgetting by time happens lazily, when a producer is looked at.
+              producers: [...s.idempotency.producers]
+                .map(([p, iids]) => [p, [...iids].filter(([, r]) => idMs(r.id) >= BigInt(Math.max(0, ks.clock() - s.idempotency!.durationS * 1000))).map(([iid, r]) => [iid, String(r.id), r.digest])] as const)
+                .filter(([, iids]) => iids.length > 0),
+            },
       groups: sortedGroups(s).map((g) => ({
         name: g.name,
         lastId: String(g.lastId),
         entriesRead: g.entriesRead === null ? null : String(g.entriesRead),
-        pel: [...g.pel.values()].map((p) => [String(p.id), p.consumer.name, p.deliveryTime, p.deliveryCount]),
+        pel: [...g.pel.values()].map((p) => [String(p.id), p.consumer?.name ?? null, p.deliveryTime, p.deliveryCount]),
+        nacked: [...g.nacked.keys()].map(String),
         consumers: g.sortedConsumers().map((c) => ({ name: c.name, activeTime: c.activeTime, pel: [...c.pel.keys()].map(String) })),
       })),
     };

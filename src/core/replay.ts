@@ -1,6 +1,7 @@
 import type { BTree } from './btree.js';
 import { Consumer, ConsumerGroup } from './consumer-group.js';
 import type { Effect } from './effects.js';
+import { idempotencyOf } from './idempotency.js';
 import { Stream } from './stream.js';
 
 /**
@@ -68,7 +69,7 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       const g = streams.get(e.key)?.groups.get(e.group);
       const c = g?.consumers.get(e.consumer);
       if (g === undefined || c === undefined) return;
-      for (const id of [...c.pel.keys()]) g.pel.delete(id);
+      for (const id of [...c.pel.keys()]) g.release(id);
       g.consumers.delete(e.consumer);
       return;
     }
@@ -96,6 +97,40 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       const g = streams.get(e.key)?.groups.get(e.group);
       if (g === undefined) return;
       for (const id of e.ids) g.release(id);
+      return;
+    }
+    case 'nack': {
+      const g = streams.get(e.key)?.groups.get(e.group);
+      if (g === undefined) return;
+      for (const p of e.entries) g.nack(p.id, p.count);
+      return;
+    }
+    case 'idmp-config': {
+      const s = streams.get(e.key);
+      if (s === undefined) return;
+      const r = idempotencyOf(s);
+      r.durationS = e.durationS;
+      r.maxSize = e.maxSize;
+      if (e.clear) r.clear();
+      return;
+    }
+    case 'idmp-record': {
+      const s = streams.get(e.key);
+      if (s === undefined) return;
+      const r = idempotencyOf(s);
+      r.record(e.producer, e.iid, e.id, e.digest);
+      r.added = e.added;
+      return;
+    }
+    case 'idmp-duplicate': {
+      const s = streams.get(e.key);
+      if (s !== undefined) idempotencyOf(s).duplicates = e.duplicates;
+      return;
+    }
+    case 'dereference': {
+      const groups = streams.get(e.key)?.groups;
+      if (groups === undefined) return;
+      for (const g of groups.values()) for (const id of e.ids) g.release(id);
       return;
     }
   }

@@ -1,14 +1,19 @@
 import { APPROX_TRIM_DEFAULT_LIMIT } from '../domain/defaults.js';
 /** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
 import type { Keyspace } from './keyspace.js';
+import { checkIdempotency, type IdempotencyCheck } from './idempotency.js';
+import { emitDeletion, trimWithRefs } from './references.js';
 import type { Stream } from './stream.js';
 import { inBatch, StreamError, streamError } from '../domain/errors.js';
 import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, type StreamId } from '../domain/ids.js';
 import type {
   Entry,
   FieldList,
+  IdempotencySpec,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
+  RefPolicy,
   TrimSpec,
   XaddOptions,
   XrangeOptions,
@@ -47,9 +52,10 @@ export function delCommand(ks: Keyspace, key: string): boolean {
   return true;
 }
 
-// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
+// XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
 // Reply: the ID added, or nil with NOMKSTREAM on a missing key.
 export function xaddCommand(ks: Keyspace, key: string, options: XaddOptions): StreamId | null {
+  if (options.idempotency !== undefined) return xaddIdempotentCommand(ks, key, options)?.id ?? null;
   checkFields(options.fields);
   const trim = options.trim && checkTrim(options.trim);
   const s = ks.streams.get(key);
@@ -60,6 +66,102 @@ export function xaddCommand(ks: Keyspace, key: string, options: XaddOptions): St
     ks.emit({ op: 'add', key, id, fields: options.fields, entriesAdded: (s?.entriesAdded ?? 0n) + 1n });
     if (trim) trimStream(ks, ks.streams.get(key)!, trim);
     return id;
+  });
+}
+
+// XADD key [NOMKSTREAM] [IDMPAUTO producer | IDMP producer iid] [trim] * field value [field value ...]   (8.6)
+// Reply: the new ID, or for a live (producer, iid) the ID it produced (even if that entry is gone since), with
+// nothing appended and nothing trimmed; null with NOMKSTREAM on a missing key.
+export function xaddIdempotentCommand(ks: Keyspace, key: string, options: XaddOptions): IdempotentAddResult | null {
+  const spec = options.idempotency!;
+  checkFields(options.fields);
+  if (options.id.kind !== 'auto') throw streamError('VALIDATION', 'idempotencyNeedsAutoId');
+  const trim = options.trim && checkTrim(options.trim);
+  const s = ks.streams.get(key);
+  if (s === undefined && options.noMkStream) return null;
+  const now = ks.clock();
+  const check = checkIdempotency(s, spec, options.fields, now);
+  if (check.original !== undefined) {
+    const duplicates = s!.idempotency!.duplicates + 1n;
+    ks.command(() => ks.emit({ op: 'idmp-duplicate', key, duplicates }));
+    return { id: check.original, duplicate: true };
+  }
+  const id = nextAddId(ks, s?.lastId ?? 0n, options.id);
+  return ks.command(() => {
+    ks.emit({ op: 'add', key, id, fields: options.fields, entriesAdded: (s?.entriesAdded ?? 0n) + 1n });
+    const added = (ks.streams.get(key)!.idempotency?.added ?? 0n) + 1n;
+    ks.emit({ op: 'idmp-record', key, producer: spec.producer, iid: check.iid, id, digest: check.digest, added });
+    if (trim) trimStream(ks, ks.streams.get(key)!, trim);
+    return { id, duplicate: false };
+  });
+}
+
+/**
+ * Several XADDs, some or all idempotent (`idempotency` per message, automatic
+ * IDs only), checked whole first: a message whose (producer, iid) is live, or
+ * was given earlier in the batch, is a duplicate and answers the original ID.
+ * Trims after the batch when anything was appended. Answers per message its
+ * ID and whether it was a duplicate.
+ */
+export function xaddBatchIdempotentCommand(
+  ks: Keyspace,
+  key: string,
+  messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
+  options: { noMkStream?: boolean; trim?: TrimSpec },
+): IdempotentAddResult[] | null {
+  if (messages.length === 0) throw streamError('VALIDATION', 'emptyBatch');
+  messages.forEach((m) => checkFields(m.fields));
+  const trim = options.trim && checkTrim(options.trim);
+  const s = ks.streams.get(key);
+  if (s === undefined && options.noMkStream) return null;
+  const now = ks.clock();
+  const results: IdempotentAddResult[] = [];
+  const checks: (IdempotencyCheck | undefined)[] = [];
+  const inBatchIds = new Map<string, StreamId>();
+  let top = s?.lastId ?? 0n;
+  messages.forEach((m, index) => {
+    try {
+      let check: IdempotencyCheck | undefined;
+      if (m.idempotency !== undefined) {
+        if (m.id.kind !== 'auto') throw streamError('VALIDATION', 'idempotencyNeedsAutoId');
+        check = checkIdempotency(s, m.idempotency, m.fields, now);
+        const original = check.original ?? inBatchIds.get(`${m.idempotency.producer.length}:${m.idempotency.producer}${check.iid}`);
+        if (original !== undefined) {
+          checks.push(undefined);
+          results.push({ id: original, duplicate: true });
+          return;
+        }
+      }
+      if (m.id.kind === 'explicit' && m.id.id === 0n) throw streamError('ID_NOT_GREATER', 'zero');
+      top = nextAddId(ks, top, m.id);
+      if (check !== undefined) inBatchIds.set(`${m.idempotency!.producer.length}:${m.idempotency!.producer}${check.iid}`, top);
+      checks.push(check);
+      results.push({ id: top, duplicate: false });
+    } catch (err) {
+      if (err instanceof StreamError) throw inBatch(err, index);
+      throw err;
+    }
+  });
+  return ks.command(() => {
+    let entriesAdded = s?.entriesAdded ?? 0n;
+    let duplicates = 0n;
+    messages.forEach((m, i) => {
+      const result = results[i]!;
+      if (result.duplicate) {
+        duplicates++;
+        return;
+      }
+      ks.emit({ op: 'add', key, id: result.id, fields: m.fields, entriesAdded: ++entriesAdded });
+      const check = checks[i];
+      if (check !== undefined) {
+        const added = (ks.streams.get(key)!.idempotency?.added ?? 0n) + 1n;
+        ks.emit({ op: 'idmp-record', key, producer: m.idempotency!.producer, iid: check.iid, id: result.id, digest: check.digest, added });
+      }
+    });
+    const stream = ks.streams.get(key);
+    if (duplicates > 0n) ks.emit({ op: 'idmp-duplicate', key, duplicates: stream!.idempotency!.duplicates + duplicates });
+    if (trim && results.some((r) => !r.duplicate)) trimStream(ks, stream!, trim);
+    return results;
   });
 }
 
@@ -117,12 +219,13 @@ function nextAddId(ks: Keyspace, lastId: StreamId, spec: AddIdSpec): StreamId {
 }
 
 function trimStream(ks: Keyspace, s: Stream, trim: CheckedTrim): number {
+  if (trim.refs !== 'keepRef') return trimWithRefs(ks, s, trim.rule, trim.approximate ? trim.limit : 0, trim.refs);
   const plan = s.planTrim(trim.rule, trim.approximate, trim.limit);
   if (plan.upTo !== undefined) ks.emit({ op: 'trim', key: s.key, upTo: plan.upTo });
   return plan.removed;
 }
 
-// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
+// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] [KEEPREF|DELREF|ACKED]
 // Reply: the number of entries removed; null for a missing key (Redis: 0).
 export function xtrimCommand(ks: Keyspace, key: string, trim: TrimSpec): number | null {
   const checked = checkTrim(trim);
@@ -172,16 +275,7 @@ export function xdelCommand(ks: Keyspace, key: string, ids: StreamId[]): number 
   if (s === undefined) return 0;
   const present = [...new Set(ids)].filter((id) => s.has(id));
   if (present.length === 0) return 0;
-  // Redis: max-deleted-entry-id only grows; the recorded first ID follows a deleted first entry.
-  let maxDeletedId = s.maxDeletedId;
-  for (const id of present) if (id > maxDeletedId) maxDeletedId = id;
-  let firstId = s.firstId;
-  if (present.length === s.length) firstId = 0n;
-  else if (present.includes(s.firstId)) {
-    const gone = new Set(present);
-    firstId = s.range(s.firstId, MAX_ID, gone.size + 1).find((e) => !gone.has(e.id))!.id;
-  }
-  ks.command(() => ks.emit({ op: 'delete', key, ids: present, maxDeletedId, firstId }));
+  ks.command(() => emitDeletion(ks, s, present));
   return present.length;
 }
 
@@ -189,13 +283,13 @@ export function xdelCommand(ks: Keyspace, key: string, ids: StreamId[]): number 
 export function xsetidCommand(ks: Keyspace, key: string, options: XsetidOptions): void {
   const { lastId, entriesAdded, maxDeletedId } = options;
   if (entriesAdded !== undefined && entriesAdded < 0n) throw streamError('VALIDATION', 'negativeEntriesAdded');
-  if (maxDeletedId !== undefined && lastId < maxDeletedId) throw streamError('SETID_TOO_SMALL', 'belowMaxDeleted');
+  if (maxDeletedId !== undefined && lastId < maxDeletedId) throw streamError('SETID_MAXDELETED_TOO_BIG', 'aboveLastId');
   const s = ks.streams.get(key);
   if (s === undefined) throw streamError('NO_STREAM', 'noSuchKey');
   // Redis 7.0 (the oracle) does not check lastId against the current max-deleted-entry-id; 7.2 does.
   if (s.length > 0) {
     if (lastId < s.lastValidId()) throw streamError('SETID_TOO_SMALL', 'belowTop');
-    if (entriesAdded !== undefined && BigInt(s.length) > entriesAdded) throw streamError('SETID_TOO_SMALL', 'entriesAddedBelowLength');
+    if (entriesAdded !== undefined && BigInt(s.length) > entriesAdded) throw streamError('SETID_ENTRIES_ADDED_TOO_SMALL', 'belowLength');
   }
   ks.command(() =>
     ks.emit({
@@ -212,6 +306,7 @@ interface CheckedTrim {
   rule: { maxLen: number } | { minId: StreamId };
   approximate: boolean;
   limit: number;
+  refs: RefPolicy;
 }
 
 function checkTrim(trim: TrimSpec): CheckedTrim {
@@ -225,7 +320,7 @@ function checkTrim(trim: TrimSpec): CheckedTrim {
     rule = { minId: trim.minId };
   }
   const limit = trim.approximate ? (trim.limit ?? APPROX_TRIM_DEFAULT_LIMIT) : 0;
-  return { rule, approximate: trim.approximate, limit };
+  return { rule, approximate: trim.approximate, limit, refs: trim.refs ?? 'keepRef' };
 }
 
 function checkFields(fields: FieldList): void {

@@ -7,7 +7,9 @@
  *   stream-commands.ts  XADD, XRANGE, XREAD, XDEL, XTRIM, XSETID, XLEN, DEL, listing
  *   group-commands.ts   XGROUP CREATE / SETID / DESTROY / CREATECONSUMER / DELCONSUMER
  *   group-reads.ts      XREADGROUP, XACK
- *   claims.ts           XPENDING, XCLAIM, XAUTOCLAIM
+ *   claims.ts           XPENDING, XCLAIM, XAUTOCLAIM, XNACK
+ *   idempotency.ts      XADD IDMP / IDMPAUTO's record, XCFGSET
+ *   references.ts       XACKDEL, XDELEX, and KEEPREF / DELREF / ACKED trimming
  *   introspection.ts    XINFO, and the snapshot and debug exports
  *   replay.ts           how an effect changes the keyspace (emitted or replayed)
  *   lag.ts              entries-read and lag, as Redis estimates them
@@ -17,7 +19,7 @@
  * through effects (`Keyspace.emit`), which the sink persists and replay
  * re-applies (`applyBatch`).
  */
-import { xautoclaimCommand, xclaimCommand, xpendingRangeCommand, xpendingSummaryCommand } from './claims.js';
+import { xautoclaimCommand, xclaimCommand, xnackCommand, xpendingRangeCommand, xpendingSummaryCommand } from './claims.js';
 import type { StreamCommands } from './commands.js';
 import type { EffectBatch, EffectSink } from './effects.js';
 import {
@@ -27,7 +29,7 @@ import {
   xgroupDestroyCommand,
   xgroupSetIdCommand,
 } from './group-commands.js';
-import { xackCommand, xreadgroupCommand } from './group-reads.js';
+import { nextClaimableTime, xackCommand, xreadgroupCommand } from './group-reads.js';
 import {
   consumerPendingCount,
   debugState,
@@ -38,7 +40,9 @@ import {
   xinfoStreamCommand,
   xinfoStreamFullCommand,
 } from './introspection.js';
+import { xcfgsetCommand } from './idempotency.js';
 import { Keyspace } from './keyspace.js';
+import { xackdelCommand, xdelexCommand } from './references.js';
 import { applyEffect } from './replay.js';
 import type { Stream } from './stream.js';
 import {
@@ -46,6 +50,8 @@ import {
   listStreamsCommand,
   xaddBatchCommand,
   xaddCommand,
+  xaddBatchIdempotentCommand,
+  xaddIdempotentCommand,
   xdelCommand,
   xlenCommand,
   xrangeCommand,
@@ -56,24 +62,30 @@ import {
 import type { AddIdSpec, StreamId } from '../domain/ids.js';
 import type {
   ConsumerInfo,
+  DeletionResult,
   Delivery,
   Entry,
   FieldList,
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotencySpec,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  RefPolicy,
   StreamInfo,
+  StreamConfigOptions,
   StreamInfoFull,
   TrimSpec,
   XaddOptions,
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
@@ -156,6 +168,25 @@ export class StreamCore implements StreamCommands {
     return xaddCommand(this.keyspace, key, options);
   }
 
+  /** XADD IDMP / IDMPAUTO (8.6): `options.idempotency` required. */
+  xaddIdempotent(key: string, options: XaddOptions): IdempotentAddResult | null {
+    return xaddIdempotentCommand(this.keyspace, key, options);
+  }
+
+  /** Several XADDs, with `idempotency` per message (8.6); see xaddBatchIdempotentCommand. */
+  xaddBatchIdempotent(
+    key: string,
+    messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
+    options: { noMkStream?: boolean; trim?: TrimSpec },
+  ): IdempotentAddResult[] | null {
+    return xaddBatchIdempotentCommand(this.keyspace, key, messages, options);
+  }
+
+  /** XCFGSET (8.6). */
+  xcfgset(key: string, options: StreamConfigOptions): void {
+    xcfgsetCommand(this.keyspace, key, options);
+  }
+
   xaddBatch(key: string, messages: { id: AddIdSpec; fields: FieldList }[], options: { noMkStream?: boolean; trim?: TrimSpec }): StreamId[] | null {
     return xaddBatchCommand(this.keyspace, key, messages, options);
   }
@@ -216,6 +247,23 @@ export class StreamCore implements StreamCommands {
     return xackCommand(this.keyspace, key, group, ids);
   }
 
+  /** When a CLAIM read of `group` with `minIdleMs` would first find an entry to claim (see group-reads.ts); undefined: nothing pending. */
+  nextClaimableTime(key: string, group: string, minIdleMs: number): number | undefined {
+    const s = this.keyspace.streams.get(key);
+    const g = s?.groups.get(group);
+    return s === undefined || g === undefined ? undefined : nextClaimableTime(s, g, minIdleMs);
+  }
+
+  // Deletions with regard to groups (references.ts)
+
+  xackdel(key: string, group: string, ids: StreamId[], refs?: RefPolicy): DeletionResult[] {
+    return xackdelCommand(this.keyspace, key, group, ids, refs);
+  }
+
+  xdelex(key: string, ids: StreamId[], refs?: RefPolicy): DeletionResult[] {
+    return xdelexCommand(this.keyspace, key, ids, refs);
+  }
+
   // Pending entries and claims (claims.ts)
 
   xpendingSummary(key: string, group: string): PendingSummary {
@@ -232,6 +280,10 @@ export class StreamCore implements StreamCommands {
 
   xautoclaim(key: string, group: string, options: XautoclaimOptions): XautoclaimResult {
     return xautoclaimCommand(this.keyspace, key, group, options);
+  }
+
+  xnack(key: string, group: string, options: XnackOptions): number {
+    return xnackCommand(this.keyspace, key, group, options);
   }
 
   // XINFO and exports (introspection.ts)

@@ -1,4 +1,5 @@
 import type { ConsumerGroup } from './consumer-group.js';
+import type { IdempotencyRecord } from './idempotency.js';
 import { StreamNode } from './stream-node.js';
 import { ID_WORDS, MAX_ID, splitId, type StreamId } from '../domain/ids.js';
 import type { Entry, FieldList } from '../domain/types.js';
@@ -32,6 +33,8 @@ export class Stream {
   /** recorded-first-entry-id. */
   firstId: StreamId = 0n;
   readonly groups = new Map<string, ConsumerGroup>();
+  /** XADD IDMP / IDMPAUTO's record (Redis 8.6); null until the stream is first configured or written idempotently. */
+  idempotency: IdempotencyRecord | null = null;
 
   constructor(readonly key: string) {}
 

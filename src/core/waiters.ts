@@ -2,8 +2,13 @@ import { BTree } from './btree.js';
 import type { Effect, EffectBatch } from './effects.js';
 import { StreamError, streamError } from '../domain/errors.js';
 
-/** What a waiter is woken by: new data on its keys, or its group's PEL shrinking (acks, claims, DELCONSUMER). */
-export type WakeReason = 'data' | 'pel';
+/**
+ * What a waiter is woken by: new data on its keys, its group's PEL shrinking
+ * (acks, claims, DELCONSUMER), or (a CLAIM read) new data or any change of
+ * pending entries (deliveries and nacks included); the time an entry turns
+ * idle enough is the waiter's own timer.
+ */
+export type WakeReason = 'data' | 'pel' | 'claimable';
 
 /**
  * A blocked read (XREAD / XREADGROUP BLOCK), or an SSE subscriber waiting for
@@ -40,6 +45,9 @@ export class WaiterRegistry {
   private readonly deadlines = new BTree<[number, number], Registration>(undefined, compareDeadlines);
   private readonly readyData = new Set<string>();
   private readonly readyPel = new Set<string>();
+  private readonly readyClaimable = new Set<string>();
+  /** Registered waiters with wakeOn 'claimable': while there are none, PEL changes mark nothing for them. */
+  private claimableWaiters = 0;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -65,6 +73,7 @@ export class WaiterRegistry {
       this.deadlines.set(registration.deadlineKey, registration);
     }
     this.registrations.set(waiter, registration);
+    if (waiter.wakeOn === 'claimable') this.claimableWaiters++;
     for (const key of waiter.keys) {
       let set = this.byKey.get(key);
       if (set === undefined) this.byKey.set(key, (set = new Set()));
@@ -73,11 +82,16 @@ export class WaiterRegistry {
     this.armTimer();
   }
 
+  has(waiter: Waiter): boolean {
+    return this.registrations.has(waiter);
+  }
+
   /** Unblocks without answering (the client went away). */
   remove(waiter: Waiter): void {
     const registration = this.registrations.get(waiter);
     if (registration === undefined) return;
     this.registrations.delete(waiter);
+    if (waiter.wakeOn === 'claimable') this.claimableWaiters--;
     if (registration.deadlineKey) this.deadlines.delete(registration.deadlineKey);
     for (const key of waiter.keys) {
       const set = this.byKey.get(key);
@@ -103,9 +117,16 @@ export class WaiterRegistry {
         this.readyData.add(effect.key);
         break;
       case 'ack':
+      case 'nack':
+      case 'dereference':
       case 'consumer-delete':
       case 'pending-set':
         this.readyPel.add(effect.key);
+        if (this.claimableWaiters > 0) this.readyClaimable.add(effect.key);
+        break;
+      case 'deliver':
+        if (this.claimableWaiters === 0) return;
+        this.readyClaimable.add(effect.key);
         break;
       case 'drop':
         this.failWhere(effect.key, undefined, streamError('NO_STREAM', 'deleted', effect.key));
@@ -150,10 +171,13 @@ export class WaiterRegistry {
     this.flushScheduled = false;
     const data = [...this.readyData];
     const pel = [...this.readyPel];
+    const claimable = this.readyClaimable.size === 0 ? [] : [...this.readyClaimable];
     this.readyData.clear();
     this.readyPel.clear();
+    this.readyClaimable.clear();
     for (const key of data) this.serveKey(key, 'data');
     for (const key of pel) this.serveKey(key, 'pel');
+    for (const key of claimable) this.serveKey(key, 'claimable');
   };
 
   private serveKey(key: string, reason: WakeReason): void {
@@ -161,7 +185,8 @@ export class WaiterRegistry {
     if (set === undefined) return;
     for (const registration of [...set]) {
       const { waiter } = registration;
-      if (waiter.wakeOn !== reason || !this.registrations.has(waiter)) continue;
+      const woken = waiter.wakeOn === reason || (reason === 'data' && waiter.wakeOn === 'claimable');
+      if (!woken || !this.registrations.has(waiter)) continue;
       let done: boolean;
       try {
         done = waiter.attempt();

@@ -111,8 +111,27 @@ export const ERROR_CATALOGUE = {
     title: 'XSETID argument too small',
     messages: {
       belowTop: () => 'ERR The ID specified in XSETID is smaller than the target stream top item',
-      entriesAddedBelowLength: () => 'ERR The entries_added specified in XSETID is smaller than the target stream length',
-      belowMaxDeleted: () => 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+    },
+  },
+  SETID_ENTRIES_ADDED_TOO_SMALL: {
+    status: 400,
+    title: 'XSETID entries-added below the stream length',
+    messages: {
+      belowLength: () => 'ERR The entries_added specified in XSETID is smaller than the target stream length',
+    },
+  },
+  SETID_MAXDELETED_TOO_BIG: {
+    status: 400,
+    title: 'XSETID max-deleted-id above the new last ID',
+    messages: {
+      aboveLastId: () => 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+    },
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency key reused with another request',
+    messages: {
+      reused: (producer: string, key: string) => `the idempotency key '${key}' of producer '${producer}' was used for a different message`,
     },
   },
   VALIDATION: {
@@ -122,6 +141,18 @@ export const ERROR_CATALOGUE = {
       /** What the request validators found, in their words */
       invalid: (detail: string) => detail || 'the request is invalid',
       emptyBatch: () => 'A batch needs at least one message',
+      /** XACKDEL / XDELEX / XNACK: IDS numids with numids >= 1 */
+      noIds: () => 'ERR Number of IDs must be a positive integer',
+      negativeRetryCount: () => 'ERR Invalid RETRYCOUNT value: must be >= 0',
+      negativeClaimMinIdle: () => 'ERR min-idle-time for CLAIM must be a non-negative integer',
+      maxCountPositive: () => 'ERR MAXCOUNT must be positive',
+      maxBytesPositive: () => 'ERR MAXSIZE must be positive',
+      maxCountBelowCount: () => 'ERR MAXCOUNT must be greater than or equal to COUNT',
+      idempotencyNeedsAutoId: () => 'ERR IDMP and IDMPAUTO can be used only with an automatically generated ID (*)',
+      emptyIdempotency: () => 'ERR IDMP producer and idempotent ID must be non-empty',
+      configNeedsOption: () => 'ERR XCFGSET needs at least one of IDMP-DURATION and IDMP-MAXSIZE',
+      idmpDurationRange: () => 'ERR IDMP-DURATION must be between 1 and 86400',
+      idmpMaxSizeRange: () => 'ERR IDMP-MAXSIZE must be between 1 and 10000',
       xaddArity: () => "ERR wrong number of arguments for 'xadd' command",
       limitWithoutApprox: () => 'ERR syntax error, LIMIT cannot be used without the special ~ option',
       negativeLimit: () => 'ERR The LIMIT argument must be >= 0.',
@@ -175,6 +206,18 @@ export const ERROR_CATALOGUE = {
       logDamaged: (file: string, what: string, offset: number, reason: string, repair: string, bytes: number) =>
         `${file}: ${what} at byte offset ${offset} (${reason}). Startup refuses to skip data. ` +
         `Run \`${repair}\` to cut the log at byte ${offset}, dropping ${bytes} bytes (it saves them to a side file first).`,
+    },
+  },
+  NOT_SUPPORTED_BY_BACKEND: {
+    status: 501,
+    title: 'Not supported by this backend',
+    messages: {
+      /** `command`: the Redis command (and option) the request needs; `version`: the first Redis version that has it */
+      needsVersion: (command: string, version: string, found: string) =>
+        `${command} needs Redis ${version} or later; the backend's server is ${found}`,
+      /** The server has the command, but this backend does not send it yet (it cannot be tested against such a server here). */
+      notYetSent: (command: string, found: string) =>
+        `${command} is not sent by streamgate's Redis backend yet (the server, ${found}, has it); use the embedded backend for it`,
     },
   },
   SHUTTING_DOWN: {
@@ -293,6 +336,11 @@ export function streamError<C extends ErrorCode, N extends MessageName<C>>(code:
  */
 export function redisReplyError(code: ErrorCode, line: string): StreamError {
   return new StreamError(code, line);
+}
+
+/** What a backend throws for an operation its server lacks: `notSupportedByBackend('XACKDEL', '8.2', 'Redis 7.0.15')`. */
+export function notSupportedByBackend(command: string, version: string, found: string): StreamError {
+  return streamError('NOT_SUPPORTED_BY_BACKEND', 'needsVersion', command, version, found);
 }
 
 /** The same error, naming the message of a batch it is about. */

@@ -12,7 +12,20 @@ export interface Entry {
 /** An entry handed out by a group read or claim: `deliveryCount` is the count after this delivery (absent for NOACK). */
 export interface Delivery extends Entry {
   deliveryCount?: number;
+  /** Claimed by XREADGROUP CLAIM: ms since its previous delivery (as Redis computes it; a nacked entry's delivery time is 0). */
+  idleMs?: number;
 }
+
+/**
+ * What a deletion does about consumer groups (Redis 8.2's KEEPREF | DELREF | ACKED):
+ * keepRef deletes and leaves PEL entries dangling (the 7.x behaviour), delRef
+ * also drops the entry from every group's PEL, acked deletes only entries no
+ * group references (none has it pending, every group has read past it).
+ */
+export type RefPolicy = 'keepRef' | 'delRef' | 'acked';
+
+/** Per ID of XACKDEL / XDELEX: 1 deleted, 2 kept because still referenced (ACKED), -1 not found (not pending / no entry). */
+export type DeletionResult = 'deleted' | 'referenced' | 'notFound';
 
 /** MAXLEN / MINID trimming, as XADD and XTRIM take it. */
 export type TrimSpec = ({ maxLen: bigint } | { minId: StreamId }) & {
@@ -20,13 +33,47 @@ export type TrimSpec = ({ maxLen: bigint } | { minId: StreamId }) & {
   approximate: boolean;
   /** LIMIT: at most this many entries removed; only with `approximate` (0 = no limit). */
   limit?: number;
+  /** KEEPREF | DELREF | ACKED (8.2). @defaultValue 'keepRef' */
+  refs?: RefPolicy;
 };
+
+/** XADD IDMP producer iid / IDMPAUTO producer (8.6): only with an automatic ID. */
+export interface IdempotencySpec {
+  producer: string;
+  /** The iid; absent = IDMPAUTO (a hash of the field/value pairs, whatever their order). */
+  key?: string;
+  /** A recorded key with other fields is IDEMPOTENCY_KEY_REUSED instead of a duplicate (the Idempotency-Key header's rule). */
+  strict?: boolean;
+}
 
 export interface XaddOptions {
   id: AddIdSpec;
   fields: FieldList;
   noMkStream?: boolean;
   trim?: TrimSpec;
+  idempotency?: IdempotencySpec;
+}
+
+/** An idempotent XADD's answer: the ID, and whether it was a duplicate (nothing appended, the original ID). */
+export interface IdempotentAddResult {
+  id: StreamId;
+  duplicate: boolean;
+}
+
+/** XCFGSET key [IDMP-DURATION s] [IDMP-MAXSIZE n] (8.6). */
+export interface StreamConfigOptions {
+  idempotencyDurationS?: number;
+  idempotencyMaxSize?: number;
+}
+
+/** XINFO STREAM's idempotency counters (8.6). */
+export interface IdempotencyInfo {
+  durationS: number;
+  maxSize: number;
+  producersTracked: number;
+  keysTracked: number;
+  keysAdded: bigint;
+  duplicates: bigint;
 }
 
 export interface XrangeOptions {
@@ -64,6 +111,12 @@ export interface XreadgroupOptions {
   streams: XreadgroupStream[];
   count?: number;
   noAck?: boolean;
+  /** CLAIM min-idle-time (8.4): `>` reads first take over pending entries idle at least this long (nacked ones first). */
+  claimMinIdleMs?: number;
+  /** MAXCOUNT (8.10): most entries in the whole reply (>= count); at least one is always returned. */
+  maxCount?: number;
+  /** MAXSIZE (8.10): most bytes of field names and values (UTF-8) in the whole reply; at least one entry is always returned. */
+  maxBytes?: number;
 }
 
 export interface XreadgroupResult {
@@ -101,8 +154,10 @@ export interface PendingRangeOptions {
 
 export interface PendingEntryInfo {
   id: StreamId;
-  consumer: string;
-  idleMs: number;
+  /** null for an entry released by XNACK (Redis: ""). */
+  consumer: string | null;
+  /** null for an entry released by XNACK (Redis: -1). */
+  idleMs: number | null;
   deliveryCount: number;
 }
 
@@ -127,6 +182,17 @@ export interface XautoclaimOptions {
   start: StreamId;
   count?: number;
   justId?: boolean;
+}
+
+/** XNACK key group SILENT|FAIL|FATAL IDS n id... [RETRYCOUNT n] [FORCE] (8.8). */
+export interface XnackOptions {
+  ids: StreamId[];
+  /** silent: delivery count -1 (not below 0); fail: unchanged; fatal: the maximum. */
+  mode: 'silent' | 'fail' | 'fatal';
+  /** Sets the delivery count, whatever the mode; >= 0. */
+  retryCount?: number;
+  /** Creates an unowned pending entry for an ID that is not pending but exists in the stream. */
+  force?: boolean;
 }
 
 export interface XautoclaimResult {
@@ -171,13 +237,15 @@ export interface StreamCounters {
 
 export interface StreamInfo extends StreamCounters {
   groups: number;
+  idempotency: IdempotencyInfo;
   firstEntry: Entry | null;
   lastEntry: Entry | null;
 }
 
 export interface FullPendingEntry {
   id: StreamId;
-  consumer: string;
+  /** null for an entry released by XNACK. */
+  consumer: string | null;
   deliveryTime: number;
   deliveryCount: number;
 }
@@ -196,6 +264,8 @@ export interface FullGroupInfo {
   entriesRead: bigint | null;
   lag: bigint | null;
   pelCount: number;
+  /** nacked-count (Redis 8.8): PEL entries released by XNACK, unowned. */
+  nackedCount: number;
   pending: FullPendingEntry[];
   consumers: FullConsumerInfo[];
 }

@@ -40,6 +40,11 @@ const Op = {
   deliver: 12,
   'pending-set': 13,
   ack: 14,
+  dereference: 15,
+  nack: 16,
+  'idmp-config': 17,
+  'idmp-record': 18,
+  'idmp-duplicate': 19,
 } as const satisfies Record<Effect['op'], number>;
 
 export type DecodedRecord =
@@ -179,6 +184,32 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
     case 'ack':
       out.string(e.group);
       ids(out, e.ids);
+      return;
+    case 'dereference':
+      ids(out, e.ids);
+      return;
+    case 'idmp-config':
+      out.f64(e.durationS);
+      out.f64(e.maxSize);
+      out.u8(e.clear ? 1 : 0);
+      return;
+    case 'idmp-record':
+      out.string(e.producer);
+      out.string(e.iid);
+      out.id(e.id);
+      out.string(e.digest);
+      out.u64(e.added);
+      return;
+    case 'idmp-duplicate':
+      out.u64(e.duplicates);
+      return;
+    case 'nack':
+      out.string(e.group);
+      out.varint(e.entries.length);
+      for (const p of e.entries) {
+        out.id(p.id);
+        out.f64(p.count);
+      }
       return;
     default: {
       const unknown: never = e;
@@ -441,6 +472,32 @@ export class RecordDecoder {
         const group = this.string();
         return { op: 'ack', key, group, ids: this.ids() };
       }
+      case 15:
+        return { op: 'dereference', key, ids: this.ids() };
+      case 16: {
+        const group = this.string();
+        const n = this.varint();
+        const entries: { id: StreamId; count: number }[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const id = this.id();
+          entries[i] = { id, count: this.f64() };
+        }
+        return { op: 'nack', key, group, entries };
+      }
+      case 17: {
+        const durationS = this.f64();
+        const maxSize = this.f64();
+        return { op: 'idmp-config', key, durationS, maxSize, clear: this.u8() === 1 };
+      }
+      case 18: {
+        const producer = this.string();
+        const iid = this.string();
+        const id = this.id();
+        const digest = this.string();
+        return { op: 'idmp-record', key, producer, iid, id, digest, added: this.u64() };
+      }
+      case 19:
+        return { op: 'idmp-duplicate', key, duplicates: this.u64() };
       default:
         throw new RecordFormatError(`unknown effect op ${op}`);
     }

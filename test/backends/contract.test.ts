@@ -319,7 +319,7 @@ describe.each(rows)('contract on $name', (row) => {
         [ids[1], 'a', 1],
         [ids[2], 'a', 1],
       ]);
-      expect(entries.every((p) => p.idleMs >= 0 && p.idleMs < 10_000)).toBe(true);
+      expect(entries.every((p) => p.idleMs !== null && p.idleMs >= 0 && p.idleMs < 10_000)).toBe(true);
       expect((await b.pendingEntries(s, 'g', { start: { id: ids[0]!, exclusive: true }, end: all.end, count: 2 })).map((p) => p.id)).toEqual([ids[1], ids[2]]);
       expect(await b.pendingEntries(s, 'g', { ...all, count: 10, minIdleMs: 60_000 })).toEqual([]);
       expect(await b.pendingEntries(s, 'g', { ...all, count: 10, consumer: 'nobody' })).toEqual([]);

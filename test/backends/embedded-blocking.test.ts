@@ -131,3 +131,44 @@ describe('a blocking read whose first write cannot be stored', () => {
     await backend.close();
   });
 });
+
+describe('a parked CLAIM read', () => {
+  it('wakes by its timer when the earliest pending entry turns idle enough, and when an entry is nacked', async () => {
+    const backend = createEmbeddedBackend();
+    await backend.createGroup('c', 'g', { startId: '$', mkStream: true });
+    await backend.append('c', { id: { kind: 'auto' }, fields: ['n', '1'] });
+    await backend.readGroup({ group: 'g', consumer: 'a', streams: [{ key: 'c', from: '>' }] }, { waitMs: 0 });
+    const started = Date.now();
+    const claimed = await backend.readGroup(
+      { group: 'g', consumer: 'b', streams: [{ key: 'c', from: '>' }], claimMinIdleMs: 150 },
+      { waitMs: 5000 },
+    );
+    expect(claimed[0]!.entries[0]).toMatchObject({ deliveryCount: 2 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    const parked = backend.readGroup({ group: 'g', consumer: 'c', streams: [{ key: 'c', from: '>' }], claimMinIdleMs: 60_000 }, { waitMs: 5000 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(backend.waiterCount).toBe(1);
+    const id = claimed[0]!.entries[0]!.id;
+    expect(await backend.release('c', 'g', { ids: [id], mode: 'fail' })).toBe(1);
+    const woken = await parked;
+    expect(woken[0]!.entries.map((e) => e.id)).toEqual([id]);
+    expect(backend.waiterCount).toBe(0);
+    await backend.close();
+  });
+
+  it('re-arms its timer when an entry becomes pending after it parked (here by XCLAIM FORCE)', async () => {
+    const backend = createEmbeddedBackend();
+    const id = (await backend.append('d', { id: { kind: 'auto' }, fields: ['n', '1'] }))!;
+    await backend.createGroup('d', 'g', { startId: '$' });
+    const started = Date.now();
+    const parked = backend.readGroup({ group: 'g', consumer: 'b', streams: [{ key: 'd', from: '>' }], claimMinIdleMs: 100 }, { waitMs: 5000 });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await backend.claim('d', 'g', { consumer: 'a', minIdleMs: 0, ids: [id], force: true })).toHaveLength(1);
+    const woken = await parked;
+    expect(woken[0]!.entries.map((e) => [e.id, e.deliveryCount])).toEqual([[id, 3]]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    await backend.close();
+  });
+});

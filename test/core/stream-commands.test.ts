@@ -156,8 +156,8 @@ describe('XDEL and XSETID', () => {
     const { core } = coreWithClock();
     core.xadd('s', { id: add('5-0'), fields: ['a', '1'] });
     expect(code(() => core.xsetid('s', { lastId: id('4-0') }))).toBe('SETID_TOO_SMALL');
-    expect(code(() => core.xsetid('s', { lastId: id('6-0'), entriesAdded: 0n }))).toBe('SETID_TOO_SMALL');
-    expect(code(() => core.xsetid('s', { lastId: id('6-0'), maxDeletedId: id('7-0') }))).toBe('SETID_TOO_SMALL');
+    expect(code(() => core.xsetid('s', { lastId: id('6-0'), entriesAdded: 0n }))).toBe('SETID_ENTRIES_ADDED_TOO_SMALL');
+    expect(code(() => core.xsetid('s', { lastId: id('6-0'), maxDeletedId: id('7-0') }))).toBe('SETID_MAXDELETED_TOO_BIG');
     expect(code(() => core.xsetid('nope', { lastId: id('6-0') }))).toBe('NO_STREAM');
     core.xsetid('s', { lastId: id('9-0'), entriesAdded: 10n, maxDeletedId: id('3-0') });
     expect(core.xinfoStream('s')).toMatchObject({ lastGeneratedId: id('9-0'), entriesAdded: 10n, maxDeletedEntryId: id('3-0') });

@@ -331,7 +331,7 @@ const handlers: Record<string, Handler> = {
         if (entriesAdded < 0n) refusals.push('ERR entries_added must be positive');
       } else if (opt === 'MAXDELETEDID' && moreArgs > 0) {
         maxDeletedId = strictIdOrFail(argv[i + 1]!);
-        if (lastId < maxDeletedId) refusals.push(errorMessage('SETID_TOO_SMALL', 'belowMaxDeleted'));
+        if (lastId < maxDeletedId) refusals.push(errorMessage('SETID_MAXDELETED_TOO_BIG', 'aboveLastId'));
       } else {
         fail(refusals[0] ?? ERR_SYNTAX);
       }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE, errorMessage, inBatch, streamError, StreamError, type ErrorCode } from '../../src/domain/errors.js';
+import { ERROR_CATALOGUE, errorMessage, inBatch, notSupportedByBackend, streamError, StreamError, type ErrorCode } from '../../src/domain/errors.js';
 
 const root = new URL('../../', import.meta.url);
 const CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
@@ -46,9 +46,13 @@ describe('the error catalogue', () => {
       ID_EXHAUSTED: 400,
       SEQ_EXHAUSTED: 400,
       SETID_TOO_SMALL: 400,
+      SETID_ENTRIES_ADDED_TOO_SMALL: 400,
+      SETID_MAXDELETED_TOO_BIG: 400,
+      IDEMPOTENCY_KEY_REUSED: 422,
       VALIDATION: 400,
       PAYLOAD_TOO_LARGE: 413,
       STORAGE_UNAVAILABLE: 503,
+      NOT_SUPPORTED_BY_BACKEND: 501,
       SHUTTING_DOWN: 503,
       UNAUTHORIZED: 401,
       FORBIDDEN: 403,
@@ -65,8 +69,8 @@ describe('the error catalogue', () => {
     });
   });
 
-  it('makes only bugs, storage faults and overload 5xx', () => {
-    expect(CODES.filter((code) => ERROR_CATALOGUE[code].status >= 500).sort()).toEqual(['INTERNAL', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
+  it('makes only bugs, storage faults, overload and missing server features 5xx', () => {
+    expect(CODES.filter((code) => ERROR_CATALOGUE[code].status >= 500).sort()).toEqual(['INTERNAL', 'NOT_SUPPORTED_BY_BACKEND', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
   });
 
   it('gives every code a title and at least one message template', () => {
@@ -118,6 +122,24 @@ describe('messages', () => {
   it('gives a missing key the text Redis gives for a missing group where Redis does not tell them apart', () => {
     expect(errorMessage('NO_STREAM', 'readGroup', 's', 'g')).toBe(errorMessage('NOGROUP', 'readGroup', 's', 'g'));
     expect(errorMessage('NO_STREAM', 'keyOrGroup', 's', 'g')).toBe(errorMessage('NOGROUP', 'keyOrGroup', 's', 'g'));
+  });
+
+  it("words XSETID's three refusals apart, in Redis's words", () => {
+    expect(errorMessage('SETID_TOO_SMALL', 'belowTop')).toBe('ERR The ID specified in XSETID is smaller than the target stream top item');
+    expect(errorMessage('SETID_ENTRIES_ADDED_TOO_SMALL', 'belowLength')).toBe(
+      'ERR The entries_added specified in XSETID is smaller than the target stream length',
+    );
+    expect(errorMessage('SETID_MAXDELETED_TOO_BIG', 'aboveLastId')).toBe(
+      'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+    );
+  });
+
+  it('names the command and the Redis version a backend lacks', () => {
+    expect(notSupportedByBackend('XNACK', '8.8', 'Redis 7.0.15')).toMatchObject({
+      code: 'NOT_SUPPORTED_BY_BACKEND',
+      message: "XNACK needs Redis 8.8 or later; the backend's server is Redis 7.0.15",
+    });
+    expect(ERROR_CATALOGUE.NOT_SUPPORTED_BY_BACKEND.status).toBe(501);
   });
 
   it('builds StreamErrors with the code and the template text', () => {

@@ -62,6 +62,8 @@ describe('the typed client, one operation at a time', () => {
     expect(unwrap(await api.POST('/v1/streams/{stream}/trim', { params: { path }, body: { maxLen: 0 } }))).toEqual({ trimmed: 1 });
     const setId = await api.PATCH('/v1/streams/{stream}', { params: { path }, body: { lastId: '99999999999999-0' } });
     expect(unwrap(setId)).toMatchObject({ lastGeneratedId: '99999999999999-0' });
+    const config = await api.PATCH('/v1/streams/{stream}/config', { params: { path }, body: { idempotencyMaxSize: 7 } });
+    expect(unwrap(config).idempotency).toMatchObject({ maxSize: 7 });
     expect((await api.DELETE('/v1/streams/{stream}', { params: { path } })).response.status).toBe(204);
   });
 
@@ -84,6 +86,7 @@ describe('the typed client, one operation at a time', () => {
     expect('messages' in claimed && claimed.messages.map((m) => [m.id, m.deliveryCount])).toEqual([['1-0', 2]]);
     const auto = unwrap(await api.POST('/v1/streams/{stream}/groups/{group}/autoclaim', { params: { path }, body: { consumer: 'bob', minIdleMs: 0 } }));
     expect('messages' in auto && auto.messages.map((m) => m.id)).toEqual(['1-0', '2-0']);
+    expect(unwrap(await api.POST('/v1/streams/{stream}/groups/{group}/nacks', { params: { path }, body: { ids: ['2-0'], mode: 'silent' } }))).toEqual({ released: 1 });
     expect(unwrap(await api.POST('/v1/streams/{stream}/groups/{group}/acks', { params: { path }, body: { ids: ['1-0', '2-0', '3-0'] } }))).toEqual({ acknowledged: 2 });
 
     expect(unwrap(await api.DELETE('/v1/streams/{stream}/groups/{group}/consumers/{consumer}', { params: { path: { ...path, consumer: 'bob' } } }))).toEqual({ pending: 0 });

@@ -88,6 +88,41 @@ describe('log store: close and reopen', () => {
   });
 
   // Replaying the log from the switch point re-applies `set-id` (lastId back to its older value);
+  it('keeps Redis 8 state across a restart, from the log and from a snapshot: nacks, dereferences, idempotency windows and config', async () => {
+    for (const withSnapshot of [false, true]) {
+      const dir = await tempDir();
+      const clock = new FakeClock();
+      const { core, store } = await open(dir, {}, clock);
+      const auto = { kind: 'auto' as const };
+      core.xgroupCreate('s', 'g', { startId: 0n, mkStream: true });
+      core.xgroupCreate('s', 'h', { startId: 0n });
+      const ids: bigint[] = [];
+      for (let i = 0; i < 4; i++) {
+        clock.ms += 1;
+        ids.push(core.xaddIdempotent('s', { id: auto, fields: ['n', String(i)], idempotency: { producer: 'p', key: `k${i}` } })!.id);
+      }
+      core.xaddIdempotent('s', { id: auto, fields: ['n', '0'], idempotency: { producer: 'p', key: 'k0' } });
+      core.xcfgset('s', { idempotencyDurationS: 3600 });
+      core.xaddIdempotent('s', { id: auto, fields: ['n', '9'], idempotency: { producer: 'q' } });
+      for (const group of ['g', 'h']) core.xreadgroup({ group, consumer: 'c', streams: [{ key: 's', from: '>' }] });
+      core.xnack('s', 'g', { ids: [ids[2]!, ids[0]!], mode: 'silent' });
+      core.xackdel('s', 'h', [ids[1]!], 'delRef');
+      core.xtrim('s', { maxLen: 3n, approximate: false, refs: 'acked' });
+      if (withSnapshot) await store.snapshot();
+      await store.sync();
+      const expected = core.debugState();
+      const info = core.xinfoStream('s');
+      await store.close();
+      const reopened = await open(dir, {}, clock);
+      expect(reopened.core.debugState()).toEqual(expected);
+      expect(reopened.core.xinfoStream('s')).toEqual(info);
+      expect(reopened.core.xinfoStreamFull('s')!.groups[0]!.nackedCount).toBe(2);
+      expect(reopened.core.xaddIdempotent('s', { id: auto, fields: ['x', 'y'], idempotency: { producer: 'q' } })!.duplicate).toBe(false);
+      expect(reopened.core.xaddIdempotent('s', { id: auto, fields: ['n', '9'], idempotency: { producer: 'q' } })!.duplicate).toBe(true);
+      await reopened.store.close();
+    }
+  });
+
   // `add` must then neither append the entry the snapshot holds again nor leave the counters behind.
   it('restores the same state when XSETID then XADD run during a snapshot', async () => {
     const dir = await tempDir();

@@ -242,8 +242,8 @@ function Pending({ api, stream, group, version, onChange }: Props) {
                       <input type="checkbox" aria-label={`Select ${m.id}`} checked={selected.has(m.id)} onChange={() => toggle(m.id)} />
                     </td>
                     <td class="mono">{m.id}</td>
-                    <td>{m.consumer}</td>
-                    <td class="num">{duration(m.idleMs)}</td>
+                    <td>{m.consumer ?? <em>released</em>}</td>
+                    <td class="num">{m.idleMs === null ? '–' : duration(m.idleMs)}</td>
                     <td class="num">{m.deliveryCount}</td>
                   </tr>
                 ))}

@@ -1,27 +1,32 @@
 import type { EffectBatch } from '../../core/effects.js';
 import { StreamCore } from '../../core/stream-core.js';
-import { WaiterRegistry, type Waiter } from '../../core/waiters.js';
-import { streamError } from '../../domain/errors.js';
+import { WaiterRegistry, type Waiter, type WakeReason } from '../../core/waiters.js';
+import { StreamError, streamError } from '../../domain/errors.js';
 import type { StreamId } from '../../domain/ids.js';
 import type {
   ConsumerInfo,
+  DeletionResult,
   Delivery,
   Entry,
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  RefPolicy,
   StreamInfo,
+  StreamConfigOptions,
   StreamInfoFull,
   TrimSpec,
   XaddOptions,
   XautoclaimOptions,
   XautoclaimResult,
   XclaimOptions,
+  XnackOptions,
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
@@ -124,12 +129,28 @@ export class EmbeddedBackend implements StreamBackend {
     return this.write(() => this.core.xadd(stream, options));
   }
 
+  appendIdempotent(stream: string, options: XaddOptions): Promise<IdempotentAddResult | null> {
+    return this.write(() => this.core.xaddIdempotent(stream, options));
+  }
+
+  appendBatchIdempotent(stream: string, messages: NewEntry[], options: BatchOptions): Promise<IdempotentAddResult[] | null> {
+    return this.write(() => this.core.xaddBatchIdempotent(stream, messages, options));
+  }
+
+  configureStream(stream: string, options: StreamConfigOptions): Promise<void> {
+    return this.write(() => this.core.xcfgset(stream, options));
+  }
+
   appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null> {
     return this.write(() => this.core.xaddBatch(stream, messages, options));
   }
 
   deleteEntries(stream: string, ids: StreamId[]): Promise<number> {
     return this.write(() => this.core.xdel(stream, ids));
+  }
+
+  deleteEntriesWithRefs(stream: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]> {
+    return this.write(() => this.core.xdelex(stream, ids, refs));
   }
 
   trim(stream: string, trim: TrimSpec): Promise<number | null> {
@@ -164,8 +185,16 @@ export class EmbeddedBackend implements StreamBackend {
     return this.write(() => this.core.xack(stream, group, ids));
   }
 
+  ackAndDelete(stream: string, group: string, ids: StreamId[], refs: RefPolicy): Promise<DeletionResult[]> {
+    return this.write(() => this.core.xackdel(stream, group, ids, refs));
+  }
+
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {
     return this.write(() => this.core.xclaim(stream, group, options));
+  }
+
+  release(stream: string, group: string, options: XnackOptions): Promise<number> {
+    return this.write(() => this.core.xnack(stream, group, options));
   }
 
   autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult> {
@@ -247,10 +276,19 @@ export class EmbeddedBackend implements StreamBackend {
       await durable;
       return first;
     }
-    const blocked = this.block<XreadgroupResult[]>(read.streams.map((s) => s.key), read.group, waitMs, signal, () => {
-      const result = this.core.xreadgroup(read);
-      return result.length > 0 ? result : undefined;
-    });
+    const claimMinIdleMs = read.claimMinIdleMs;
+    const blocked = this.block<XreadgroupResult[]>(
+      read.streams.map((s) => s.key),
+      read.group,
+      waitMs,
+      signal,
+      () => {
+        const result = this.core.xreadgroup(read);
+        return result.length > 0 ? result : undefined;
+      },
+      claimMinIdleMs === undefined ? 'data' : 'claimable',
+      claimMinIdleMs === undefined ? undefined : () => this.nextClaimableTime(read, claimMinIdleMs),
+    );
     try {
       await durable;
     } catch (err) {
@@ -259,6 +297,16 @@ export class EmbeddedBackend implements StreamBackend {
       throw err;
     }
     return blocked.result;
+  }
+
+  /** The earliest time any stream of a CLAIM read has an entry to claim. */
+  private nextClaimableTime(read: XreadgroupOptions, minIdleMs: number): number | undefined {
+    let first: number | undefined;
+    for (const { key } of read.streams) {
+      const at = this.core.nextClaimableTime(key, read.group, minIdleMs);
+      if (at !== undefined && (first === undefined || at < first)) first = at;
+    }
+    return first;
   }
 
   /** XREAD [BLOCK]: `$` is pinned to each stream's last ID when the call starts. */
@@ -291,12 +339,39 @@ export class EmbeddedBackend implements StreamBackend {
     waitMs: number,
     signal: AbortSignal | undefined,
     read: () => T | undefined,
-    wakeOn: 'data' | 'pel' = 'data',
+    wakeOn: WakeReason = 'data',
+    /** Unix ms when `read` may next succeed without any write (CLAIM: an entry turning idle enough); a timer retries then. */
+    retryAt?: () => number | undefined,
   ): { result: Promise<T | []>; cancel: () => void } {
     if (this.closing) return { result: Promise.resolve([]), cancel: () => {} };
     let cancel!: () => void;
     const result = new Promise<T | []>((resolve, reject) => {
-      const settle = (): void => signal?.removeEventListener('abort', cancel);
+      let retry: NodeJS.Timeout | undefined;
+      const armRetry = (): void => {
+        if (retry !== undefined) clearTimeout(retry);
+        retry = undefined;
+        const at = retryAt?.();
+        if (at === undefined) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          if (!this.waiters.has(waiter)) return;
+          let done: boolean;
+          try {
+            done = waiter.attempt();
+          } catch (err) {
+            this.waiters.remove(waiter);
+            waiter.fail(err instanceof StreamError ? err : streamError('INTERNAL', 'unexpected', err));
+            return;
+          }
+          if (done) this.waiters.remove(waiter);
+        }, Math.max(1, at - this.core.now()));
+        retry.unref?.();
+      };
+      const settle = (): void => {
+        signal?.removeEventListener('abort', cancel);
+        if (retry !== undefined) clearTimeout(retry);
+        retry = undefined;
+      };
       const waiter: Waiter = {
         keys,
         group,
@@ -304,7 +379,10 @@ export class EmbeddedBackend implements StreamBackend {
         attempt: () => {
           this.wroteThisCall = false;
           const value = read();
-          if (value === undefined) return false;
+          if (value === undefined) {
+            if (retryAt !== undefined) armRetry();
+            return false;
+          }
           settle();
           if (this.wroteThisCall) this.durable().then(() => resolve(value), reject);
           else resolve(value);
@@ -326,6 +404,7 @@ export class EmbeddedBackend implements StreamBackend {
       };
       signal?.addEventListener('abort', cancel, { once: true });
       this.waiters.add(waiter, waitMs);
+      if (retryAt !== undefined) armRetry();
     });
     return { result, cancel };
   }

@@ -1,3 +1,4 @@
+import { IDMP_DEFAULT_DURATION_S, IDMP_DEFAULT_MAX_SIZE } from '../../domain/defaults.js';
 /**
  * RESP2 replies (as ioredis hands them with `stringNumbers`: integers as
  * decimal strings, nil as null) into the domain types.
@@ -107,6 +108,8 @@ export function streamInfo(reply: Reply): StreamInfo {
     groups: int(f.get('groups')!),
     firstEntry: first === null ? null : entry(first),
     lastEntry: last === null ? null : entry(last),
+    // Servers before Redis 8.6 keep no idempotency state: the windows they would have, and nothing tracked.
+    idempotency: { durationS: IDMP_DEFAULT_DURATION_S, maxSize: IDMP_DEFAULT_MAX_SIZE, producersTracked: 0, keysTracked: 0, keysAdded: 0n, duplicates: 0n },
   };
 }
 
@@ -120,6 +123,8 @@ export function streamInfoFull(reply: Reply): StreamInfoFull {
       entriesRead: bigOrNull(g.get('entries-read') ?? null),
       lag: bigOrNull(g.get('lag') ?? null),
       pelCount: int(g.get('pel-count')!),
+      // XNACK is Redis 8.8: nothing is ever nacked before it.
+      nackedCount: 0,
       pending: list(g.get('pending') ?? null).map((p) => {
         const [pid, consumer, time, count] = p as string[];
         return { id: id(pid!), consumer: consumer!, deliveryTime: int(time!), deliveryCount: int(count!) };

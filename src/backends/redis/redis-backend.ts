@@ -31,9 +31,14 @@ import type {
   XreadStream,
   XrangeOptions,
   XsetidOptions,
+  XnackOptions,
+  StreamConfigOptions,
+  RefPolicy,
+  DeletionResult,
+  IdempotentAddResult,
 } from '../../domain/types.js';
 import type { BatchOptions, NewEntry, StreamBackend, Wait } from '../contract.js';
-import { createRedisClient, createSubscriber, masters, parseServerVersion, type RedisClient, type ServerVersion } from './connection.js';
+import { atLeast, createRedisClient, createSubscriber, masters, parseServerVersion, type RedisClient, type ServerVersion } from './connection.js';
 import * as decode from './decode.js';
 import type { Reply } from './decode.js';
 import { batchArgs, boundArg, checkFields, countRepeatedClaims, escapeGlob, trimArgs, type Arg } from './arguments.js';
@@ -260,6 +265,7 @@ export class RedisBackend implements StreamBackend {
   // Entries
 
   async append(stream: string, options: XaddOptions): Promise<StreamId | null> {
+    this.refuseRedis8Options(options);
     checkFields(options.fields);
     const trim = options.trim && trimArgs(options.trim);
     if (options.id.kind === 'explicit' && options.id.id === 0n) throw streamError('ID_NOT_GREATER', 'zero');
@@ -284,6 +290,7 @@ export class RedisBackend implements StreamBackend {
   }
 
   async appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null> {
+    this.refuseRedis8Options(options);
     if (messages.length === 0) throw streamError('VALIDATION', 'emptyBatch');
     messages.forEach((m) => checkFields(m.fields));
     const trim = options.trim && trimArgs(options.trim);
@@ -362,6 +369,7 @@ export class RedisBackend implements StreamBackend {
   }
 
   async trim(stream: string, trim: TrimSpec): Promise<number | null> {
+    this.refuseRedis8Options({ trim });
     const args = trimArgs(trim);
     return this.write(stream, async () => {
       const reply = await this.scripts.sgTrim(this.key(stream), ...args);
@@ -427,6 +435,7 @@ export class RedisBackend implements StreamBackend {
   }
 
   async readGroup(read: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]> {
+    this.refuseRedis8Options(read);
     const { waitMs, signal } = wait;
     const fromHistory = read.streams.some((s) => s.from !== '>' && s.from !== MAX_ID);
     if (fromHistory || waitMs <= 0 || signal?.aborted || this.closing) return this.readGroupOnce(read);
@@ -617,6 +626,50 @@ export class RedisBackend implements StreamBackend {
   }
 
   /** Waits parked here now. */
+  // ---------------------------------------------------------------------------
+  // Redis 8 commands. Redis 7.x and Valkey 8 have none of them, and no Redis 8
+  // server can run where this is tested, so each answers 501 naming what it
+  // needs instead of emulating it untested; never a silently different answer.
+
+  /** NOT_SUPPORTED_BY_BACKEND for `command` (first in Redis `version`), worded by what the server is. */
+  private unsupported(command: string, major: number, minor: number): StreamError {
+    const found = this.serverVersion === undefined ? 'not known yet (not connected)' : `${this.serverVersion.server} ${this.serverVersion.version}`;
+    const has = this.serverVersion !== undefined && this.serverVersion.server !== 'valkey' && atLeast(this.serverVersion, major, minor);
+    return has ? streamError('NOT_SUPPORTED_BY_BACKEND', 'notYetSent', command, found) : streamError('NOT_SUPPORTED_BY_BACKEND', 'needsVersion', command, `${major}.${minor}`, found);
+  }
+
+  /** The Redis 8 options of the existing commands: refused here rather than ignored. */
+  private refuseRedis8Options(options: { trim?: { refs?: string } | undefined; claimMinIdleMs?: number | undefined; maxCount?: number | undefined; maxBytes?: number | undefined; refs?: string | undefined }): void {
+    const refs = options.refs ?? options.trim?.refs;
+    if (refs !== undefined && refs !== 'keepRef') throw this.unsupported(`${refs === 'delRef' ? 'DELREF' : 'ACKED'} (trim)`, 8, 2);
+    if (options.claimMinIdleMs !== undefined) throw this.unsupported('XREADGROUP CLAIM', 8, 4);
+    if (options.maxCount !== undefined || options.maxBytes !== undefined) throw this.unsupported('XREADGROUP MAXCOUNT / MAXSIZE', 8, 10);
+  }
+
+  async appendIdempotent(_stream: string, _options: XaddOptions): Promise<IdempotentAddResult | null> {
+    throw this.unsupported('XADD IDMP', 8, 6);
+  }
+
+  async appendBatchIdempotent(_stream: string, _messages: NewEntry[], _options: BatchOptions): Promise<IdempotentAddResult[] | null> {
+    throw this.unsupported('XADD IDMP', 8, 6);
+  }
+
+  async configureStream(_stream: string, _options: StreamConfigOptions): Promise<void> {
+    throw this.unsupported('XCFGSET', 8, 6);
+  }
+
+  async deleteEntriesWithRefs(_stream: string, _ids: StreamId[], _refs: RefPolicy): Promise<DeletionResult[]> {
+    throw this.unsupported('XDELEX', 8, 2);
+  }
+
+  async ackAndDelete(_stream: string, _group: string, _ids: StreamId[], _refs: RefPolicy): Promise<DeletionResult[]> {
+    throw this.unsupported('XACKDEL', 8, 2);
+  }
+
+  async release(_stream: string, _group: string, _options: XnackOptions): Promise<number> {
+    throw this.unsupported('XNACK', 8, 8);
+  }
+
   get waiterCount(): number {
     return this.hub.size;
   }

@@ -79,7 +79,8 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Read as this consumer: new messages, or its pending history',
       description:
         'With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. ' +
-        "With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`).",
+        "With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`). " +
+        'With `claimMinIdleMs` (XREADGROUP CLAIM, Redis 8.4): idle pending entries of the group first, then new ones.',
       tags: ['consumers'],
       'x-redis-command': 'XREADGROUP',
       params: consumerParams,
@@ -89,10 +90,14 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const { after, count = appConfig.maxCount, waitMs = DEFAULT_WAIT_MS, noAck } = request.body;
+      const { after, waitMs = DEFAULT_WAIT_MS, noAck, claimMinIdleMs, maxCount, maxBytes } = request.body;
+      // Without `count`, the server's cap, lowered to maxCount so that MAXCOUNT >= COUNT holds.
+      const count = request.body.count ?? (maxCount === undefined ? appConfig.maxCount : Math.min(maxCount, appConfig.maxCount));
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const streams = [{ key: stream, from: after }];
-      const results = await backend.readGroup({ group, consumer, streams, count, noAck }, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
+      const plain = claimMinIdleMs === undefined && maxCount === undefined && maxBytes === undefined;
+      const read = plain ? { group, consumer, streams, count, noAck } : { group, consumer, streams, count, noAck, claimMinIdleMs, maxCount, maxBytes };
+      const results = await backend.readGroup(read, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
       return sendMessageList(reply, results[0]?.entries ?? [], request.query.fieldsFormat);
     },
   });

@@ -91,12 +91,14 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
         maxInFlight: queryInteger(1, appConfig.maxCount, `Most unacknowledged entries held at once (ack=manual); default ${DEFAULT_SSE_MAX_IN_FLIGHT}.`).optional(),
         ack: z.enum(['manual', 'auto']).default(DEFAULT_SSE_ACK).meta({ description: '`manual`: acknowledge with `acks`; `auto`: NOACK, at-most-once.' }),
         ...lastEventIdQuery,
+        claimMinIdleMs: queryInteger(0, Number.MAX_SAFE_INTEGER, 'XREADGROUP CLAIM (Redis 8.4): take over pending entries idle at least this long before new ones.').optional(),
       }),
       response: { 200: z.string().meta(EVENT_STREAM), ...problemResponses(400, 404) },
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const { count = DEFAULT_SSE_COUNT, maxInFlight = DEFAULT_SSE_MAX_IN_FLIGHT, ack, fieldsFormat } = request.query;
+      const { count = DEFAULT_SSE_COUNT, maxInFlight = DEFAULT_SSE_MAX_IN_FLIGHT, ack, fieldsFormat, claimMinIdleMs } = request.query;
+      const claim = claimMinIdleMs === undefined ? {} : { claimMinIdleMs };
       const resumeFrom = resumeId(request);
       const info = await requireGroup(backend, stream, group);
       const noAck = ack === 'auto';
@@ -119,7 +121,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
         }
         if (!channel.writable) return;
         const results = await backend.readGroup(
-          { group, consumer, streams: [{ key: stream, from: '>' }], count: room, noAck },
+          { group, consumer, streams: [{ key: stream, from: '>' }], count: room, noAck, ...claim },
           { waitMs: SSE_READ_WAIT_MS, signal: channel.signal },
         );
         sendMessages(channel, frames, results[0]?.entries ?? [], fieldsFormat);

@@ -6,13 +6,15 @@ import { DEFAULT_WAIT_MS } from '../defaults.js';
 import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { sendMessageList } from '../reply.js';
-import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema } from '../schemas/append.js';
+import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema, duplicateSchema } from '../schemas/append.js';
+import { idempotencyHeaders, idempotencyOf } from '../schemas/idempotency.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { idListBody, messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
+import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
 import { messageListSchema, messageSchema } from '../schemas/message.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, nonNegative, waitMsQuery } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { deleteMessagesBody, deletionResults } from '../schemas/refs.js';
 import { formatIds } from '../wire/ids.js';
 import { messageToWire } from '../wire/message.js';
 
@@ -39,11 +41,23 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['messages'],
       'x-redis-command': 'XADD',
       params: streamParams,
+      headers: idempotencyHeaders,
       body: appendBody,
-      response: { 201: appendedSchema.meta({ description: 'Appended; `Location` names the message' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: {
+        201: appendedSchema.meta({ description: 'Appended; `Location` names the message' }),
+        200: duplicateSchema.meta({ description: 'A duplicate of an idempotent append: nothing appended, the original ID' }),
+        ...problemResponses(...BODY_ERRORS, 404, 422),
+      },
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
+      const idempotency = idempotencyOf(request.body.idempotency, request.headers);
+      if (idempotency !== undefined) {
+        const result = orNoStream(await backend.appendIdempotent(stream, { ...request.body, idempotency }));
+        const id = formatId(result.id);
+        if (result.duplicate) return reply.code(200).header('location', messageLocation(stream, id)).send({ id, duplicate: true as const });
+        return reply.code(201).header('location', messageLocation(stream, id)).send({ id });
+      }
       const id = formatId(orNoStream(await backend.append(stream, request.body)));
       return reply.code(201).header('location', messageLocation(stream, id)).send({ id });
     },
@@ -57,10 +71,19 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XADD',
       params: streamParams,
       body: appendBatchBody(appConfig.maxBatch),
-      response: { 201: appendedBatchSchema.meta({ description: 'All appended, IDs in order' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: {
+        201: appendedBatchSchema.meta({ description: 'All appended (duplicates of idempotent ones excepted), IDs in order' }),
+        200: appendedBatchSchema.meta({ description: 'Every message was a duplicate of an idempotent append: nothing appended' }),
+        ...problemResponses(...BODY_ERRORS, 404),
+      },
     },
     handler: async (request, reply) => {
       const { messages, noMkStream, trim } = request.body;
+      if (messages.some((m) => m.idempotency !== undefined)) {
+        const results = orNoStream(await backend.appendBatchIdempotent(request.params.stream, messages, { noMkStream, trim }));
+        const duplicate = results.map((r) => r.duplicate);
+        return reply.code(duplicate.every(Boolean) ? 200 : 201).send({ ids: formatIds(results.map((r) => r.id)), duplicate });
+      }
       const ids = orNoStream(await backend.appendBatch(request.params.stream, messages, { noMkStream, trim }));
       return reply.code(201).send({ ids: formatIds(ids) });
     },
@@ -143,18 +166,30 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       operationId: 'deleteMessages',
       summary: 'Delete messages by ID',
+      description:
+        'XDEL; with `refs`, XDELEX (Redis 8.2): `results` has one string per ID, and a missing stream answers every ID `notFound` rather than 404.',
       tags: ['messages'],
-      'x-redis-command': 'XDEL',
+      'x-redis-command': 'XDEL, XDELEX',
       params: streamParams,
-      body: idListBody(appConfig.maxBatch),
+      body: deleteMessagesBody(appConfig.maxBatch),
       response: {
-        200: z.object({ deleted: nonNegative().meta({ description: 'How many of the IDs existed.' }) }).meta({ description: 'Deleted' }),
+        200: z
+          .object({
+            deleted: nonNegative().meta({ description: 'How many of the IDs existed and were deleted.' }),
+            results: deletionResults.optional().meta({ description: 'With `refs` only.' }),
+          })
+          .meta({ description: 'Deleted' }),
         ...problemResponses(...BODY_ERRORS, 404),
       },
     },
     handler: async (request) => {
       const { stream } = request.params;
-      const deleted = await backend.deleteEntries(stream, request.body.ids);
+      const { ids, refs } = request.body;
+      if (refs !== undefined) {
+        const results = await backend.deleteEntriesWithRefs(stream, ids, refs);
+        return { deleted: results.filter((r) => r === 'deleted').length, results };
+      }
+      const deleted = await backend.deleteEntries(stream, ids);
       if (deleted === 0 && !(await backend.streamExists(stream))) throw noStream();
       return { deleted };
     },

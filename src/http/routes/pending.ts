@@ -4,11 +4,11 @@ import { XAUTOCLAIM_DEFAULT_COUNT } from '../../domain/defaults.js';
 import { noStreamOrGroup } from '../missing.js';
 import { autoclaimBody, autoclaimResultSchema, claimBody, claimResultSchema } from '../schemas/claim.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
-import { idListBody } from '../schemas/ids.js';
 import { groupParams } from '../schemas/names.js';
 import { pendingListSchema, pendingQuery, pendingSummarySchema } from '../schemas/pending.js';
 import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
+import { ackBody, deletionResults, nackBody } from '../schemas/refs.js';
 import { autoclaimToWire, claimToWire } from '../wire/claim.js';
 import { pendingEntryToWire, pendingSummaryToWire } from '../wire/pending.js';
 
@@ -20,19 +20,54 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'ackMessages',
       summary: 'Acknowledge messages',
       tags: ['pending'],
-      'x-redis-command': 'XACK',
+      description:
+        'XACK; with `delete: true`, XACKDEL (Redis 8.2): acknowledged messages are deleted too (`refs` says what happens to other groups), ' +
+        'and `results` has one string per ID; a missing stream or group then answers every ID `notFound` rather than 404.',
+      'x-redis-command': 'XACK, XACKDEL',
       params: groupParams,
-      body: idListBody(appConfig.maxBatch),
+      body: ackBody(appConfig.maxBatch),
       response: {
-        200: z.object({ acknowledged: nonNegative().meta({ description: 'How many of the IDs were pending.' }) }).meta({ description: 'Acknowledged' }),
+        200: z
+          .object({
+            acknowledged: nonNegative().meta({ description: 'How many of the IDs were pending.' }),
+            results: deletionResults.optional().meta({ description: 'With `delete: true` only.' }),
+          })
+          .meta({ description: 'Acknowledged' }),
         ...problemResponses(...BODY_ERRORS, 404),
       },
     },
     handler: async (request) => {
       const { stream, group } = request.params;
-      const acknowledged = await backend.ack(stream, group, request.body.ids);
+      const { ids, refs = 'keepRef' } = request.body;
+      if (request.body.delete === true) {
+        const results = await backend.ackAndDelete(stream, group, ids, refs);
+        return { acknowledged: results.filter((r) => r !== 'notFound').length, results };
+      }
+      const acknowledged = await backend.ack(stream, group, ids);
       if (acknowledged === null) throw await noStreamOrGroup(backend, stream, group);
       return { acknowledged };
+    },
+  });
+
+  app.post('/streams/:stream/groups/:group/nacks', {
+    schema: {
+      operationId: 'nackMessages',
+      summary: 'Release pending messages (negative acknowledgement)',
+      description:
+        'XNACK (Redis 8.8): each pending ID loses its consumer (`consumer: null`, `idleMs: null` in pending lists) and goes to the head of ' +
+        'the claim order (`claimMinIdleMs` reads take it first). IDs not pending are skipped, unless `force` and the message exists.',
+      tags: ['pending'],
+      'x-redis-command': 'XNACK',
+      params: groupParams,
+      body: nackBody(appConfig.maxBatch),
+      response: {
+        200: z.object({ released: nonNegative().meta({ description: 'How many entries were released.' }) }).meta({ description: 'Released' }),
+        ...problemResponses(...BODY_ERRORS, 404),
+      },
+    },
+    handler: async (request) => {
+      const { stream, group } = request.params;
+      return { released: await backend.release(stream, group, request.body) };
     },
   });
 

@@ -5,6 +5,7 @@ import { DEFAULT_STREAM_PAGE_LIMIT, MAX_STREAM_PAGE_LIMIT } from '../defaults.js
 import { mayRead } from '../plugins/auth.js';
 import { noStream, orNoStream } from '../missing.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
+import { streamConfigBody } from '../schemas/idempotency.js';
 import { streamParams } from '../schemas/names.js';
 import { booleanQuery, countQuery, queryInteger } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
@@ -74,6 +75,25 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       const { stream } = request.params;
       const { lastId, entriesAdded, maxDeletedId } = request.body;
       await backend.setStreamId(stream, { lastId, entriesAdded, maxDeletedId });
+      return streamInfoToWire(stream, orNoStream(await backend.streamInfo(stream)), request.query.fieldsFormat);
+    },
+  });
+
+  app.patch('/streams/:stream/config', {
+    schema: {
+      operationId: 'configureStream',
+      summary: "Set the stream's idempotency windows",
+      description: 'XCFGSET (Redis 8.6): a change of either value forgets the keys recorded so far.',
+      tags: ['streams'],
+      'x-redis-command': 'XCFGSET',
+      params: streamParams,
+      querystring: fieldsFormatQuery,
+      body: streamConfigBody,
+      response: { 200: streamInfoSchema.meta({ description: 'The stream as it is now' }), ...problemResponses(...BODY_ERRORS, 404) },
+    },
+    handler: async (request) => {
+      const { stream } = request.params;
+      await backend.configureStream(stream, request.body);
       return streamInfoToWire(stream, orNoStream(await backend.streamInfo(stream)), request.query.fieldsFormat);
     },
   });

@@ -7,6 +7,19 @@ import { trimInput } from './trim.js';
 
 const NO_MK_STREAM = 'NOMKSTREAM: answer 404 NO_STREAM instead of creating a missing stream.';
 
+const idempotencyInput = z
+  .strictObject({
+    producer: z.string().min(1).meta({ description: 'IDMP / IDMPAUTO producer ID.' }),
+    key: z.string().min(1).optional().meta({ description: "IDMP's idempotent ID; absent: IDMPAUTO, a hash of the fields whatever their order." }),
+  })
+  .optional()
+  .meta({
+    description:
+      'Idempotent produce (Redis 8.6 XADD IDMP / IDMPAUTO), automatic IDs only: a (producer, key) still in the stream\'s window answers 200 ' +
+      '`{id, duplicate: true}` with the original ID (whatever the fields), appending and trimming nothing. The `Idempotency-Key` header does the ' +
+      'same with producer `Idempotency-Producer` (or `default`), except that the same key with other fields is 422 `IDEMPOTENCY_KEY_REUSED`.',
+  });
+
 const appendMessage = z.strictObject({ fields: fieldsInput, id: addId.prefault(DEFAULT_APPEND_ID) });
 type AppendMessage = z.output<typeof appendMessage>;
 
@@ -33,6 +46,7 @@ export const appendBody = withFastCheck(
     ...appendMessage.shape,
     noMkStream: z.boolean().optional().meta({ description: NO_MK_STREAM }),
     trim: trimInput.optional(),
+    idempotency: idempotencyInput,
   }),
   (body) => fastMessage(body, true),
 );
@@ -40,7 +54,7 @@ export const appendBody = withFastCheck(
 export function appendBatchBody(maxBatch: number) {
   const schema = z.strictObject({
     messages: z
-      .array(appendMessage)
+      .array(appendMessage.extend({ idempotency: idempotencyInput }))
       .min(1)
       .max(maxBatch)
       .meta({ description: `1 to ${maxBatch} messages, added in order; explicit IDs must increase. Validated whole: all are added or none.` }),
@@ -69,4 +83,11 @@ export function appendBatchBody(maxBatch: number) {
 }
 
 export const appendedSchema = z.object({ id: idOutput });
-export const appendedBatchSchema = z.object({ ids: z.array(idOutput) });
+export const duplicateSchema = z.object({ id: idOutput.meta({ description: 'The ID the first append with this key produced.' }), duplicate: z.literal(true) });
+export const appendedBatchSchema = z.object({
+  ids: z.array(idOutput),
+  duplicate: z
+    .array(z.boolean())
+    .optional()
+    .meta({ description: 'Only when a message had `idempotency`: per message, whether it was a duplicate (its ID is the original one).' }),
+});

@@ -10,6 +10,9 @@ export const messageSchema = z
     deliveryCount: nonNegative()
       .optional()
       .meta({ description: 'Group deliveries only: the delivery count after this delivery. Absent for NOACK reads, and for deleted entries (`fields: null`), which Redis does not count as delivered.' }),
+    idleMs: nonNegative()
+      .optional()
+      .meta({ description: 'Entries a `claimMinIdleMs` read took over: ms since their previous delivery (a released entry counts from 0, as Redis does).' }),
   })
   .meta({ id: 'Message' });
 

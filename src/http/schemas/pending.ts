@@ -16,7 +16,12 @@ export const pendingSummarySchema = z
   .meta({ id: 'PendingSummary' });
 
 export const pendingEntrySchema = z
-  .object({ id: idOutput, consumer: z.string(), idleMs: nonNegative(), deliveryCount: nonNegative() })
+  .object({
+    id: idOutput,
+    consumer: z.string().nullable().meta({ description: 'null for an entry released by a nack (no owner).' }),
+    idleMs: nonNegative().nullable().meta({ description: 'null for an entry released by a nack.' }),
+    deliveryCount: nonNegative(),
+  })
   .meta({ id: 'PendingEntry' });
 
 export const pendingListSchema = z.object({ messages: z.array(pendingEntrySchema) });

@@ -17,6 +17,33 @@ export function readGroupBody(maxCount: number, maxWaitMs: number) {
       count: countBody(maxCount, maxCount),
       waitMs: waitMsBody(maxWaitMs, 'Block up to this many ms when nothing is new (only with `>`).'),
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
+      claimMinIdleMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .meta({
+          description:
+            'CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long ' +
+            '(released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. ' +
+            'A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries.',
+        }),
+      maxCount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'MAXCOUNT (Redis 8.10): most messages in the reply; at least `count`.' }),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .meta({ description: 'MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the reply; at least one message is always returned, and one left out is not delivered.' }),
+    }).superRefine((read, ctx) => {
+      if (read.maxCount !== undefined && read.count !== undefined && read.maxCount < read.count) {
+        ctx.addIssue({ code: 'custom', path: ['maxCount'], message: 'maxCount must be at least count' });
+      }
+      if (read.claimMinIdleMs !== undefined && read.after !== '>') {
+        ctx.addIssue({ code: 'custom', path: ['claimMinIdleMs'], message: 'claimMinIdleMs needs after: ">"' });
+      }
     }),
   ).meta({ [OPTIONAL_BODY]: true });
   type ReadGroupBody = z.output<typeof schema>;

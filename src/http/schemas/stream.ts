@@ -16,12 +16,27 @@ export const streamInfoSchema = z
   .object({
     ...streamCommon,
     groups: nonNegative().meta({ description: 'Number of consumer groups.' }),
+    idempotency: z
+      .object({
+        durationS: nonNegative().meta({ description: 'idmp-duration' }),
+        maxSize: nonNegative().meta({ description: 'idmp-maxsize' }),
+        producersTracked: nonNegative().meta({ description: 'pids-tracked' }),
+        keysTracked: nonNegative().meta({ description: 'iids-tracked' }),
+        keysAdded: counterOutput('iids-added'),
+        duplicates: counterOutput('iids-duplicates'),
+      })
+      .meta({ description: 'Idempotent produce (Redis 8.6 XINFO STREAM counters).' }),
     firstEntry: messageSchema.nullable(),
     lastEntry: messageSchema.nullable(),
   })
   .meta({ id: 'StreamInfo' });
 
-const pendingEntry = z.object({ id: idOutput, consumer: z.string(), deliveryTime: integerOutput(), deliveryCount: nonNegative() });
+const pendingEntry = z.object({
+  id: idOutput,
+  consumer: z.string().nullable().meta({ description: 'null for an entry released by a nack.' }),
+  deliveryTime: integerOutput(),
+  deliveryCount: nonNegative(),
+});
 
 export const streamInfoFullSchema = z
   .object({
@@ -34,6 +49,7 @@ export const streamInfoFullSchema = z
         entriesRead: nonNegative().nullable(),
         lag: integerOutput().nullable(),
         pelCount: nonNegative(),
+        nackedCount: nonNegative().meta({ description: 'Pending entries released by a nack (Redis 8.8 nacked-count), owned by no consumer.' }),
         pending: z.array(pendingEntry),
         consumers: z.array(
           z.object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TrimSpec } from '../../domain/types.js';
 import { isJsonObject } from './fast-check.js';
 import { messageId } from './ids.js';
+import { refPolicy } from './refs.js';
 
 const TRIM_NOTE =
   'MAXLEN `{"maxLen": N}` or MINID `{"minId": "<id>"}`; `approximate` is `~` (whole nodes only), `limit` caps the entries removed and needs `approximate`, as in Redis.';
@@ -10,6 +11,9 @@ const TRIM_NOTE =
 const trimOptions = {
   approximate: z.boolean().optional(),
   limit: z.number().int().min(0).optional().meta({ description: 'Most entries removed (0 = no limit); only with `approximate`.' }),
+  refs: refPolicy.optional().meta({
+    description: 'KEEPREF | DELREF | ACKED (Redis 8.2); with `delRef` or `acked`, `approximate` changes nothing (entries go one by one) and `limit` caps the entries examined.',
+  }),
 };
 
 /**
@@ -52,6 +56,9 @@ export const trimInput = z
   .transform((trim): TrimSpec => {
     const approximate = trim.approximate ?? false;
     const limit = trim.limit === undefined ? {} : { limit: trim.limit };
-    return trim.maxLen !== undefined ? { maxLen: BigInt(trim.maxLen), approximate, ...limit } : { minId: trim.minId!, approximate, ...limit };
+    const refs = trim.refs === undefined ? {} : { refs: trim.refs };
+    return trim.maxLen !== undefined
+      ? { maxLen: BigInt(trim.maxLen), approximate, ...limit, ...refs }
+      : { minId: trim.minId!, approximate, ...limit, ...refs };
   })
   .meta({ description: TRIM_NOTE, examples: [{ maxLen: 1000, approximate: true }, { minId: '1700000000000-0', approximate: true, limit: 100 }] });

@@ -21,7 +21,11 @@ export function messageListJson(entries: readonly (Entry | Delivery)[], format: 
 export function messageJson(entry: Entry | Delivery, id: string, format: FieldsFormat): string {
   const json = `{"id":"${id}","fields":${entry.fields === null ? 'null' : fieldsJson(entry.fields, format)}`;
   const deliveryCount = (entry as Partial<Delivery>).deliveryCount;
-  return deliveryCount === undefined ? `${json}}` : `${json},"deliveryCount":${JSON.stringify(deliveryCount)}}`;
+  if (deliveryCount === undefined) return `${json}}`;
+  const idleMs = (entry as Partial<Delivery>).idleMs;
+  return idleMs === undefined
+    ? `${json},"deliveryCount":${JSON.stringify(deliveryCount)}}`
+    : `${json},"deliveryCount":${JSON.stringify(deliveryCount)},"idleMs":${JSON.stringify(idleMs)}}`;
 }
 
 /** Field lists longer than this take the object path when the names must be checked for repeats. */

@@ -6,10 +6,12 @@ export interface WireMessage {
   id: string;
   fields: WireFields | null;
   deliveryCount?: number;
+  idleMs?: number;
 }
 
 export function messageToWire(entry: Entry | Delivery, format: FieldsFormat): WireMessage {
   const message: WireMessage = { id: formatId(entry.id), fields: entry.fields === null ? null : fieldsToWire(entry.fields, format) };
   if ('deliveryCount' in entry && entry.deliveryCount !== undefined) message.deliveryCount = entry.deliveryCount;
+  if ('idleMs' in entry && entry.idleMs !== undefined) message.idleMs = entry.idleMs;
   return message;
 }

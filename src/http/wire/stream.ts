@@ -19,6 +19,14 @@ export function streamInfoToWire(name: string, info: StreamInfo, format: FieldsF
   return {
     ...countersToWire(name, info),
     groups: info.groups,
+    idempotency: {
+      durationS: info.idempotency.durationS,
+      maxSize: info.idempotency.maxSize,
+      producersTracked: info.idempotency.producersTracked,
+      keysTracked: info.idempotency.keysTracked,
+      keysAdded: counterToWire(info.idempotency.keysAdded),
+      duplicates: counterToWire(info.idempotency.duplicates),
+    },
     firstEntry: info.firstEntry === null ? null : messageToWire(info.firstEntry, format),
     lastEntry: info.lastEntry === null ? null : messageToWire(info.lastEntry, format),
   };
@@ -31,6 +39,7 @@ function fullGroupToWire(group: FullGroupInfo) {
     entriesRead: counterToWire(group.entriesRead),
     lag: counterToWire(group.lag),
     pelCount: group.pelCount,
+    nackedCount: group.nackedCount,
     pending: group.pending.map((p) => ({ id: formatId(p.id), consumer: p.consumer, deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount })),
     consumers: group.consumers.map((c) => ({
       name: c.name,

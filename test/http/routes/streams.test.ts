@@ -53,6 +53,7 @@ describe('GET /v1/streams/{stream} (getStream)', () => {
       entriesAdded: 2,
       recordedFirstEntryId: '2-2',
       groups: 1,
+      idempotency: { durationS: 100, maxSize: 100, producersTracked: 0, keysTracked: 0, keysAdded: 0, duplicates: 0 },
       firstEntry: { id: '2-2', fields: { b: '3' } },
       lastEntry: { id: '2-2', fields: { b: '3' } },
     });
@@ -75,6 +76,7 @@ describe('GET /v1/streams/{stream} (getStream)', () => {
         entriesRead: 2,
         lag: 1,
         pelCount: 2,
+        nackedCount: 0,
         pending: [
           { id: '1-0', consumer: 'c', deliveryTime: expect.any(Number), deliveryCount: 1 },
           { id: '2-0', consumer: 'c', deliveryTime: expect.any(Number), deliveryCount: 1 },
@@ -120,8 +122,8 @@ describe('PATCH /v1/streams/{stream} (XSETID)', () => {
     await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), { messages: [{ id: '5-0', fields: { a: '1' } }, { id: '6-0', fields: { a: '1' } }] });
     const before = (await call(t.app, 'GET', streamPath(s))).json();
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '4-0' }), 400, 'SETID_TOO_SMALL');
-    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: 1 }), 400, 'SETID_TOO_SMALL');
-    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', maxDeletedId: '11-0' }), 400, 'SETID_TOO_SMALL');
+    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: 1 }), 400, 'SETID_ENTRIES_ADDED_TOO_SMALL');
+    expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', maxDeletedId: '11-0' }), 400, 'SETID_MAXDELETED_TOO_BIG');
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: 'x' }), 400, 'INVALID_ID');
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: -1 }), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'PATCH', streamPath(s), { lastId: '10-0', entriesAdded: '7' }), 400, 'VALIDATION');

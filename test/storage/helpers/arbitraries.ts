@@ -81,6 +81,11 @@ export const effectArb: fc.Arbitrary<Effect> = fc.oneof(
     entries: fc.array(fc.record({ id: streamIdArb, time: timeArb, count: countArb }), { maxLength: 5 }),
   }),
   fc.record({ op: fc.constant('ack' as const), key, group, ids }),
+  fc.record({ op: fc.constant('dereference' as const), key, ids }),
+  fc.record({ op: fc.constant('idmp-config' as const), key, durationS: fc.integer({ min: 1, max: 86400 }), maxSize: fc.integer({ min: 1, max: 10000 }), clear: fc.boolean() }),
+  fc.record({ op: fc.constant('idmp-record' as const), key, producer: textArb, iid: textArb, id: streamIdArb, digest: textArb, added: fc.bigInt(0n, (1n << 64n) - 1n) }),
+  fc.record({ op: fc.constant('idmp-duplicate' as const), key, duplicates: fc.bigInt(0n, (1n << 64n) - 1n) }),
+  fc.record({ op: fc.constant('nack' as const), key, group, entries: fc.array(fc.record({ id: streamIdArb, count: countArb }), { maxLength: 5 }) }),
 );
 
 export const batchArb: fc.Arbitrary<EffectBatch> = fc.array(effectArb, { maxLength: 6 });

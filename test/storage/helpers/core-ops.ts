@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { StreamError } from '../../../src/domain/errors.js';
 import type { StreamCore } from '../../../src/core/stream-core.js';
 import { makeId } from '../../../src/domain/ids.js';
+import type { RefPolicy } from '../../../src/domain/types.js';
 
 /** One stream command with its arguments drawn from small pools, so that commands meet on the same keys, groups and IDs. */
 export type Op =
@@ -22,12 +23,17 @@ export type Op =
   | { cmd: 'ack'; key: number; group: number; picks: number[] }
   | { cmd: 'claim'; key: number; group: number; consumer: number; picks: number[]; retry: number | null }
   | { cmd: 'autoclaim'; key: number; group: number; consumer: number; count: number }
+  | { cmd: 'ackdel'; key: number; group: number; picks: number[]; refs: RefPolicy }
+  | { cmd: 'delex'; key: number; picks: number[]; refs: RefPolicy }
+  | { cmd: 'xtrimRefs'; key: number; maxLen: number; refs: RefPolicy }
+  | { cmd: 'nack'; key: number; group: number; picks: number[]; mode: 'silent' | 'fail' | 'fatal'; force: boolean }
   | { cmd: 'tick'; ms: number };
 
 const key = fc.nat(3);
 const group = fc.nat(2);
 const consumer = fc.nat(3);
 const picks = fc.array(fc.nat(40), { maxLength: 4 });
+const refs = fc.constantFrom<RefPolicy>('keepRef', 'delRef', 'acked');
 const text = fc.string({ unit: fc.constantFrom('a', 'é', '🦄', ' ', '0', '\u0000'), maxLength: 6 });
 
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -48,6 +54,10 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ cmd: fc.constant('ack' as const), key, group, picks }) },
   { weight: 2, arbitrary: fc.record({ cmd: fc.constant('claim' as const), key, group, consumer, picks, retry: fc.option(fc.nat(5), { nil: null }) }) },
   { weight: 1, arbitrary: fc.record({ cmd: fc.constant('autoclaim' as const), key, group, consumer, count: fc.integer({ min: 1, max: 5 }) }) },
+  { weight: 2, arbitrary: fc.record({ cmd: fc.constant('ackdel' as const), key, group, picks, refs }) },
+  { weight: 1, arbitrary: fc.record({ cmd: fc.constant('delex' as const), key, picks, refs }) },
+  { weight: 1, arbitrary: fc.record({ cmd: fc.constant('xtrimRefs' as const), key, maxLen: fc.nat(10), refs }) },
+  { weight: 2, arbitrary: fc.record({ cmd: fc.constant('nack' as const), key, group, picks, mode: fc.constantFrom('silent' as const, 'fail' as const, 'fatal' as const), force: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ cmd: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 2000 }) }) },
 );
 
@@ -134,6 +144,18 @@ export function runOp(core: StreamCore, clock: FakeClock, op: Op): void {
         return;
       case 'autoclaim':
         core.xautoclaim(k, g, { consumer: c, minIdleMs: 0, start: 0n, count: op.count });
+        return;
+      case 'nack':
+        core.xnack(k, g, { ids: pickIds(core, k, op.picks), mode: op.mode, force: op.force });
+        return;
+      case 'ackdel':
+        core.xackdel(k, g, pickIds(core, k, op.picks), op.refs);
+        return;
+      case 'delex':
+        core.xdelex(k, pickIds(core, k, op.picks), op.refs);
+        return;
+      case 'xtrimRefs':
+        core.xtrim(k, { maxLen: BigInt(op.maxLen), approximate: op.maxLen % 2 === 0, refs: op.refs });
         return;
     }
   } catch (err) {
