@@ -136,6 +136,21 @@ export function backendMatrix(): BackendRow[] {
   return [embeddedRow, redisStandaloneRow, redisClusterRow, valkeyStandaloneRow, valkeyClusterRow];
 }
 
+/**
+ * The rows the HTTP route, long-poll and SSE tests run over: embedded, Redis standalone and
+ * Redis Cluster. Valkey is covered at the backend level (test/backends/contract*.test.ts,
+ * differential.test.ts); the HTTP layer above the contract is the same code on every Redis row.
+ * Rows whose servers are missing are left out (reported loudly once; failed under REQUIRE_REDIS=1).
+ */
+export function httpBackendMatrix(): BackendRow[] {
+  return [embeddedRow, redisStandaloneRow, redisClusterRow].filter((row) => row.available);
+}
+
+/** useBackend for the HTTP suites: Cluster rows also run under a key prefix (REDIS_KEY_PREFIX). */
+export function useHttpBackend(row: BackendRow): BackendEnv {
+  return useBackend(row, row.cluster ? { keyPrefix: 'sg:' } : {});
+}
+
 export interface BackendEnv {
   servers: BackendServers;
   /** One backend made in beforeAll. */
