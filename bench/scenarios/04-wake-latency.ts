@@ -179,7 +179,7 @@ export const scenario: Scenario = {
         // Same replica on BACKEND=redis: the wake goes through Redis pub/sub even there; no verdict (the targets are the embedded backend's).
         ...latencyRows('BACKEND=redis long-poll', redisMode.longPoll, redisReceiver).map(informationalLatency),
         ...latencyRows('BACKEND=redis SSE', redisMode.sse, redisReceiver, redisMode.sseReason).map(informationalLatency),
-        ...latencyRows('cross-replica long-poll (add via B, parked on A, BACKEND=redis)', crossReceiver, redisReceiver, undefined, { p50: CROSS_P50_TARGET_MS, p99: CROSS_P99_TARGET_MS }),
+        ...latencyRows('cross-replica wake, add via B, long-poll on A', crossReceiver, redisReceiver, undefined, { p50: CROSS_P50_TARGET_MS, p99: CROSS_P99_TARGET_MS }),
       ];
     } finally {
       for (const peer of peers) {
