@@ -137,13 +137,14 @@ export function backendMatrix(): BackendRow[] {
 }
 
 /**
- * The rows the HTTP route, long-poll and SSE tests run over: embedded, Redis standalone and
- * Redis Cluster. Valkey is covered at the backend level (test/backends/contract*.test.ts,
- * differential.test.ts); the HTTP layer above the contract is the same code on every Redis row.
+ * The rows the HTTP route, long-poll and SSE tests run over: embedded, Redis standalone,
+ * Redis Cluster and Valkey standalone. Valkey Cluster is left to the backend-level suites
+ * (test/backends/contract*.test.ts, differential.test.ts): a fourth cluster per file costs
+ * seconds, and the HTTP layer above the contract is the same code on every Redis row.
  * Rows whose servers are missing are left out (reported loudly once; failed under REQUIRE_REDIS=1).
  */
 export function httpBackendMatrix(): BackendRow[] {
-  return [embeddedRow, redisStandaloneRow, redisClusterRow].filter((row) => row.available);
+  return [embeddedRow, redisStandaloneRow, redisClusterRow, valkeyStandaloneRow].filter((row) => row.available);
 }
 
 /** useBackend for the HTTP suites: Cluster rows also run under a key prefix (REDIS_KEY_PREFIX). */
