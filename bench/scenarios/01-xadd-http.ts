@@ -1,9 +1,10 @@
 import { orderFields } from '../lib/fixtures.js';
 import { httpLoad, type HttpLoadResult } from '../lib/load.js';
 import { keepAliveAgent } from '../lib/net.js';
-import { alternate, compareRow, informational } from '../lib/rows.js';
+import { alternate, compareRow, informational, MissingFeature, skippedRow } from '../lib/rows.js';
 import { startRedis } from '../lib/redis.js';
 import { startBareFastify, startStreamgate, type StreamgateHandle } from '../lib/servers.js';
+import { startWebdis } from '../lib/webdis.js';
 import { formatNumber } from '../lib/report.js';
 import { expectStatus } from '../lib/fixtures.js';
 import type { BenchContext, Scenario } from '../lib/types.js';
@@ -84,22 +85,43 @@ export const scenario: Scenario = {
   },
 };
 
-/** The same load on BACKEND=redis over a private redis-server (no persistence): for reference, beside the same anchor. */
+function redisReferenceRow(rounds: HttpLoadResult[], bareRps: number[]) {
+  return informational(
+    compareRow('for reference: XADD req/s with BACKEND=redis', 'req/s', rounds.map((r) => checkLoad('streamgate BACKEND=redis', r)), bareRps, 0.9, `${latencyNote('BACKEND=redis', rounds)}; redis-server without persistence; not paired with the anchor rounds`),
+  );
+}
+
+/**
+ * The same load on BACKEND=redis over a private redis-server (no persistence): for reference beside
+ * the same anchor, and against the peer, webdis (an HTTP gateway for Redis, in C) on the same
+ * redis-server answering GET /XADD/{stream}/{id}/{field}/{value}... with id `*`, round by round.
+ */
 async function redisModeRow(ctx: BenchContext, bareRps: number[]) {
   const redis = await startRedis();
   try {
     const sg = await startStreamgate(ctx, { env: { BACKEND: 'redis', REDIS_URL: `redis://127.0.0.1:${redis.port}` }, profileName: '1-xadd-redis' });
+    const webdis = await startWebdis(redis.port).catch((err: unknown) => {
+      if (err instanceof MissingFeature) return err;
+      throw err;
+    });
     try {
       await expectStatus(keepAliveAgent(1), sg.url, 'POST', '/v1/streams/bench-xadd/messages', APPEND_BODY, [201]);
-      const rounds = [];
-      for (let i = 0; i < ctx.rounds; i++) rounds.push(await appendLoad(ctx, sg.url, 'bench-xadd'));
+      const peerMeasure = 'peer: XADD req/s, BACKEND=redis vs webdis';
+      if (webdis instanceof MissingFeature) {
+        const rounds = [];
+        for (let i = 0; i < ctx.rounds; i++) rounds.push(await appendLoad(ctx, sg.url, 'bench-xadd'));
+        return [redisReferenceRow(rounds, bareRps), skippedRow(peerMeasure, 'req/s', webdis.message, undefined, '>= 1.0x')];
+      }
+      const webdisPath = `/XADD/bench-xadd-webdis/*/${Object.entries(orderFields(1)).flat().join('/')}`;
+      await expectStatus(keepAliveAgent(1), webdis.url, 'GET', webdisPath, undefined, [200]);
+      const webdisLoad = () => httpLoad(ctx.root, { url: `${webdis.url}${webdisPath}`, method: 'GET', connections: CONNECTIONS, ...loadTiming(ctx) });
+      const runs = await alternate(ctx.rounds, () => appendLoad(ctx, sg.url, 'bench-xadd'), webdisLoad);
       return [
-        informational(
-          compareRow('for reference: XADD req/s with BACKEND=redis', 'req/s', rounds.map((r) => checkLoad('streamgate BACKEND=redis', r)), bareRps, 0.9, `${latencyNote('BACKEND=redis', rounds)}; redis-server without persistence; not paired with the anchor rounds`),
-        ),
+        redisReferenceRow(runs.a, bareRps),
+        compareRow(peerMeasure, 'req/s', runs.a.map((r) => checkLoad('streamgate BACKEND=redis', r)), runs.b.map((r) => checkLoad('webdis', r)), 1.0, `${CONNECTIONS} connections, one redis-server for both; ${latencyNote('webdis', runs.b)}`),
       ];
     } finally {
-      await sg.stop();
+      await Promise.all([sg.stop(), webdis instanceof MissingFeature ? undefined : webdis.stop()]);
     }
   } finally {
     await redis.stop();

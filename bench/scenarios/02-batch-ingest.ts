@@ -24,11 +24,14 @@ export const scenario: Scenario = {
     const timing = ctx.quick ? { warmupMs: 300, durationMs: 1000 } : { warmupMs: 1500, durationMs: 4000 };
     const redisRequests = ctx.quick ? 200_000 : 2_000_000;
     // A second streamgate with FSYNC=no (for reference) tells the CPU cost apart from the fsync wait.
-    const [sg, sgNoSync, redis] = await Promise.all([
+    // BACKEND=redis gets its own redis-server, apart from the anchor's.
+    const [sg, sgNoSync, redis, backingRedis] = await Promise.all([
       startStreamgate(ctx, { profileName: '2-batch' }),
       startStreamgate(ctx, { fsync: 'no', profileName: '2-batch-fsync-no' }),
       startRedis(),
+      startRedis(),
     ]);
+    const sgRedis = await startStreamgate(ctx, { env: { BACKEND: 'redis', REDIS_URL: `redis://127.0.0.1:${backingRedis.port}` }, profileName: '2-batch-redis' });
     const agent = keepAliveAgent(2);
     const admin = redis.client();
     try {
@@ -36,6 +39,7 @@ export const scenario: Scenario = {
       const series = (): Record<number, Series> => Object.fromEntries(BATCHES.map((size) => [size, { rates: [], loads: [] }]));
       const sgRounds = series();
       const noSyncRounds = series();
+      const redisModeRounds = series();
       const redisRounds: number[] = [];
       const measureRedis = async (): Promise<void> => {
         await admin.del(STREAM);
@@ -71,6 +75,7 @@ export const scenario: Scenario = {
         if (round % 2 === 1) await measureRedis();
         await measureStreamgate(sg.url, 'streamgate', sgRounds);
         await measureStreamgate(sgNoSync.url, 'streamgate FSYNC=no', noSyncRounds);
+        await measureStreamgate(sgRedis.url, 'streamgate BACKEND=redis', redisModeRounds);
         if (round % 2 === 0) await measureRedis();
       }
       return BATCHES.flatMap((size) => [
@@ -85,11 +90,22 @@ export const scenario: Scenario = {
         informational(
           compareRow(`for reference: batch ${size.toLocaleString('en-US')} with FSYNC=no`, 'msg/s', noSyncRounds[size]!.rates, redisRounds, 1.0, latencyNote('request', noSyncRounds[size]!.loads)),
         ),
+        informational(
+          compareRow(
+            `for reference: batch ${size.toLocaleString('en-US')} with BACKEND=redis`,
+            'msg/s',
+            redisModeRounds[size]!.rates,
+            redisRounds,
+            1.0,
+            `${latencyNote('request', redisModeRounds[size]!.loads)}; its own redis-server without persistence (one script call a batch)`,
+          ),
+        ),
       ]);
     } finally {
       admin.disconnect();
       agent.destroy();
-      await Promise.all([sg.stop(), sgNoSync.stop(), redis.stop()]);
+      await Promise.all([sg.stop(), sgNoSync.stop(), sgRedis.stop(), redis.stop()]);
+      await backingRedis.stop();
     }
   },
 };

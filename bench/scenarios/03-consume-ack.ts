@@ -22,16 +22,19 @@ export const scenario: Scenario = {
     const total = ctx.quick ? 20_000 : 150_000;
     const timeLimitMs = ctx.quick ? 20_000 : 60_000;
     // A second streamgate with FSYNC=no (for reference) tells the CPU cost apart from the fsync waits.
-    const [sg, sgNoSync, redis] = await Promise.all([
+    // BACKEND=redis gets its own redis-server, apart from the anchor's.
+    const [sg, sgNoSync, redis, backingRedis] = await Promise.all([
       startStreamgate(ctx, { profileName: '3-consume' }),
       startStreamgate(ctx, { fsync: 'no', profileName: '3-consume-fsync-no' }),
       startRedis(),
+      startRedis(),
     ]);
+    const sgRedis = await startStreamgate(ctx, { env: { BACKEND: 'redis', REDIS_URL: `redis://127.0.0.1:${backingRedis.port}` }, profileName: '3-consume-redis' });
     const agent = keepAliveAgent(4);
     const admin = redis.client();
     const worker = join(ctx.root, 'bench/workers/consume.ts');
     try {
-      await Promise.all([fillStream(agent, sg.url, STREAM, total), fillStream(agent, sgNoSync.url, STREAM, total)]);
+      await Promise.all([fillStream(agent, sg.url, STREAM, total), fillStream(agent, sgNoSync.url, STREAM, total), fillStream(agent, sgRedis.url, STREAM, total)]);
       for (let from = 0; from < total; from += 1000) {
         const pipeline = admin.pipeline();
         for (let i = from; i < Math.min(total, from + 1000); i++) pipeline.xadd(STREAM, '*', 'order', String(i), 'product', 'laptop', 'user', 'alice');
@@ -47,10 +50,12 @@ export const scenario: Scenario = {
         return result;
       };
       const noSync: ConsumeResult[] = [];
+      const redisMode: ConsumeResult[] = [];
       const runs = await alternate(
         ctx.rounds,
         async (round) => {
           noSync.push(await overHttp(sgNoSync.url, round));
+          redisMode.push(await overHttp(sgRedis.url, round));
           return overHttp(sg.url, round);
         },
         async (round) => {
@@ -61,7 +66,7 @@ export const scenario: Scenario = {
           return result;
         },
       );
-      const partial = [...runs.a, ...runs.b, ...noSync].filter((r) => r.timedOut).length;
+      const partial = [...runs.a, ...runs.b, ...noSync, ...redisMode].filter((r) => r.timedOut).length;
       const note = [
         `${total.toLocaleString('en-US')} messages read and acked per round`,
         partial > 0 ? `${partial} run(s) hit the ${timeLimitMs / 1000} s limit (rate over what was done)` : undefined,
@@ -71,11 +76,13 @@ export const scenario: Scenario = {
       return [
         compareRow('read + ack: messages/s', 'msg/s', runs.a.map((r) => r.perSecond), redisRates, 1.0, note.join('; ')),
         informational(compareRow('for reference: read + ack with FSYNC=no', 'msg/s', noSync.map((r) => r.perSecond), redisRates, 1.0)),
+        informational(compareRow('for reference: read + ack with BACKEND=redis', 'msg/s', redisMode.map((r) => r.perSecond), redisRates, 1.0, 'its own redis-server without persistence')),
       ];
     } finally {
       admin.disconnect();
       agent.destroy();
-      await Promise.all([sg.stop(), sgNoSync.stop(), redis.stop()]);
+      await Promise.all([sg.stop(), sgNoSync.stop(), sgRedis.stop(), redis.stop()]);
+      await backingRedis.stop();
     }
   },
 };

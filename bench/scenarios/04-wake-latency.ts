@@ -16,6 +16,10 @@ const SETTLE_MS = 5;
 const ITERATION_TIMEOUT_MS = 3_000;
 const P50_TARGET_MS = 0.5;
 const P99_TARGET_MS = 2;
+/** Two replicas on one redis-server: append through B, long-poll parked on A (issue 11's targets). */
+const CROSS_STREAM = 'bench-wake-cross';
+const CROSS_P50_TARGET_MS = 1;
+const CROSS_P99_TARGET_MS = 5;
 
 interface Receiver {
   label: string;
@@ -58,7 +62,7 @@ async function measure(adder: IpcPeer, receivers: Receiver[], samples: number, w
   receivers.forEach((r, j) => r.samples.push(latencies[j]!));
 }
 
-function latencyRows(label: string, receiver: Receiver | undefined, anchor: Receiver, skipped?: string): Row[] {
+function latencyRows(label: string, receiver: Receiver | undefined, anchor: Receiver, skipped?: string, targets = { p50: P50_TARGET_MS, p99: P99_TARGET_MS }): Row[] {
   const p = (samples: number[][], q: number): (number | null)[] => samples.map((s) => percentile(s, q));
   const anchorP50 = p(anchor.samples, 50);
   const anchorP99 = p(anchor.samples, 99);
@@ -87,7 +91,11 @@ function latencyRows(label: string, receiver: Receiver | undefined, anchor: Rece
           : undefined,
     };
   };
-  return [row(50, P50_TARGET_MS, anchorP50), row(99, P99_TARGET_MS, anchorP99)];
+  return [row(50, targets.p50, anchorP50), row(99, targets.p99, anchorP99)];
+}
+
+function informationalLatency(row: Row): Row {
+  return { ...row, target: undefined, met: null };
 }
 
 export const scenario: Scenario = {
@@ -105,16 +113,21 @@ export const scenario: Scenario = {
       ...(ctx.quick ? [] : [startStreamgate(ctx, { fsync: 'no' })]),
     ]);
     const redis = await startRedis();
+    // BACKEND=redis: two replicas (A, B) on their own redis-server, apart from the anchor's.
+    const backingRedis = await startRedis();
+    const redisEnv = { BACKEND: 'redis', REDIS_URL: `redis://127.0.0.1:${backingRedis.port}` };
+    const replicas = await Promise.all([startStreamgate(ctx, { env: redisEnv, profileName: '4-wake-redis-a' }), startStreamgate(ctx, { env: redisEnv })]);
     const agent = keepAliveAgent(1);
     const admin = redis.client();
     const peers: IpcPeer[] = [];
     try {
-      for (const server of servers) {
+      for (const server of [...servers, replicas[0]]) {
         for (const group of ['lp', 'sse']) {
           await expectStatus(agent, server.url, 'POST', `/v1/streams/${enc(STREAM)}/groups`, { name: group, startId: '$', mkStream: true }, [201]);
         }
       }
       await admin.xgroup('CREATE', STREAM, 'rg', '$', 'MKSTREAM');
+      await expectStatus(agent, replicas[0].url, 'POST', `/v1/streams/${enc(CROSS_STREAM)}/groups`, { name: 'lp', startId: '$', mkStream: true }, [201]);
 
       const start = async (name: string, script: string, input: ReceiverInput | AdderInput) => {
         const started = await startPeer(ctx, name, script, input);
@@ -139,11 +152,19 @@ export const scenario: Scenario = {
         start('wake-adder-redis', 'wake-adder.ts', { mode: 'redis', port: redis.port, stream: STREAM }),
       ]);
       const redisReceiver = receiver('redis', rr.peer);
+      const redisMode = await streamgateSet(replicas[0].url, '-redis');
+      const [crossLp, crossAdder] = await Promise.all([
+        start('wake-longpoll-cross-a', 'wake-receiver.ts', { mode: 'longpoll', url: replicas[0].url, stream: CROSS_STREAM, group: 'lp', consumer: 'c' }),
+        start('wake-adder-cross-b', 'wake-adder.ts', { mode: 'http', url: replicas[1].url, stream: CROSS_STREAM }),
+      ]);
+      const crossReceiver = receiver('cross-replica long-poll', crossLp.peer);
 
       for (let round = 0; round < ctx.rounds; round++) {
         if (round % 2 === 1) await measure(redisAdder.peer, [redisReceiver], samples, warmup, round);
         await measure(always!.adder, always!.all, samples, warmup, round);
         if (noSync) await measure(noSync.adder, noSync.all, samples, warmup, round);
+        await measure(redisMode.adder, redisMode.all, samples, warmup, round);
+        await measure(crossAdder.peer, [crossReceiver], samples, warmup, round);
         if (round % 2 === 0) await measure(redisAdder.peer, [redisReceiver], samples, warmup, round);
       }
       const withNoSync = (rows: Row[], other: Receiver | undefined): Row[] =>
@@ -155,6 +176,10 @@ export const scenario: Scenario = {
       return [
         ...withNoSync(latencyRows('long-poll (POST .../read waitMs)', always!.longPoll, redisReceiver), noSync?.longPoll),
         ...withNoSync(latencyRows('SSE (GET .../consumers/{c}/events)', always!.sse, redisReceiver, always!.sseReason), noSync?.sse),
+        // Same replica on BACKEND=redis: the wake goes through Redis pub/sub even there; no verdict (the targets are the embedded backend's).
+        ...latencyRows('BACKEND=redis long-poll', redisMode.longPoll, redisReceiver).map(informationalLatency),
+        ...latencyRows('BACKEND=redis SSE', redisMode.sse, redisReceiver, redisMode.sseReason).map(informationalLatency),
+        ...latencyRows('cross-replica wake, add via B, long-poll on A', crossReceiver, redisReceiver, undefined, { p50: CROSS_P50_TARGET_MS, p99: CROSS_P99_TARGET_MS }),
       ];
     } finally {
       for (const peer of peers) {
@@ -163,7 +188,8 @@ export const scenario: Scenario = {
       await Promise.all(peers.map((p) => p.child.stop(3_000)));
       admin.disconnect();
       agent.destroy();
-      await Promise.all([...servers.map((s) => s.stop()), redis.stop()]);
+      await Promise.all([...servers.map((s) => s.stop()), ...replicas.map((s) => s.stop()), redis.stop()]);
+      await backingRedis.stop();
     }
   },
 };

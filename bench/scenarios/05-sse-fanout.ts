@@ -72,7 +72,9 @@ function probeSse(url: string, path: string): Promise<void> {
 }
 
 async function streamgateSide(ctx: BenchContext, count: number): Promise<Side> {
-  const server = await startStreamgate(ctx, { profileName: `5-sse-${count}` });
+  // Every subscriber comes from 127.0.0.1: one address plays `count` clients (the per-client cap is 100 by default).
+  const limits = { MAX_SSE_STREAMS_PER_CLIENT: String(count + 10), MAX_SSE_STREAMS: String(Math.max(10_000, count + 10)) };
+  const server = await startStreamgate(ctx, { profileName: `5-sse-${count}`, env: limits });
   try {
     const agent = keepAliveAgent(32);
     const groups = Array.from({ length: count }, (_, i) => `g${i}`);

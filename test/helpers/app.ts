@@ -41,7 +41,7 @@ export interface TestAppOn<B extends StreamBackend> {
 
 /** The app over a backend made elsewhere (a row of the backend matrix), with default settings unless overridden. */
 export async function buildTestAppOn<B extends StreamBackend>(backend: B, overrides: Partial<Config> = {}): Promise<TestAppOn<B>> {
-  const config = { ...loadConfig({}), ...overrides };
+  const config = { ...loadConfig({}), maxEventLoopDelayMs: 0, ...overrides };
   const app = buildApp({ backend, config });
   await app.ready();
   return {
@@ -85,3 +85,6 @@ export async function streamWithGroup(app: FastifyInstance, n = 3): Promise<stri
 export function readGroup(app: FastifyInstance, stream: string, consumer: string, body?: unknown, query = ''): Promise<LightMyRequestResponse> {
   return call(app, 'POST', `${streamPath(stream, 'groups', 'g', 'consumers', consumer, 'read')}${query}`, body);
 }
+
+/** A test app over any backend of the matrix. */
+export type AnyTestApp = TestAppOn<StreamBackend>;

@@ -136,6 +136,22 @@ export function backendMatrix(): BackendRow[] {
   return [embeddedRow, redisStandaloneRow, redisClusterRow, valkeyStandaloneRow, valkeyClusterRow];
 }
 
+/**
+ * The rows the HTTP route, long-poll and SSE tests run over: embedded, Redis standalone,
+ * Redis Cluster and Valkey standalone. Valkey Cluster is left to the backend-level suites
+ * (test/backends/contract*.test.ts, differential.test.ts): a fourth cluster per file costs
+ * seconds, and the HTTP layer above the contract is the same code on every Redis row.
+ * Rows whose servers are missing are left out (reported loudly once; failed under REQUIRE_REDIS=1).
+ */
+export function httpBackendMatrix(): BackendRow[] {
+  return [embeddedRow, redisStandaloneRow, redisClusterRow, valkeyStandaloneRow].filter((row) => row.available);
+}
+
+/** useBackend for the HTTP suites: Cluster rows also run under a key prefix (REDIS_KEY_PREFIX). */
+export function useHttpBackend(row: BackendRow): BackendEnv {
+  return useBackend(row, row.cluster ? { keyPrefix: 'sg:' } : {});
+}
+
 export interface BackendEnv {
   servers: BackendServers;
   /** One backend made in beforeAll. */

@@ -1,14 +1,18 @@
 import { EventSource } from 'eventsource';
 import net from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, streamName, streamPath, type TestApp } from '../../helpers/app.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { StreamBackend } from '../../../src/backends/contract.js';
+import { buildTestAppOn, streamName, streamPath, type AnyTestApp } from '../../helpers/app.js';
+import { httpBackendMatrix, useHttpBackend } from '../../helpers/backends.js';
 import { openSse } from '../../helpers/sse.js';
 
-let t: TestApp;
+/** The current backend row's backend, shared by the row's tests (each test makes its own app). */
+let backend: StreamBackend;
+let t: AnyTestApp;
 let base: string;
 
 beforeEach(async () => {
-  t = await buildTestApp({ sseHeartbeatMs: 50, sseRetryMs: 20 });
+  t = await buildTestAppOn(backend, { sseHeartbeatMs: 50, sseRetryMs: 20 });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const address = t.app.server.address() as net.AddressInfo;
   base = `http://127.0.0.1:${address.port}`;
@@ -39,7 +43,13 @@ async function groupWithStream() {
 
 const add = (stream: string, n: number) => post(streamPath(stream, 'messages'), { fields: { n: String(n) } });
 
-describe('group consumer SSE', () => {
+describe.each(httpBackendMatrix())('on $name', (row) => {
+  const env = useHttpBackend(row);
+  beforeAll(() => {
+    backend = env.backend;
+  });
+
+  describe('group consumer SSE', () => {
   it('sends the retry hint, heartbeats, and one event per message with its ID', async () => {
     const stream = await groupWithStream();
     const sse = await openSse(`${base}${streamPath(stream, 'groups', 'g', 'consumers', 'c', 'events')}`);
@@ -195,9 +205,9 @@ describe('group consumer SSE', () => {
     await sse.closed;
     expect(sse.events.at(-1)?.event).toBe('shutdown');
   });
-});
+  });
 
-describe('stream tail SSE', () => {
+  describe('stream tail SSE', () => {
   it('starts after $ by default and resumes after Last-Event-ID', async () => {
     const stream = streamName();
     const old = (await add(stream, 0)).body.id;
@@ -216,108 +226,106 @@ describe('stream tail SSE', () => {
     expect((await fromStart.until((e) => e.length >= 2)).map((e) => e.id)).toEqual([old, next]);
     fromStart.close();
   });
-});
+  });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const started = Date.now();
   while (!condition()) {
     if (Date.now() - started > timeoutMs) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 5));
   }
-}
+  }
 
-describe('fresh connects, resume and reasons', () => {
-  const groupEvents = (stream: string, consumer: string, query = '') => `${base}${streamPath(stream, 'groups', 'g', 'consumers', consumer, 'events')}${query}`;
+  describe('fresh connects, resume and reasons', () => {
+    const groupEvents = (stream: string, consumer: string, query = '') => `${base}${streamPath(stream, 'groups', 'g', 'consumers', consumer, 'events')}${query}`;
 
-  it('a fresh connect of a consumer that holds pending entries gets them first (a deleted one as fields: null), then new ones, even at the maxInFlight limit', async () => {
-    const stream = await groupWithStream();
-    const ids: string[] = [];
-    for (let n = 0; n < 3; n++) ids.push((await add(stream, n)).body.id);
-    const first = await openSse(groupEvents(stream, 'tab', '?maxInFlight=3'));
-    await first.until((e) => e.length >= 3);
-    first.close();
-    await fetch(base + streamPath(stream, 'messages', ids[1]!), { method: 'DELETE' });
-    const reloaded = await openSse(groupEvents(stream, 'tab', '?maxInFlight=3'));
-    const replayed = await reloaded.until((e) => e.length >= 3);
-    expect(replayed.map((e) => e.id)).toEqual(ids);
-    expect(JSON.parse(replayed[1]!.data)).toEqual({ id: ids[1], fields: null });
-    expect(JSON.parse(replayed[0]!.data)).toMatchObject({ id: ids[0], deliveryCount: 2 });
-    // Acking the held ones makes room: the next entry comes on the same connection.
-    await post(streamPath(stream, 'groups', 'g', 'acks'), { ids });
-    const next = (await add(stream, 3)).body.id;
-    expect((await reloaded.until((e) => e.length >= 4)).map((e) => e.id)).toEqual([...ids, next]);
-    reloaded.close();
+    it('a fresh connect of a consumer that holds pending entries gets them first (a deleted one as fields: null), then new ones, even at the maxInFlight limit', async () => {
+      const stream = await groupWithStream();
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++) ids.push((await add(stream, n)).body.id);
+      const first = await openSse(groupEvents(stream, 'tab', '?maxInFlight=3'));
+      await first.until((e) => e.length >= 3);
+      first.close();
+      await fetch(base + streamPath(stream, 'messages', ids[1]!), { method: 'DELETE' });
+      const reloaded = await openSse(groupEvents(stream, 'tab', '?maxInFlight=3'));
+      const replayed = await reloaded.until((e) => e.length >= 3);
+      expect(replayed.map((e) => e.id)).toEqual(ids);
+      expect(JSON.parse(replayed[1]!.data)).toEqual({ id: ids[1], fields: null });
+      expect(JSON.parse(replayed[0]!.data)).toMatchObject({ id: ids[0], deliveryCount: 2 });
+      // Acking the held ones makes room: the next entry comes on the same connection.
+      await post(streamPath(stream, 'groups', 'g', 'acks'), { ids });
+      const next = (await add(stream, 3)).body.id;
+      expect((await reloaded.until((e) => e.length >= 4)).map((e) => e.id)).toEqual([...ids, next]);
+      reloaded.close();
+    });
+
+    it('accepts ?lastEventId= on both routes where the header cannot be sent; the header wins', async () => {
+      const stream = await groupWithStream();
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++) ids.push((await add(stream, n)).body.id);
+      const tail = await openSse(`${base}${streamPath(stream, 'events')}?lastEventId=${ids[0]}`);
+      expect((await tail.until((e) => e.length >= 2)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
+      tail.close();
+      const both = await openSse(`${base}${streamPath(stream, 'events')}?lastEventId=${ids[0]}`, { 'Last-Event-ID': ids[1]! });
+      expect((await both.until((e) => e.length >= 1)).map((e) => e.id)).toEqual([ids[2]]);
+      both.close();
+
+      const taken = await openSse(groupEvents(stream, 'c'));
+      await taken.until((e) => e.length >= 3);
+      taken.close();
+      const resumed = await openSse(groupEvents(stream, 'c', `?lastEventId=${ids[1]}`));
+      expect((await resumed.until((e) => e.length >= 1)).map((e) => e.id)).toEqual([ids[2]]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(resumed.events.length).toBe(1);
+      resumed.close();
+      const header = await openSse(groupEvents(stream, 'c', `?lastEventId=0`), { 'Last-Event-ID': ids[0]! });
+      expect((await header.until((e) => e.length >= 2)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
+      header.close();
+    });
+
+    it('answers a malformed Last-Event-ID or lastEventId with 400 INVALID_ID, even to an event-stream client', async () => {
+      const stream = await groupWithStream();
+      for (const [url, headers] of [
+        [`${base}${streamPath(stream, 'events')}`, { 'Last-Event-ID': 'not-an-id' }],
+        [`${base}${streamPath(stream, 'events')}?lastEventId=12-x`, {}],
+        [groupEvents(stream, 'c'), { 'Last-Event-ID': '1-2-3' }],
+        [groupEvents(stream, 'c', '?lastEventId=%24'), {}],
+      ] as const) {
+        const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(((await response.json()) as any).code).toBe('INVALID_ID');
+      }
+    });
+
+    it('explains a Last-Event-ID above the stream top in a notice event, and then waits as XREAD does', async () => {
+      const stream = await groupWithStream();
+      const last = (await add(stream, 0)).body.id as string;
+      const tail = await openSse(`${base}${streamPath(stream, 'events')}`, { 'Last-Event-ID': '99999999999999-0' });
+      const [notice] = await tail.until((e) => e.length >= 1);
+      expect(notice!.event).toBe('notice');
+      expect(JSON.parse(notice!.data)).toMatchObject({ code: 'LAST_EVENT_ID_AHEAD', stream, lastEventId: '99999999999999-0', lastId: last });
+      await add(stream, 1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(tail.events.length).toBe(1);
+      tail.close();
+      const group = await openSse(groupEvents(stream, 'c', '?lastEventId=99999999999999-0'));
+      expect((await group.until((e) => e.length >= 1))[0]!.event).toBe('notice');
+      group.close();
+    });
+
+    it('to an event-stream client, a missing group or stream is a problem event in a 200 answer, after a retry hint', async () => {
+      const stream = await groupWithStream();
+      const noGroup = await openSse(`${base}${streamPath(stream, 'groups', 'nope', 'consumers', 'c', 'events')}`);
+      expect(noGroup.status).toBe(200);
+      expect(noGroup.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      await noGroup.closed;
+      expect(noGroup.events.map((e) => e.event)).toEqual(['problem']);
+      expect(JSON.parse(noGroup.events[0]!.data)).toMatchObject({ code: 'NOGROUP', status: 404 });
+      expect(noGroup.retry).toBe(20);
+      const noStream = await openSse(`${base}${streamPath('missing-' + stream, 'events')}`);
+      await noStream.closed;
+      expect(JSON.parse(noStream.events[0]!.data)).toMatchObject({ code: 'NO_STREAM' });
+    });
   });
-
-  it('accepts ?lastEventId= on both routes where the header cannot be sent; the header wins', async () => {
-    const stream = await groupWithStream();
-    const ids: string[] = [];
-    for (let n = 0; n < 3; n++) ids.push((await add(stream, n)).body.id);
-    const tail = await openSse(`${base}${streamPath(stream, 'events')}?lastEventId=${ids[0]}`);
-    expect((await tail.until((e) => e.length >= 2)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
-    tail.close();
-    const both = await openSse(`${base}${streamPath(stream, 'events')}?lastEventId=${ids[0]}`, { 'Last-Event-ID': ids[1]! });
-    expect((await both.until((e) => e.length >= 1)).map((e) => e.id)).toEqual([ids[2]]);
-    both.close();
-
-    const taken = await openSse(groupEvents(stream, 'c'));
-    await taken.until((e) => e.length >= 3);
-    taken.close();
-    const resumed = await openSse(groupEvents(stream, 'c', `?lastEventId=${ids[1]}`));
-    expect((await resumed.until((e) => e.length >= 1)).map((e) => e.id)).toEqual([ids[2]]);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(resumed.events.length).toBe(1);
-    resumed.close();
-    const header = await openSse(groupEvents(stream, 'c', `?lastEventId=0`), { 'Last-Event-ID': ids[0]! });
-    expect((await header.until((e) => e.length >= 2)).map((e) => e.id)).toEqual([ids[1], ids[2]]);
-    header.close();
-  });
-
-  it('answers a malformed Last-Event-ID or lastEventId with 400 INVALID_ID, even to an event-stream client', async () => {
-    const stream = await groupWithStream();
-    for (const [url, headers] of [
-      [`${base}${streamPath(stream, 'events')}`, { 'Last-Event-ID': 'not-an-id' }],
-      [`${base}${streamPath(stream, 'events')}?lastEventId=12-x`, {}],
-      [groupEvents(stream, 'c'), { 'Last-Event-ID': '1-2-3' }],
-      [groupEvents(stream, 'c', '?lastEventId=%24'), {}],
-    ] as const) {
-      const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } });
-      expect(response.status).toBe(400);
-      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(((await response.json()) as any).code).toBe('INVALID_ID');
-    }
-  });
-
-  it('explains a Last-Event-ID above the stream top in a notice event, and then waits as XREAD does', async () => {
-    const stream = await groupWithStream();
-    const last = (await add(stream, 0)).body.id as string;
-    const tail = await openSse(`${base}${streamPath(stream, 'events')}`, { 'Last-Event-ID': '99999999999999-0' });
-    const [notice] = await tail.until((e) => e.length >= 1);
-    expect(notice!.event).toBe('notice');
-    expect(JSON.parse(notice!.data)).toMatchObject({ code: 'LAST_EVENT_ID_AHEAD', stream, lastEventId: '99999999999999-0', lastId: last });
-    await add(stream, 1);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(tail.events.length).toBe(1);
-    tail.close();
-    const group = await openSse(groupEvents(stream, 'c', '?lastEventId=99999999999999-0'));
-    expect((await group.until((e) => e.length >= 1))[0]!.event).toBe('notice');
-    group.close();
-  });
-
-  it('to an event-stream client, a missing group or stream is a problem event in a 200 answer, after a retry hint', async () => {
-    const stream = await groupWithStream();
-    const noGroup = await openSse(`${base}${streamPath(stream, 'groups', 'nope', 'consumers', 'c', 'events')}`);
-    expect(noGroup.status).toBe(200);
-    expect(noGroup.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    await noGroup.closed;
-    expect(noGroup.events.map((e) => e.event)).toEqual(['problem']);
-    expect(JSON.parse(noGroup.events[0]!.data)).toMatchObject({ code: 'NOGROUP', status: 404 });
-    expect(noGroup.retry).toBe(20);
-    const noStream = await openSse(`${base}${streamPath('missing-' + stream, 'events')}`);
-    await noStream.closed;
-    expect(JSON.parse(noStream.events[0]!.data)).toMatchObject({ code: 'NO_STREAM' });
-  });
-
-
-
 });

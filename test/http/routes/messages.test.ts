@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, call, streamName, streamPath, type TestApp } from '../../helpers/app.js';
+import { buildTestAppOn, call, streamName, streamPath, type AnyTestApp } from '../../helpers/app.js';
+import { httpBackendMatrix, useHttpBackend } from '../../helpers/backends.js';
 import { expectProblem } from '../../helpers/expect-problem.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await buildTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+/** Set per backend row, in the row's beforeAll. */
+let t: AnyTestApp;
 
 const MAX = '18446744073709551615';
 
@@ -16,7 +12,16 @@ async function add(stream: string, body: unknown) {
   return call(t.app, 'POST', streamPath(stream, 'messages'), body);
 }
 
-describe('POST /v1/streams/{stream}/messages (XADD)', () => {
+describe.each(httpBackendMatrix())('on $name', (row) => {
+  const env = useHttpBackend(row);
+  beforeAll(async () => {
+    t = await buildTestAppOn(env.backend);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('POST /v1/streams/{stream}/messages (XADD)', () => {
   it('appends with a generated ID, answers 201 with a Location', async () => {
     const s = streamName();
     const r = await add(s, { fields: { sensor: 'a', temp: '21.5' } });
@@ -105,9 +110,9 @@ describe('POST /v1/streams/{stream}/messages (XADD)', () => {
     expectProblem(await add(s, { fields: { a: '1' }, trim: { maxLen: 3, minId: '1' } }), 400, 'VALIDATION');
     expectProblem(await add(s, { fields: { a: '1' }, trim: {} }), 400, 'VALIDATION');
   });
-});
+  });
 
-describe('POST /v1/streams/{stream}/messages/batch', () => {
+  describe('POST /v1/streams/{stream}/messages/batch', () => {
   it('appends all, in order', async () => {
     const s = streamName();
     const r = await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), {
@@ -136,7 +141,7 @@ describe('POST /v1/streams/{stream}/messages/batch', () => {
   });
 
   it('refuses more than MAX_BATCH messages', async () => {
-    const small = await buildTestApp({ maxBatch: 2 });
+      const small = await buildTestAppOn(env.backend, { maxBatch: 2 });
     try {
       const messages = [{ fields: { a: '1' } }, { fields: { a: '2' } }, { fields: { a: '3' } }];
       expectProblem(await call(small.app, 'POST', streamPath(streamName(), 'messages', 'batch'), { messages }), 400, 'VALIDATION');
@@ -149,9 +154,9 @@ describe('POST /v1/streams/{stream}/messages/batch', () => {
     const r = await call(t.app, 'POST', streamPath(streamName(), 'messages', 'batch'), { messages: [{ fields: { a: '1' } }], noMkStream: true });
     expectProblem(r, 404, 'NO_STREAM');
   });
-});
+  });
 
-describe('GET /v1/streams/{stream}/messages (XRANGE / XREVRANGE)', () => {
+  describe('GET /v1/streams/{stream}/messages (XRANGE / XREVRANGE)', () => {
   async function seeded(): Promise<string> {
     const s = streamName();
     const messages = [1, 2, 3, 4, 5].map((i) => ({ id: `${i}-${i}`, fields: { n: String(i) } }));
@@ -204,9 +209,9 @@ describe('GET /v1/streams/{stream}/messages (XRANGE / XREVRANGE)', () => {
     expect(ids(await call(t.app, 'GET', `${streamPath(s, 'messages')}?start=${MAX}-1`))).toEqual([`${MAX}-${MAX}`]);
     expect(ids(await call(t.app, 'GET', `${streamPath(s, 'messages')}?start=${MAX}&end=${MAX}`))).toEqual([`${MAX}-0`, `${MAX}-${MAX}`]);
   });
-});
+  });
 
-describe('GET /v1/streams/{stream}/messages?after= (XREAD)', () => {
+  describe('GET /v1/streams/{stream}/messages?after= (XREAD)', () => {
   it('reads entries after an ID at once', async () => {
     const s = streamName();
     await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), { messages: [{ id: '1-0', fields: { a: '1' } }, { id: '2-0', fields: { a: '2' } }] });
@@ -224,7 +229,7 @@ describe('GET /v1/streams/{stream}/messages?after= (XREAD)', () => {
   });
 
   it('answers 200 with no messages when the wait times out, clamped to MAX_WAIT_MS', async () => {
-    const capped = await buildTestApp({ maxWaitMs: 50 });
+      const capped = await buildTestAppOn(env.backend, { maxWaitMs: 50 });
     try {
       const s = streamName();
       await call(capped.app, 'POST', streamPath(s, 'messages'), { fields: { a: '1' } });
@@ -241,9 +246,9 @@ describe('GET /v1/streams/{stream}/messages?after= (XREAD)', () => {
     expectProblem(await call(t.app, 'GET', `${streamPath(streamName(), 'messages')}?after=$`), 404, 'NO_STREAM');
     expectProblem(await call(t.app, 'GET', `${streamPath(streamName(), 'messages')}?after=%3E`), 400, 'INVALID_ID');
   });
-});
+  });
 
-describe('single messages and XDEL', () => {
+  describe('single messages and XDEL', () => {
   it('gets, deletes and then 404s a message', async () => {
     const s = streamName();
     await add(s, { id: '3-3', fields: { a: '1' } });
@@ -268,5 +273,6 @@ describe('single messages and XDEL', () => {
     expectProblem(await call(t.app, 'POST', streamPath(s, 'messages', 'delete'), { ids: [] }), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'POST', streamPath(s, 'messages', 'delete'), { ids: ['x'] }), 400, 'INVALID_ID');
     expectProblem(await call(t.app, 'POST', streamPath(streamName(), 'messages', 'delete'), { ids: ['1-0'] }), 404, 'NO_STREAM');
+  });
   });
 });

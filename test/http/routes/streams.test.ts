@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, call, streamName, streamPath, type TestApp } from '../../helpers/app.js';
+import { buildTestAppOn, call, streamName, streamPath, type AnyTestApp } from '../../helpers/app.js';
+import { httpBackendMatrix, useHttpBackend } from '../../helpers/backends.js';
 import { expectProblem } from '../../helpers/expect-problem.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await buildTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+/** Set per backend row, in the row's beforeAll. */
+let t: AnyTestApp;
 
-describe('GET /v1/streams (listStreams)', () => {
+describe.each(httpBackendMatrix())('on $name', (row) => {
+  const env = useHttpBackend(row);
+  beforeAll(async () => {
+    t = await buildTestAppOn(env.backend);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('GET /v1/streams (listStreams)', () => {
   it('pages through streams with a prefix and a cursor', async () => {
     const prefix = `test-${randomUUID()}-`;
     const names = ['a', 'b', 'c', 'd', 'e'].map((n) => prefix + n);
@@ -36,9 +41,9 @@ describe('GET /v1/streams (listStreams)', () => {
     expectProblem(await call(t.app, 'GET', '/v1/streams?limit=0'), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'GET', '/v1/streams?limit=1001'), 400, 'VALIDATION');
   });
-});
+  });
 
-describe('GET /v1/streams/{stream} (getStream)', () => {
+  describe('GET /v1/streams/{stream} (getStream)', () => {
   it('answers XINFO STREAM', async () => {
     const s = streamName();
     await call(t.app, 'POST', streamPath(s, 'messages', 'batch'), { messages: [{ id: '1-1', fields: { a: '1' } }, { id: '2-2', fields: [['b', '2'], ['b', '3']] }] });
@@ -106,9 +111,9 @@ describe('GET /v1/streams/{stream} (getStream)', () => {
     expectProblem(await call(t.app, 'GET', `${streamPath(streamName())}?full=true&count=0`), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'GET', `${streamPath(streamName())}?fieldsFormat=xml`), 400, 'VALIDATION');
   });
-});
+  });
 
-describe('PATCH /v1/streams/{stream} (XSETID)', () => {
+  describe('PATCH /v1/streams/{stream} (XSETID)', () => {
   it('moves the last ID and counters and answers the new state', async () => {
     const s = streamName();
     await call(t.app, 'POST', streamPath(s, 'messages'), { id: '5-0', fields: { a: '1' } });
@@ -140,14 +145,15 @@ describe('PATCH /v1/streams/{stream} (XSETID)', () => {
     expect((await call(t.app, 'PATCH', streamPath(s), { lastId: max })).json().lastGeneratedId).toBe(max);
     expectProblem(await call(t.app, 'POST', streamPath(s, 'messages'), { fields: { a: '1' } }), 400, 'ID_EXHAUSTED');
   });
-});
+  });
 
-describe('DELETE /v1/streams/{stream} (DEL)', () => {
+  describe('DELETE /v1/streams/{stream} (DEL)', () => {
   it('deletes, then answers 404', async () => {
     const s = streamName();
     await call(t.app, 'POST', streamPath(s, 'messages'), { fields: { a: '1' } });
     expect((await call(t.app, 'DELETE', streamPath(s))).statusCode).toBe(204);
     expectProblem(await call(t.app, 'DELETE', streamPath(s)), 404, 'NO_STREAM');
     expectProblem(await call(t.app, 'GET', streamPath(s)), 404, 'NO_STREAM');
+  });
   });
 });

@@ -1,20 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, call, streamName, streamPath, type TestApp } from '../../helpers/app.js';
+import { buildTestAppOn, call, streamName, streamPath, type AnyTestApp } from '../../helpers/app.js';
+import { httpBackendMatrix, useHttpBackend } from '../../helpers/backends.js';
 import { expectProblem } from '../../helpers/expect-problem.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await buildTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+/** Set per backend row, in the row's beforeAll. */
+let t: AnyTestApp;
 
 async function add(stream: string, body: unknown) {
   return call(t.app, 'POST', streamPath(stream, 'messages'), body);
 }
 
-describe('POST /v1/streams/{stream}/trim (XTRIM)', () => {
+describe.each(httpBackendMatrix())('on $name', (row) => {
+  const env = useHttpBackend(row);
+  beforeAll(async () => {
+    t = await buildTestAppOn(env.backend);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('POST /v1/streams/{stream}/trim (XTRIM)', () => {
   it('trims by maxLen and by minId', async () => {
     const s = streamName();
     const messages = [1, 2, 3, 4, 5].map((i) => ({ id: `${i}-0`, fields: { n: String(i) } }));
@@ -38,5 +43,6 @@ describe('POST /v1/streams/{stream}/trim (XTRIM)', () => {
     expect(both.json().detail).toMatch(/give exactly one of maxLen and minId/);
     expectProblem(await call(t.app, 'POST', streamPath(s, 'trim'), { maxLen: 1, unknown: true }), 400, 'VALIDATION');
     expectProblem(await call(t.app, 'POST', streamPath(streamName(), 'trim'), { maxLen: 1 }), 404, 'NO_STREAM');
+  });
   });
 });
