@@ -106,10 +106,10 @@ export function streamInfo(reply: Reply): StreamInfo {
   return {
     ...counters(f),
     groups: int(f.get('groups')!),
-    firstEntry: first === null ? null : entry(first),
-    lastEntry: last === null ? null : entry(last),
     // Servers before Redis 8.6 keep no idempotency state: the windows they would have, and nothing tracked.
     idempotency: { durationS: IDMP_DEFAULT_DURATION_S, maxSize: IDMP_DEFAULT_MAX_SIZE, producersTracked: 0, keysTracked: 0, keysAdded: 0n, duplicates: 0n },
+    firstEntry: first === null ? null : entry(first),
+    lastEntry: last === null ? null : entry(last),
   };
 }
 

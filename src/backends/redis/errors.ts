@@ -21,6 +21,8 @@ const MESSAGE_CODES: [RegExp, ErrorCode][] = [
   [/^ERR The ID specified in XADD (is equal or smaller|must be greater than 0-0)/, 'ID_NOT_GREATER'],
   [/exhausted the last possible ID/, 'ID_EXHAUSTED'],
   [/^ERR Elements are too large/, 'SEQ_EXHAUSTED'],
+  [/^ERR The entries_added specified in XSETID is smaller than the target stream length/, 'SETID_ENTRIES_ADDED_TOO_SMALL'],
+  [/^ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id/, 'SETID_MAXDELETED_TOO_BIG'],
   [/XSETID|max_deleted_entry_id/, 'SETID_TOO_SMALL'],
   [/^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOREPLICAS|BUSY|MOVED|ASK|OOM|NOSCRIPT|NOAUTH|WRONGPASS|NOPERM) /, 'STORAGE_UNAVAILABLE'],
 ];

@@ -34,6 +34,7 @@ export const OPERATION_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   listStreams: { kind: 'listing', action: 'read' },
   getStream: onStream('read'),
   setStreamId: onStream('admin'),
+  configureStream: onStream('admin'),
   deleteStream: onStream('admin'),
 
   appendMessage: onStream('append'),
@@ -56,6 +57,7 @@ export const OPERATION_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   readGroup: onStream('consume'),
 
   ackMessages: onStream('consume'),
+  nackMessages: onStream('consume'),
   getPendingSummary: onStream('consume'),
   listPendingMessages: onStream('consume'),
   claimMessages: onStream('consume'),

@@ -57,6 +57,10 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     },
   },
   ackMessages: { body: { ids: { summary: 'XACK of one ID', value: { ids: [AN_ID] } } } },
+  nackMessages: { body: { ids: { summary: 'XNACK of one ID: released to the group if pending', value: { ids: [AN_ID] } } } },
+  configureStream: {
+    body: { windows: { summary: "XCFGSET: the default idempotency windows (forgets the recorded keys)", value: { idempotencyDurationS: 100, idempotencyMaxSize: 100 } } },
+  },
   readStreams: {
     body: { fromStart: { summary: 'XREAD COUNT 10 STREAMS orders 0: the first 10 messages', value: { streams: [{ stream: 'orders', after: '0' }], count: 10 } } },
   },

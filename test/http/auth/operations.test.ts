@@ -34,7 +34,10 @@ function bodyOf(operationId: string, id: string, stream: string): object | undef
       return { messages: [{ fields: { a: '1' } }] };
     case 'deleteMessages':
     case 'ackMessages':
+    case 'nackMessages':
       return { ids: [id] };
+    case 'configureStream':
+      return { idempotencyDurationS: 100 };
     case 'trimStream':
       return { maxLen: 10 };
     case 'createGroup':

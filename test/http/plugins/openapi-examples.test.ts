@@ -27,8 +27,8 @@ const HARMLESS_REFUSALS: Record<string, { status: number; why: string }> = {
 const ORDER = [
   'getHealth', 'getReadiness', 'appendMessage', 'appendMessages', 'listStreams', 'getStream', 'listMessages', 'getMessage',
   'streamEvents', 'readStreams', 'multiStreamEvents', 'createGroup', 'listGroups', 'getGroup', 'setGroupId', 'createConsumer', 'listConsumers', 'readGroup',
-  'readGroupStreams', 'groupEvents', 'multiGroupEvents', 'getPendingSummary', 'listPendingMessages', 'claimMessages', 'autoclaimMessages', 'ackMessages',
-  'deleteMessages', 'trimStream', 'setStreamId', 'deleteMessage', 'getMetrics', 'deleteConsumer', 'deleteGroup', 'deleteStream',
+  'readGroupStreams', 'groupEvents', 'multiGroupEvents', 'getPendingSummary', 'listPendingMessages', 'claimMessages', 'autoclaimMessages', 'ackMessages', 'nackMessages',
+  'deleteMessages', 'trimStream', 'setStreamId', 'configureStream', 'deleteMessage', 'getMetrics', 'deleteConsumer', 'deleteGroup', 'deleteStream',
 ];
 
 let t: TestApp;
