@@ -90,10 +90,12 @@ describe('stream-nodes snapshot records', () => {
     for (const _ of encodeStreamSnapshot(out, core, 's'));
     const restored = loadRecords(Buffer.from(out.bytes()));
     const ids = core.xrange('s', ALL)!.map((e) => e.id);
+    // Both cores add the same ID: an automatic one would come from two readings of the clock.
+    const nextMs = (ids[ids.length - 1]! >> 64n) + 1n;
     for (const c of [core, restored]) {
       c.xdel('s', [ids[0]!, ids[150]!]);
       c.xtrim('s', { maxLen: 120n, approximate: true });
-      c.xadd('s', { id: { kind: 'auto' }, fields: ['n', 'more'] });
+      c.xadd('s', { id: { kind: 'auto-seq', ms: nextMs }, fields: ['n', 'more'] });
     }
     expect(restored.debugState()).toEqual(core.debugState());
     expect(nodeLayout(restored)).toEqual(nodeLayout(core));
