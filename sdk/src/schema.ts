@@ -616,7 +616,7 @@ export interface components {
              * @description Stable error code.
              * @enum {string}
              */
-            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
+            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "NO_DELIVERY_POLICY" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
         };
         /**
          * @description What a deletion does about consumer groups (Redis 8.2 KEEPREF | DELREF | ACKED): `keepRef` (default) deletes and leaves other groups' pending entries dangling; `delRef` also removes the entry from every group's pending list; `acked` deletes only entries no group references (none has it pending, every group has read past it).

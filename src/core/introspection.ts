@@ -97,6 +97,7 @@ export function groupInfo(s: Stream, g: ConsumerGroup): GroupInfo {
     lastDeliveredId: g.lastId,
     entriesRead: g.entriesRead,
     lag: groupLag(s, g),
+    policy: null,
   };
 }
 

@@ -11,6 +11,9 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  GroupUpdateOptions,
+  ExtendResult,
+  PolicyEvent,
   IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
@@ -195,6 +198,22 @@ export class EmbeddedBackend implements StreamBackend {
 
   release(stream: string, group: string, options: XnackOptions): Promise<number> {
     return this.write(() => this.core.xnack(stream, group, options));
+  }
+
+  async updateGroup(_stream: string, _group: string, _options: GroupUpdateOptions): Promise<GroupInfo> {
+    throw new Error('delivery policies: not implemented yet');
+  }
+
+  async extendDeadline(_stream: string, _group: string, _ids: StreamId[], _ms: number): Promise<ExtendResult> {
+    throw new Error('delivery policies: not implemented yet');
+  }
+
+  async redrive(_deadLetterStream: string, _count: number): Promise<number> {
+    throw new Error('delivery policies: not implemented yet');
+  }
+
+  onPolicyEvent(_listener: (event: PolicyEvent) => void): () => void {
+    return () => {};
   }
 
   autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult> {
