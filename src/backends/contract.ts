@@ -96,6 +96,12 @@ export interface BatchOptions {
  *   their deadline, oldest first — then new ones, within COUNT, exactly as
  *   XREADGROUP CLAIM does; each delivery carries `ackDeadline` when the policy
  *   has ackDeadlineMs. Readers parked on the group wake when an entry falls due.
+ * - At its deadline an entry is taken back: the embedded backend releases it
+ *   then (no owner, as XNACK, count unchanged), so it leaves its consumer's
+ *   in-flight count (pendingBelow, the SSE window) at once. A backend that
+ *   cannot hold unowned entries (Redis 7) may keep the owner until the
+ *   redelivery, but must then leave entries past their deadline out of
+ *   pendingBelow's count and wake it when one passes.
  * - An entry that falls due with deliveries >= maxDeliveries is appended to
  *   deadLetterStream (DEAD_LETTER_FIELDS) and acked in its group in one atomic
  *   step, when it falls due, whether or not a reader waits; a read never hands
@@ -246,7 +252,7 @@ export interface StreamBackend {
   /**
    * What policies did in this process (dead letters, redeliveries after a deadline, nacks in
    * groups with a policy, expired consumers), for the metrics; the returned function unsubscribes.
-   * Listeners run synchronously after the step is durable and must not throw.
+   * Listeners run synchronously as the step is applied and must not throw.
    */
   onPolicyEvent(listener: (event: PolicyEvent) => void): () => void;
   /**
