@@ -1,5 +1,5 @@
 import { streamError } from './errors.js';
-import { DELIVERY_POLICY_MAX_MS, RETRY_BACKOFF_MAX_STEPS, type DeliveryPolicy } from './types.js';
+import { DELIVERY_POLICY_MAX_MS, MAX_DELIVERIES_LIMIT, RETRY_BACKOFF_MAX_STEPS, type DeliveryPolicy } from './types.js';
 
 /**
  * The one check of a delivery policy, shared by the routes and both backends: VALIDATION for
@@ -12,7 +12,9 @@ export function validateDeliveryPolicy(stream: string, policy: DeliveryPolicy): 
   if (policy.ackDeadlineMs !== undefined) checked.ackDeadlineMs = checkTime('ackDeadlineMs', policy.ackDeadlineMs, 1);
   if ((policy.maxDeliveries === undefined) !== (policy.deadLetterStream === undefined)) throw streamError('VALIDATION', 'deadLetterPair');
   if (policy.maxDeliveries !== undefined) {
-    if (!Number.isSafeInteger(policy.maxDeliveries) || policy.maxDeliveries < 1) throw streamError('VALIDATION', 'maxDeliveriesPositive');
+    if (!Number.isSafeInteger(policy.maxDeliveries) || policy.maxDeliveries < 1 || policy.maxDeliveries > MAX_DELIVERIES_LIMIT) {
+      throw streamError('VALIDATION', 'maxDeliveriesPositive', MAX_DELIVERIES_LIMIT);
+    }
     checked.maxDeliveries = policy.maxDeliveries;
   }
   if (policy.deadLetterStream !== undefined) {

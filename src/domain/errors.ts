@@ -161,7 +161,7 @@ export const ERROR_CATALOGUE = {
       negativeEntriesRead: () => 'ERR value for ENTRIESREAD must be positive or -1',
       /** Delivery policies (streamgate's): times in ms, 0..DELIVERY_POLICY_MAX_MS (or from 1 where 0 means nothing) */
       policyTime: (name: string, min: number, max: number) => `${name} must be an integer from ${min} to ${max} (ms)`,
-      maxDeliveriesPositive: () => 'maxDeliveries must be an integer >= 1',
+      maxDeliveriesPositive: (max: number) => `maxDeliveries must be an integer from 1 to ${max}`,
       deadLetterPair: () => 'maxDeliveries and deadLetterStream go together: give both or neither',
       deadLetterIsStream: (stream: string) => `deadLetterStream must not be the group's own stream '${stream}'`,
       deadLetterName: () => 'deadLetterStream must be a non-empty stream name',

@@ -45,6 +45,9 @@ export interface DeliveryPolicy {
 /** The longest time a policy, a nack delay or an extension may name: 30 days. */
 export const DELIVERY_POLICY_MAX_MS = 30 * 24 * 3600 * 1000;
 
+/** The largest maxDeliveries (anything near it is as good as none). */
+export const MAX_DELIVERIES_LIMIT = 1_000_000;
+
 /** The most entries a retryBackoffMs list may have. */
 export const RETRY_BACKOFF_MAX_STEPS = 100;
 
