@@ -2,16 +2,11 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_FIELDS } from '../../../src/domain/types.js';
 import { buildTestAppOn, call, streamName, streamPath, type AnyTestApp } from '../../helpers/app.js';
-import { httpBackendMatrix, useHttpBackend, type BackendRow } from '../../helpers/backends.js';
+import { httpBackendMatrix, POLICY_BACKENDS, useHttpBackend, type BackendRow } from '../../helpers/backends.js';
 import { expectProblem } from '../../helpers/expect-problem.js';
 import { openSse } from '../../helpers/sse.js';
 
-/**
- * The backends that keep delivery policies (issue 14). The Redis side lands separately: this is
- * the one place to widen when it does; the other rows check meanwhile that policies are refused
- * with 501 (and bad ones with 400) rather than ignored.
- */
-const POLICY_BACKENDS = ['embedded'];
+/** Rows without delivery policies yet (see POLICY_BACKENDS) check that policies are refused with 501 (bad ones with 400), never ignored. */
 const policyBackends = (): BackendRow[] => httpBackendMatrix().filter((row) => POLICY_BACKENDS.includes(row.name));
 const otherBackends = (): BackendRow[] => httpBackendMatrix().filter((row) => !POLICY_BACKENDS.includes(row.name));
 
