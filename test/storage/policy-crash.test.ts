@@ -106,10 +106,11 @@ async function load(server: Server, told: Told, rounds: { stop: boolean }): Prom
         else if (roll < 0.7) nack.push(e.id);
       }
       if (nack.length > 0) await post(server, '/nack', { key: KEY, group: GROUP, ids: nack });
-      if (ack.length > 0) {
-        for (const id of ack) told.ackSent.add(id);
-        const acked = await post<{ acked: number }>(server, '/ack', { key: KEY, group: GROUP, ids: ack });
-        if (acked) for (const id of ack) told.acked.add(id);
+      // One ID an XACK, so that its count says whether that ID was still pending (a deadline may have dead-lettered it first).
+      for (const id of ack) {
+        told.ackSent.add(id);
+        const acked = await post<{ acked: number }>(server, '/ack', { key: KEY, group: GROUP, ids: [id] });
+        if (acked?.acked === 1) told.acked.add(id);
       }
       await new Promise((r) => setTimeout(r, 5));
     }
