@@ -237,7 +237,10 @@ export interface paths {
         delete: operations["deleteGroup"];
         options?: never;
         head?: never;
-        /** Move the group's last-delivered ID */
+        /**
+         * Move the group's last-delivered ID and/or change its delivery policy
+         * @description XGROUP SETID with `lastDeliveredId`; `policy` sets, replaces or (with `null`) removes the delivery policy. Given together, both change in one step, or neither.
+         */
         patch: operations["setGroupId"];
         trace?: never;
     };
@@ -404,6 +407,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/streams/{stream}/groups/{group}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the ack deadline of pending messages
+         * @description In a group whose delivery policy has `ackDeadlineMs`: the pending messages among `ids` that a consumer holds are due `ms` from now instead (as Pub/Sub's modifyAckDeadline and SQS's ChangeMessageVisibility); their owner, delivery count and delivery time stay. A worker that needs longer calls it before its deadline. 409 NO_DELIVERY_POLICY when the group has no `ackDeadlineMs`.
+         */
+        post: operations["extendDeadlines"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streams/{stream}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move dead letters back to the streams they came from
+         * @description On a dead-letter stream: up to `count` of its oldest dead letters are appended again to the streams they came from (new IDs, the original fields without the `streamgate-*` origin fields) and deleted here, each move in one step. Entries without the origin fields, or whose stream no longer exists, stay (at most `count` * 10 entries are looked at). A missing stream answers 0.
+         */
+        post: operations["redriveDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/streams/{stream}/events": {
         parameters: {
             query?: never;
@@ -536,6 +579,32 @@ export interface components {
             /** @description Since the last successful delivery or claim; -1 if never. */
             inactiveMs: number;
         };
+        /** @description streamgate's delivery policy of a group: the server runs the redelivery, poison-message and dead-consumer work that Redis leaves to clients. Every field is optional; `{}` is no policy. */
+        DeliveryPolicy: {
+            /** @description An entry pending longer than this since its last delivery is taken back and delivered again, first, to the next `>` read. 1 to 2592000000 (30 days). */
+            ackDeadlineMs?: number;
+            /** @description An entry that would be delivered more often goes to `deadLetterStream` instead (and is acknowledged here). With `deadLetterStream` only. */
+            maxDeliveries?: number;
+            /** @description Where dead letters go: the original fields, then `streamgate-origin-stream`, `streamgate-origin-id`, `streamgate-origin-group`, `streamgate-deliveries`. Not the group's own stream; with `maxDeliveries` only. */
+            deadLetterStream?: string;
+            /** @description A nack without `delayMs` of an entry delivered n times makes it due after `retryBackoffMs[n-1]` (the last value repeats; 0 without a list). At most 100 values. */
+            retryBackoffMs?: number[];
+            /** @description A consumer with no read or claim for longer is removed; the entries it held are released to the group, due at once, counts unchanged. */
+            consumerIdleTimeoutMs?: number;
+        };
+        /** @description streamgate's delivery policy of a group: the server runs the redelivery, poison-message and dead-consumer work that Redis leaves to clients. Every field is optional; `{}` is no policy. */
+        DeliveryPolicyInput: {
+            /** @description An entry pending longer than this since its last delivery is taken back and delivered again, first, to the next `>` read. 1 to 2592000000 (30 days). */
+            ackDeadlineMs?: number;
+            /** @description An entry that would be delivered more often goes to `deadLetterStream` instead (and is acknowledged here). With `deadLetterStream` only. */
+            maxDeliveries?: number;
+            /** @description Where dead letters go: the original fields, then `streamgate-origin-stream`, `streamgate-origin-id`, `streamgate-origin-group`, `streamgate-deliveries`. Not the group's own stream; with `maxDeliveries` only. */
+            deadLetterStream?: string;
+            /** @description A nack without `delayMs` of an entry delivered n times makes it due after `retryBackoffMs[n-1]` (the last value repeats; 0 without a list). At most 100 values. */
+            retryBackoffMs?: number[];
+            /** @description A consumer with no read or claim for longer is removed; the entries it held are released to the group, due at once, counts unchanged. */
+            consumerIdleTimeoutMs?: number;
+        };
         Group: {
             name: string;
             consumers: number;
@@ -550,6 +619,8 @@ export interface components {
             entriesRead: number | null;
             /** @description entriesAdded - entriesRead: entries not yet delivered to the group; null when it cannot be known (negative, as in Redis, after entriesRead was set above entriesAdded). */
             lag: number | null;
+            /** @description The group's delivery policy; null when it has none. */
+            policy: components["schemas"]["DeliveryPolicy"] | null;
         };
         Message: {
             /**
@@ -568,6 +639,8 @@ export interface components {
             deliveryCount?: number;
             /** @description Entries a `claimMinIdleMs` read took over: ms since their previous delivery (a released entry counts from 0, as Redis does). */
             idleMs?: number;
+            /** @description Group reads in a group whose delivery policy has `ackDeadlineMs`: Unix ms (server clock) after which this delivery, unacknowledged, is taken back and delivered again; `extend` moves it. */
+            ackDeadline?: number;
         };
         MessageList: {
             messages: components["schemas"]["Message"][];
@@ -616,7 +689,7 @@ export interface components {
              * @description Stable error code.
              * @enum {string}
              */
-            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
+            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "NO_DELIVERY_POLICY" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
         };
         /**
          * @description What a deletion does about consumer groups (Redis 8.2 KEEPREF | DELREF | ACKED): `keepRef` (default) deletes and leaves other groups' pending entries dangling; `delRef` also removes the entry from every group's pending list; `acked` deletes only entries no group references (none has it pending, every group has read past it).
@@ -2612,6 +2685,7 @@ export interface operations {
                     mkStream?: boolean;
                     /** @description ENTRIESREAD: the logical read counter of the group, for lag. At most 2^53-1, a deliberate limit of JSON numbers. */
                     entriesRead?: number;
+                    policy?: components["schemas"]["DeliveryPolicyInput"];
                 };
             };
         };
@@ -2959,14 +3033,16 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description `$` for the stream's last ID, or an ID (`0` for the beginning).
+                     * @description XGROUP SETID: the new last-delivered ID (`$`: the stream's last ID).
                      * @example $
                      * @example 0
                      * @example 1700000000000-0
                      */
-                    lastDeliveredId: string;
+                    lastDeliveredId?: string;
                     /** @description ENTRIESREAD: the logical read counter of the group, for lag. At most 2^53-1, a deliberate limit of JSON numbers. */
                     entriesRead?: number;
+                    /** @description The new delivery policy, replacing the old one whole; `null` removes it (entries stay pending, without due times). */
+                    policy?: components["schemas"]["DeliveryPolicyInput"] | null;
                 };
             };
         };
@@ -3738,6 +3814,8 @@ export interface operations {
                     retryCount?: number;
                     /** @description FORCE: an ID not pending but present in the stream becomes an unowned pending entry. */
                     force?: boolean;
+                    /** @description streamgate, in a group with a delivery policy: the released entries are due again only after this many ms (default: the policy's `retryBackoffMs`). 409 NO_DELIVERY_POLICY in a group without one. */
+                    delayMs?: number;
                 };
             };
         };
@@ -4337,6 +4415,272 @@ export interface operations {
             };
             /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
             404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extendDeadlines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
+                stream: string;
+                /**
+                 * @description Consumer group name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example billing
+                 */
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                    /** @description The new deadline, in ms from now (earlier or later than the current one). 1 to 2592000000. */
+                    ms: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Extended */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description How many of the IDs were pending and owned by a consumer (released or unknown IDs are skipped). */
+                        extended: number;
+                        /** @description Their new deadline, Unix ms (server clock). */
+                        ackDeadline: number;
+                    };
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict (`BUSYGROUP`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (`VALIDATION`) */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (`INTERNAL`): a bug */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redriveDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
+                 * @example orders
+                 */
+                stream: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Most dead letters moved back, oldest first; default 100. */
+                    count?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Redriven */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description How many dead letters went back to their streams (and left this one). */
+                        redriven: number;
+                    };
+                };
+            };
+            /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token (`UNAUTHORIZED`); the answer carries `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the action on the stream (`FORBIDDEN`) */
+            403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;

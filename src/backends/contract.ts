@@ -3,11 +3,13 @@ import type {
   ConsumerInfo,
   DeletionResult,
   Delivery,
+  ExtendResult,
   Entry,
   FieldList,
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  GroupUpdateOptions,
   IdempotencySpec,
   IdempotentAddResult,
   ListStreamsOptions,
@@ -15,6 +17,7 @@ import type {
   PendingEntryInfo,
   PendingRangeOptions,
   PendingSummary,
+  PolicyEvent,
   RefPolicy,
   StreamInfo,
   StreamConfigOptions,
@@ -77,6 +80,41 @@ export interface BatchOptions {
  *   listStreams).
  * - Reads with a wait are woken by writes from anywhere, and a waiting client
  *   never holds a connection of its own to the data.
+ *
+ * Delivery policies (streamgate's, no Redis command; see DeliveryPolicy):
+ * - A group's policy is kept with the group and goes with it (XGROUP DESTROY,
+ *   DEL); createGroup, updateGroup, group and groups carry it. (Redis: a hash
+ *   beside the stream, in the stream's slot, written in the group's script.)
+ * - Every pending entry of a group with a policy has a due time: its deadline
+ *   (last delivery + ackDeadlineMs, moved by extendDeadline), its nack time +
+ *   delay, or "now" once released by consumer expiry; none without a reason.
+ *   (Redis: a sorted set per group, score = due time, kept in the same script
+ *   as every PEL change; a nacked entry's score sorts it before the deadline
+ *   ones due at the same time.)
+ * - Every `>` read in such a group (plain, long-poll, SSE) first takes due
+ *   entries — nacked ones whose delay passed, in nack order, then those past
+ *   their deadline, oldest first — then new ones, within COUNT, exactly as
+ *   XREADGROUP CLAIM does; each delivery carries `ackDeadline` when the policy
+ *   has ackDeadlineMs. Readers parked on the group wake when an entry falls due.
+ * - At its deadline an entry is taken back: the embedded backend releases it
+ *   then (no owner, as XNACK, count unchanged), so it leaves its consumer's
+ *   in-flight count (pendingBelow, the SSE window) at once. A backend that
+ *   cannot hold unowned entries (Redis 7) may keep the owner until the
+ *   redelivery, but must then leave entries past their deadline out of
+ *   pendingBelow's count and wake it when one passes.
+ * - An entry that falls due with deliveries >= maxDeliveries is appended to
+ *   deadLetterStream (DEAD_LETTER_FIELDS) and acked in its group in one atomic
+ *   step, when it falls due, whether or not a reader waits; a read never hands
+ *   it out. A consumer idle (no read or claim) past consumerIdleTimeoutMs is
+ *   deleted and its entries become due at once, counts unchanged.
+ * - The backend runs the timers for this itself, one for the earliest due time
+ *   (never a scan per tick). On Redis every replica runs them; each move is one
+ *   script that re-checks the entry is still due, so when two replicas race
+ *   one moves it and the other does nothing. (Redis Cluster, when the stream
+ *   and its dead-letter stream hash to different slots: XADD the dead letter
+ *   first, then the script that acks only if the entry is still due with the
+ *   same count; a crash or a lost race between the two may leave a duplicate
+ *   dead letter, never a lost entry. Hash tags avoid it.)
  */
 export interface StreamBackend {
   readonly kind: 'embedded' | 'redis';
@@ -149,6 +187,14 @@ export interface StreamBackend {
   createGroup(stream: string, group: string, options: GroupCreateOptions): Promise<GroupInfo>;
   /** XGROUP SETID [ENTRIESREAD]: the group's row after the change. NO_STREAM, NOGROUP, VALIDATION. */
   setGroupId(stream: string, group: string, options: GroupSetIdOptions): Promise<GroupInfo>;
+  /**
+   * PATCH of a group: XGROUP SETID and/or a new delivery policy (null removes it), checked whole
+   * (validateDeliveryPolicy) and applied in one atomic step; the group's row after it. A new policy
+   * recomputes the due times of the group's pending entries from their delivery times (O(PEL) once,
+   * on this admin call only); removing it drops them. NO_STREAM, NOGROUP, VALIDATION (nothing given,
+   * or a bad policy). Redis: one script over the group, its policy hash and its due set.
+   */
+  updateGroup(stream: string, group: string, options: GroupUpdateOptions): Promise<GroupInfo>;
   /** XGROUP DESTROY: false when there was no such group. NO_STREAM. */
   destroyGroup(stream: string, group: string): Promise<boolean>;
   /** XGROUP CREATECONSUMER: true when created, false when it existed. NO_STREAM, NOGROUP. */
@@ -184,6 +230,31 @@ export interface StreamBackend {
    * Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
    */
   release(stream: string, group: string, options: XnackOptions): Promise<number>;
+  /**
+   * streamgate (Pub/Sub's modifyAckDeadline, SQS's ChangeMessageVisibility): the owned pending
+   * entries among `ids` are due `ms` from now instead of at their deadline (earlier or later;
+   * delivery time, count and owner unchanged). IDs not pending, or nacked, are skipped. The count
+   * extended and the new deadline. NO_STREAM, NOGROUP, NO_DELIVERY_POLICY (no ackDeadlineMs),
+   * VALIDATION (no IDs, ms outside 1..DELIVERY_POLICY_MAX_MS). Redis: one script, ZADD XX per ID
+   * after checking XPENDING's owner.
+   */
+  extendDeadline(stream: string, group: string, ids: StreamId[], ms: number): Promise<ExtendResult>;
+  /**
+   * streamgate: moves up to `count` of the oldest dead letters of `deadLetterStream` back to the
+   * streams they came from (XADD * there with the original fields, without DEAD_LETTER_FIELDS) and
+   * XDELs them from the dead-letter stream, each move atomic. Entries without the origin fields,
+   * or whose origin stream no longer exists, stay and are skipped (not counted). How many were
+   * moved; 0 for a missing stream. VALIDATION (count < 1). Redis: per entry, one script where both
+   * keys share a slot, else XADD then XDEL guarded by the entry still being there (a redrive racing
+   * another may then re-add once: the documented at-least-once of cross-slot moves).
+   */
+  redrive(deadLetterStream: string, count: number): Promise<number>;
+  /**
+   * What policies did in this process (dead letters, redeliveries after a deadline, nacks in
+   * groups with a policy, expired consumers), for the metrics; the returned function unsubscribes.
+   * Listeners run synchronously as the step is applied and must not throw.
+   */
+  onPolicyEvent(listener: (event: PolicyEvent) => void): () => void;
   /**
    * The pending count of `consumer` (what an SSE subscriber holds in flight),
    * once it is below `limit`: at once when it already is, else when acks,

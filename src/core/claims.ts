@@ -1,6 +1,7 @@
 import { XAUTOCLAIM_DEFAULT_COUNT, XNACK_FATAL_DELIVERY_COUNT } from '../domain/defaults.js';
 /** The pending-entries commands: XPENDING, taking entries over with XCLAIM and XAUTOCLAIM, and releasing them with XNACK, as functions over the keyspace. */
 import { touchConsumer } from './group-commands.js';
+import { checkNackDelay, emitNackDues } from './policy-commands.js';
 import type { Keyspace } from './keyspace.js';
 import { resolveInterval } from './stream-commands.js';
 import { MAX_ID, type StreamId } from '../domain/ids.js';
@@ -165,7 +166,9 @@ export function xnackCommand(ks: Keyspace, key: string, group: string, options: 
   if (options.ids.length === 0) throw streamError('VALIDATION', 'noIds');
   if (options.retryCount !== undefined && options.retryCount < 0) throw streamError('VALIDATION', 'negativeRetryCount');
   const { s, g } = ks.requireGroup(key, group, 'XPENDING');
+  checkNackDelay(key, g, options.delayMs);
   const entries: { id: StreamId; count: number }[] = [];
+  const before: { id: StreamId; before: number }[] = [];
   const seen = new Set<StreamId>();
   for (const id of options.ids) {
     if (seen.has(id)) continue;
@@ -173,8 +176,14 @@ export function xnackCommand(ks: Keyspace, key: string, group: string, options: 
     if (p === undefined && !(options.force && s.has(id))) continue;
     seen.add(id);
     entries.push({ id, count: options.retryCount ?? nackedCount(options.mode, p?.deliveryCount ?? 0) });
+    before.push({ id, before: p?.deliveryCount ?? 0 });
   }
-  if (entries.length > 0) ks.command(() => ks.emit({ op: 'nack', key, group, entries }));
+  if (entries.length > 0) {
+    ks.command(() => {
+      ks.emit({ op: 'nack', key, group, entries });
+      emitNackDues(ks, key, g, before, options.delayMs);
+    });
+  }
   return entries.length;
 }
 

@@ -1,5 +1,6 @@
 import { BTree } from './btree.js';
 import { IdTree } from './id-tree.js';
+import type { DeliveryState } from './delivery-policy.js';
 import type { StreamId } from '../domain/ids.js';
 
 /** A pending-entries list: ID -> entry, ordered, O(log n) seek, insert and delete. */
@@ -45,6 +46,8 @@ export class ConsumerGroup {
    * kept from then on, so groups that never are pay nothing for it.
    */
   private byTime: BTree<[number, StreamId], PendingEntry> | null = null;
+  /** The delivery policy's due times (delivery-policy.ts); null without a policy. */
+  delivery: DeliveryState | null = null;
   constructor(
     readonly name: string,
     /** last-delivered-id */

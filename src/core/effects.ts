@@ -1,5 +1,6 @@
 import type { StreamId } from '../domain/ids.js';
-import type { FieldList } from '../domain/types.js';
+import type { DueQueue } from './delivery-policy.js';
+import type { DeliveryPolicy, FieldList } from '../domain/types.js';
 
 /**
  * Effects: what a command changed, never what was asked. Every effect is
@@ -91,7 +92,15 @@ export type Effect =
   /** A duplicate idempotent XADD: iids-duplicates became `duplicates`. */
   | { op: 'idmp-duplicate'; key: string; duplicates: bigint }
   /** DELREF (XACKDEL, XDELEX, trimming): these IDs leave every group's PEL. */
-  | { op: 'dereference'; key: string; ids: StreamId[] };
+  | { op: 'dereference'; key: string; ids: StreamId[] }
+  /** streamgate: the group's delivery policy (null: none); due times are rebuilt from the PEL (delivery-policy.ts installPolicy). */
+  | { op: 'group-policy'; key: string; group: string; policy: DeliveryPolicy | null }
+  /**
+   * streamgate: due times (Unix ms) of pending entries of a group with a policy: `deadline` for owned
+   * entries (extend), `nacked` / `overdue` for unowned ones (after the 'nack' that released them).
+   * Entries not pending, or owned when the queue wants unowned (or the reverse), are passed over.
+   */
+  | { op: 'policy-due'; key: string; group: string; queue: DueQueue; entries: { id: StreamId; due: number }[] };
 
 export type EffectBatch = Effect[];
 

@@ -1,5 +1,6 @@
 /** Group reads and acknowledgements (XREADGROUP, XACK), as functions over the keyspace. */
 import type { ConsumerGroup, PendingEntry } from './consumer-group.js';
+import { markDeadlines, reportPolicyEvent } from './delivery-policy.js';
 import { touchConsumer } from './group-commands.js';
 import type { Keyspace } from './keyspace.js';
 import { estimateEntriesRead, rangeHasTombstones } from './lag.js';
@@ -17,6 +18,7 @@ export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): Xre
   const count = options.count || undefined;
   if (claimMinIdleMs !== undefined && !(claimMinIdleMs >= 0)) throw streamError('VALIDATION', 'negativeClaimMinIdle');
   const targets = streams.map(({ key, from }) => ({ key, from, ...ks.requireGroup(key, group, 'XREADGROUP') }));
+  if (claimMinIdleMs !== undefined && targets.some((t) => t.g.delivery !== null)) throw streamError('VALIDATION', 'claimWithPolicy');
   const now = ks.clock();
   const capped = options.maxCount !== undefined || options.maxBytes !== undefined;
   if (capped) checkReplyCaps(options.maxCount, options.maxBytes, count);
@@ -30,6 +32,15 @@ export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): Xre
       if (budget !== undefined && budget.taken > 0 && (budget.entries <= 0 || budget.bytes <= 0)) continue;
       // Redis encodes `>` as max-max, so that ID in a history read means `>` too.
       if (from === '>' || from === MAX_ID) {
+        if (g.delivery !== null) {
+          const due = takeDue(ks, s, g, consumer, count, now, budget);
+          const rest = count === undefined ? undefined : count - due.length;
+          const entries = rest === 0 || (budget !== undefined && budget.taken > 0 && (budget.entries <= 0 || budget.bytes <= 0)) ? [] : deliverNew(ks, s, g, consumer, rest, noAck, now, budget);
+          const all = due.length === 0 ? entries : due.concat(entries);
+          markDeadlines(g, all, now);
+          if (all.length > 0) out.push({ key, entries: all });
+          continue;
+        }
         if (claimMinIdleMs !== undefined) {
           const claimed = claimIdle(ks, s, g, consumer, count, claimMinIdleMs, now, budget);
           const rest = count === undefined ? undefined : count - claimed.length;
@@ -40,7 +51,9 @@ export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): Xre
         const entries = deliverNew(ks, s, g, consumer, count, noAck, now, budget);
         if (entries.length > 0) out.push({ key, entries });
       } else {
-        out.push({ key, entries: deliverHistory(ks, s, g, consumer, from, count, now, budget) });
+        const entries = deliverHistory(ks, s, g, consumer, from, count, now, budget);
+        markDeadlines(g, entries, now);
+        out.push({ key, entries });
       }
     }
     return out;
@@ -93,6 +106,48 @@ function claimIdle(
   if (claims.length > 0) {
     ks.emit({ op: 'pending-set', key: s.key, group: g.name, consumer, seenTime: now, activeTime: now, entries: claims });
   }
+  return out;
+}
+
+/**
+ * The due phase of a `>` read in a group with a delivery policy (as CLAIM's
+ * phase, with the policy's due times): nacked entries whose delay passed, then
+ * those taken back at their deadline, within `count`; each moves to
+ * `consumer`, its count +1, delivered now. Due entries whose message is gone
+ * leave the PEL (as XAUTOCLAIM drops them).
+ */
+function takeDue(
+  ks: Keyspace,
+  s: Stream,
+  g: ConsumerGroup,
+  consumer: string,
+  count: number | undefined,
+  now: number,
+  budget?: ReplyBudget,
+): Delivery[] {
+  const { ids, overdue } = g.delivery!.dueForRead(now, count ?? Number.POSITIVE_INFINITY);
+  if (ids.length === 0) return [];
+  const out: Delivery[] = [];
+  const claims: { id: StreamId; time: number; count: number }[] = [];
+  const gone: StreamId[] = [];
+  const firstOverdue = ids.length - overdue;
+  let redelivered = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const fields = s.get(id);
+    if (fields === undefined) {
+      gone.push(id);
+      continue;
+    }
+    if (budget !== undefined && !spend(budget, fields)) break;
+    const deliveries = g.pel.get(id)!.deliveryCount + 1;
+    claims.push({ id, time: now, count: deliveries });
+    out.push({ id, fields, deliveryCount: deliveries });
+    if (i >= firstOverdue) redelivered++;
+  }
+  if (gone.length > 0) ks.emit({ op: 'ack', key: s.key, group: g.name, ids: gone });
+  if (claims.length > 0) ks.emit({ op: 'pending-set', key: s.key, group: g.name, consumer, seenTime: now, activeTime: now, entries: claims });
+  if (redelivered > 0) reportPolicyEvent(ks.streams, { kind: 'redelivered', stream: s.key, group: g.name, count: redelivered });
   return out;
 }
 

@@ -5,12 +5,13 @@ import { XINFO_STREAM_FULL_DEFAULT_COUNT } from '../domain/defaults.js';
  * take of it.
  */
 import { compareNames, type ConsumerGroup } from './consumer-group.js';
+import type { DueQueue } from './delivery-policy.js';
 import type { Effect, EffectBatch } from './effects.js';
 import { idempotencyInfo } from './idempotency.js';
 import type { Keyspace } from './keyspace.js';
 import { groupLag } from './lag.js';
 import type { Stream } from './stream.js';
-import { MAX_ID, idMs } from '../domain/ids.js';
+import { MAX_ID, idMs, type StreamId } from '../domain/ids.js';
 import type { ConsumerInfo, FullGroupInfo, GroupInfo, StreamCounters, StreamInfo, StreamInfoFull } from '../domain/types.js';
 
 // XINFO STREAM key
@@ -97,6 +98,7 @@ export function groupInfo(s: Stream, g: ConsumerGroup): GroupInfo {
     lastDeliveredId: g.lastId,
     entriesRead: g.entriesRead,
     lag: groupLag(s, g),
+    policy: g.delivery?.policy ?? null,
   };
 }
 
@@ -111,6 +113,7 @@ export function snapshotStreamState(ks: Keyspace, key: string, batchSize = 4096)
   const out: Effect[] = [{ op: 'set-id', key, lastId: s.lastId, entriesAdded: s.entriesAdded, maxDeletedId: s.maxDeletedId, firstId: s.firstId }];
   for (const g of s.groups.values()) {
     out.push({ op: 'group-create', key, group: g.name, lastId: g.lastId, entriesRead: g.entriesRead });
+    if (g.delivery !== null) out.push({ op: 'group-policy', key, group: g.name, policy: g.delivery.policy });
     for (const c of g.consumers.values()) {
       out.push({ op: 'consumer-create', key, group: g.name, consumer: c.name, time: c.seenTime });
       out.push({
@@ -126,6 +129,7 @@ export function snapshotStreamState(ks: Keyspace, key: string, batchSize = 4096)
     if (g.nacked.size > 0) {
       out.push({ op: 'nack', key, group: g.name, entries: [...g.nacked.values()].map((p) => ({ id: p.id, count: p.deliveryCount })) });
     }
+    if (g.delivery !== null) out.push(...policyDueEffects(key, g));
   }
   const r = s.idempotency;
   if (r !== null) {
@@ -138,6 +142,23 @@ export function snapshotStreamState(ks: Keyspace, key: string, batchSize = 4096)
   const batches: EffectBatch[] = [];
   for (let i = 0; i < out.length; i += batchSize) batches.push(out.slice(i, i + batchSize));
   return batches;
+}
+
+/** The due times of a group's pending entries as 'policy-due' effects, one per queue, unowned ones in nack order. */
+function policyDueEffects(key: string, g: ConsumerGroup): Effect[] {
+  const state = g.delivery!;
+  const byQueue = { deadline: [], nacked: [], overdue: [] } as Record<DueQueue, { id: StreamId; due: number }[]>;
+  const add = (id: StreamId, owned: boolean): void => {
+    const due = state.dueOf(id);
+    if (due === undefined) return;
+    // A doomed entry goes back to the doomed queue by its count, from either unowned queue.
+    byQueue[owned ? 'deadline' : due.queue === 'overdue' ? 'overdue' : 'nacked'].push({ id, due: due.due });
+  };
+  for (const p of g.pel.values()) if (p.consumer !== null) add(p.id, true);
+  for (const p of g.nacked.values()) add(p.id, false);
+  return (Object.keys(byQueue) as DueQueue[])
+    .filter((queue) => byQueue[queue].length > 0)
+    .map((queue) => ({ op: 'policy-due', key, group: g.name, queue, entries: byQueue[queue] }));
 }
 
 /**
@@ -174,6 +195,8 @@ export function debugState(ks: Keyspace): unknown {
         entriesRead: g.entriesRead === null ? null : String(g.entriesRead),
         pel: [...g.pel.values()].map((p) => [String(p.id), p.consumer?.name ?? null, p.deliveryTime, p.deliveryCount]),
         nacked: [...g.nacked.keys()].map(String),
+        policy: g.delivery?.policy ?? null,
+        dues: g.delivery === null ? [] : [...g.pel.keys()].map((id) => [String(id), g.delivery!.dueOf(id) ?? null]),
         consumers: g.sortedConsumers().map((c) => ({ name: c.name, activeTime: c.activeTime, pel: [...c.pel.keys()].map(String) })),
       })),
     };

@@ -1,5 +1,6 @@
 import type { BTree } from './btree.js';
 import { Consumer, ConsumerGroup } from './consumer-group.js';
+import { installPolicy } from './delivery-policy.js';
 import type { Effect } from './effects.js';
 import { idempotencyOf } from './idempotency.js';
 import { Stream } from './stream.js';
@@ -42,9 +43,12 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       if (e.firstId !== undefined) s.firstId = e.firstId;
       return;
     }
-    case 'drop':
+    case 'drop': {
+      const s = streams.get(e.key);
+      if (s !== undefined) for (const g of s.groups.values()) g.delivery?.detach();
       streams.delete(e.key);
       return;
+    }
     case 'group-create': {
       const s = streamOrCreate(streams, e.key);
       if (!s.groups.has(e.group)) s.groups.set(e.group, new ConsumerGroup(e.group, e.lastId, e.entriesRead));
@@ -57,20 +61,31 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       g.entriesRead = e.entriesRead;
       return;
     }
-    case 'group-destroy':
-      streams.get(e.key)?.groups.delete(e.group);
+    case 'group-destroy': {
+      const groups = streams.get(e.key)?.groups;
+      groups?.get(e.group)?.delivery?.detach();
+      groups?.delete(e.group);
       return;
+    }
     case 'consumer-create': {
       const g = streams.get(e.key)?.groups.get(e.group);
-      if (g !== undefined && !g.consumers.has(e.consumer)) g.consumers.set(e.consumer, new Consumer(e.consumer, e.time));
+      if (g !== undefined && !g.consumers.has(e.consumer)) {
+        g.consumers.set(e.consumer, new Consumer(e.consumer, e.time));
+        g.delivery?.onConsumerCreated(e.consumer, e.time);
+      }
       return;
     }
     case 'consumer-delete': {
       const g = streams.get(e.key)?.groups.get(e.group);
       const c = g?.consumers.get(e.consumer);
       if (g === undefined || c === undefined) return;
-      for (const id of [...c.pel.keys()]) g.release(id);
+      const delivery = g.delivery;
+      for (const id of [...c.pel.keys()]) {
+        g.release(id);
+        delivery?.onGone(id);
+      }
       g.consumers.delete(e.consumer);
+      delivery?.onConsumerDeleted(e.consumer);
       return;
     }
     case 'deliver': {
@@ -78,6 +93,7 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       if (g === undefined) return;
       const c = consumerOrCreate(g, e.consumer, e.time);
       for (const id of e.ids) g.assign(id, c, e.time, 1);
+      if (g.delivery !== null) for (const id of e.ids) g.delivery.onOwned(id, e.time);
       g.lastId = e.lastId;
       g.entriesRead = e.entriesRead;
       c.seenTime = e.time;
@@ -89,6 +105,7 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       if (g === undefined) return;
       const c = consumerOrCreate(g, e.consumer, e.seenTime);
       for (const p of e.entries) g.assign(p.id, c, p.time, p.count);
+      if (g.delivery !== null) for (const p of e.entries) g.delivery.onOwned(p.id, p.time);
       c.seenTime = e.seenTime;
       if (e.activeTime !== null) c.activeTime = e.activeTime;
       return;
@@ -97,12 +114,31 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       const g = streams.get(e.key)?.groups.get(e.group);
       if (g === undefined) return;
       for (const id of e.ids) g.release(id);
+      if (g.delivery !== null) for (const id of e.ids) g.delivery.onGone(id);
       return;
     }
     case 'nack': {
       const g = streams.get(e.key)?.groups.get(e.group);
       if (g === undefined) return;
       for (const p of e.entries) g.nack(p.id, p.count);
+      // Due at once unless a 'policy-due' after it says otherwise.
+      if (g.delivery !== null) for (const p of e.entries) g.delivery.onUnowned(p.id, p.count, 0, 'nacked');
+      return;
+    }
+    case 'group-policy': {
+      const s = streams.get(e.key);
+      const g = s?.groups.get(e.group);
+      if (g !== undefined) installPolicy(streams, s!, g, e.policy);
+      return;
+    }
+    case 'policy-due': {
+      const g = streams.get(e.key)?.groups.get(e.group);
+      const delivery = g?.delivery;
+      if (delivery == null) return;
+      for (const { id, due } of e.entries) {
+        const p = g!.pel.get(id);
+        if (p !== undefined) delivery.setDue(id, e.queue, due, p.consumer !== null, p.deliveryCount);
+      }
       return;
     }
     case 'idmp-config': {
@@ -130,7 +166,10 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
     case 'dereference': {
       const groups = streams.get(e.key)?.groups;
       if (groups === undefined) return;
-      for (const g of groups.values()) for (const id of e.ids) g.release(id);
+      for (const g of groups.values()) {
+        for (const id of e.ids) g.release(id);
+        if (g.delivery !== null) for (const id of e.ids) g.delivery.onGone(id);
+      }
       return;
     }
   }

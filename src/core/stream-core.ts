@@ -12,6 +12,8 @@
  *   references.ts       XACKDEL, XDELEX, and KEEPREF / DELREF / ACKED trimming
  *   introspection.ts    XINFO, and the snapshot and debug exports
  *   replay.ts           how an effect changes the keyspace (emitted or replayed)
+ *   policy-commands.ts  delivery policies (streamgate's): policy, extend, nack delays, redrive, timers
+ *   delivery-policy.ts  their due-time state per group, kept by replay.ts
  *   lag.ts              entries-read and lag, as Redis estimates them
  *   keyspace.ts         the state they share: streams, clock, effect batching, group guards
  *
@@ -43,6 +45,8 @@ import {
 import { xcfgsetCommand } from './idempotency.js';
 import { Keyspace } from './keyspace.js';
 import { xackdelCommand, xdelexCommand } from './references.js';
+import { schedulerOf } from './delivery-policy.js';
+import { extendDeadlineCommand, groupCreateWithPolicyCommand, groupUpdateCommand, redriveCommand, runDueCommand } from './policy-commands.js';
 import { applyEffect } from './replay.js';
 import type { Stream } from './stream.js';
 import {
@@ -69,6 +73,9 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  GroupUpdateOptions,
+  ExtendResult,
+  PolicyEvent,
   IdempotencySpec,
   IdempotentAddResult,
   ListStreamsOptions,
@@ -134,6 +141,7 @@ export class StreamCore implements StreamCommands {
   /** Forgets every stream: before a reload from storage. */
   reset(): void {
     this.keyspace.streams.clear();
+    schedulerOf(this.keyspace.streams).clear();
   }
 
   streamKeys(): string[] {
@@ -218,7 +226,7 @@ export class StreamCore implements StreamCommands {
   // Groups and consumers (group-commands.ts)
 
   xgroupCreate(key: string, group: string, options: GroupCreateOptions): GroupInfo {
-    return xgroupCreateCommand(this.keyspace, key, group, options);
+    return options.policy === undefined ? xgroupCreateCommand(this.keyspace, key, group, options) : groupCreateWithPolicyCommand(this.keyspace, key, group, options);
   }
 
   xgroupSetId(key: string, group: string, options: GroupSetIdOptions): GroupInfo {
@@ -252,6 +260,51 @@ export class StreamCore implements StreamCommands {
     const s = this.keyspace.streams.get(key);
     const g = s?.groups.get(group);
     return s === undefined || g === undefined ? undefined : nextClaimableTime(s, g, minIdleMs);
+  }
+
+  // Delivery policies (policy-commands.ts)
+
+  /** PATCH of a group: SETID and/or its policy, in one step. NO_STREAM, NOGROUP, VALIDATION. */
+  groupUpdate(key: string, group: string, options: GroupUpdateOptions): GroupInfo {
+    return groupUpdateCommand(this.keyspace, key, group, options);
+  }
+
+  extendDeadline(key: string, group: string, ids: StreamId[], ms: number): ExtendResult {
+    return extendDeadlineCommand(this.keyspace, key, group, ids, ms);
+  }
+
+  redrive(deadLetterStream: string, count: number): number {
+    return redriveCommand(this.keyspace, deadLetterStream, count);
+  }
+
+  /** The timers' step: what is due now in every group with a policy (see runDueCommand). */
+  runDue(): void {
+    runDueCommand(this.keyspace);
+  }
+
+  /** When runDue next has something to do; undefined: nothing is scheduled. */
+  nextPolicyTime(): number | undefined {
+    return schedulerOf(this.keyspace.streams).nextTime();
+  }
+
+  /** Whether `group` has a delivery policy. */
+  hasPolicy(key: string, group: string): boolean {
+    return (this.keyspace.streams.get(key)?.groups.get(group)?.delivery ?? null) !== null;
+  }
+
+  /** When a `>` read of `group` may next take a nacked entry whose delay has not passed yet; undefined: none. */
+  nextNackedDue(key: string, group: string): number | undefined {
+    return this.keyspace.streams.get(key)?.groups.get(group)?.delivery?.nextNackedDue();
+  }
+
+  /** What the policies' commands did (never replay), as they do it. */
+  onPolicyEvent(listener: (event: PolicyEvent) => void): () => void {
+    const listeners = schedulerOf(this.keyspace.streams).listeners;
+    listeners.push(listener);
+    return () => {
+      const i = listeners.indexOf(listener);
+      if (i >= 0) listeners.splice(i, 1);
+    };
   }
 
   // Deletions with regard to groups (references.ts)

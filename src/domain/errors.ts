@@ -159,6 +159,15 @@ export const ERROR_CATALOGUE = {
       negativeMaxLen: () => 'ERR The MAXLEN argument must be >= 0.',
       negativeEntriesAdded: () => 'ERR entries_added must be positive',
       negativeEntriesRead: () => 'ERR value for ENTRIESREAD must be positive or -1',
+      /** Delivery policies (streamgate's): times in ms, 0..DELIVERY_POLICY_MAX_MS (or from 1 where 0 means nothing) */
+      policyTime: (name: string, min: number, max: number) => `${name} must be an integer from ${min} to ${max} (ms)`,
+      maxDeliveriesPositive: (max: number) => `maxDeliveries must be an integer from 1 to ${max}`,
+      deadLetterPair: () => 'maxDeliveries and deadLetterStream go together: give both or neither',
+      deadLetterIsStream: (stream: string) => `deadLetterStream must not be the group's own stream '${stream}'`,
+      deadLetterName: () => 'deadLetterStream must be a non-empty stream name',
+      backoffSteps: (max: number) => `retryBackoffMs must be a list of at most ${max} delays`,
+      groupUpdateEmpty: () => 'A group update needs lastDeliveredId or policy',
+      claimWithPolicy: () => 'claimMinIdleMs cannot be used in a group with a delivery policy: the policy decides which pending entries are due',
       mediaType: (contentType: string) => `unsupported content type ${JSON.stringify(contentType)}: send application/json`,
       badUrl: () => 'the URL path is not valid percent-encoded UTF-8',
       paramTooLong: () => 'a path segment is too long (names are at most 512 bytes)',
@@ -218,6 +227,18 @@ export const ERROR_CATALOGUE = {
       /** The server has the command, but this backend does not send it yet (it cannot be tested against such a server here). */
       notYetSent: (command: string, found: string) =>
         `${command} is not sent by streamgate's Redis backend yet (the server, ${found}, has it); use the embedded backend for it`,
+      /** A streamgate feature (no Redis command) the Redis backend does not keep yet. */
+      notYetImplemented: (feature: string) => `${feature} are not kept by streamgate's Redis backend yet; use the embedded backend for them`,
+    },
+  },
+  NO_DELIVERY_POLICY: {
+    status: 409,
+    title: 'The group has no delivery policy',
+    messages: {
+      /** nack delayMs in a group without a policy */
+      noPolicy: (key: string, group: string) => `The consumer group '${group}' of '${key}' has no delivery policy`,
+      /** extend in a group whose policy has no ackDeadlineMs */
+      noAckDeadline: (key: string, group: string) => `The consumer group '${group}' of '${key}' has no ackDeadlineMs in its policy`,
     },
   },
   SHUTTING_DOWN: {

@@ -14,6 +14,71 @@ export interface Delivery extends Entry {
   deliveryCount?: number;
   /** Claimed by XREADGROUP CLAIM: ms since its previous delivery (as Redis computes it; a nacked entry's delivery time is 0). */
   idleMs?: number;
+  /**
+   * In a group whose policy has `ackDeadlineMs`: the Unix ms (the server's clock) after which this
+   * delivery, unacked, is due again. Absolute rather than ms left, so it stays true however long
+   * the delivery waits in buffers or an SSE queue, reads the same from every replica (on Redis it
+   * is the score kept for the entry), and is exactly what `extendDeadline` moves.
+   */
+  ackDeadline?: number;
+}
+
+/**
+ * A consumer group's delivery policy (streamgate's, not Redis's): the server does the
+ * XAUTOCLAIM loop, the poison-message count and the dead-consumer cleanup for its clients.
+ * Every field is optional; a policy with no field set is no policy. `maxDeliveries` and
+ * `deadLetterStream` come together or not at all.
+ */
+export interface DeliveryPolicy {
+  /** A pending entry delivered longer ago than this (and not extended) is due again: 1..DELIVERY_POLICY_MAX_MS. */
+  ackDeadlineMs?: number;
+  /** An entry that would be delivered more than this many times goes to `deadLetterStream` instead: >= 1. */
+  maxDeliveries?: number;
+  /** The stream dead letters are appended to (see DEAD_LETTER_FIELDS); never the group's own stream. */
+  deadLetterStream?: string;
+  /** After the n-th delivery is nacked without `delayMs`, the entry is due after `retryBackoffMs[n-1]` (the last repeats; 0 without a list). */
+  retryBackoffMs?: number[];
+  /** A consumer with no read or claim for longer is removed; the entries it held are due at once, counts unchanged. */
+  consumerIdleTimeoutMs?: number;
+}
+
+/** The longest time a policy, a nack delay or an extension may name: 30 days. */
+export const DELIVERY_POLICY_MAX_MS = 30 * 24 * 3600 * 1000;
+
+/** The largest maxDeliveries (anything near it is as good as none). */
+export const MAX_DELIVERIES_LIMIT = 1_000_000;
+
+/** The most entries a retryBackoffMs list may have. */
+export const RETRY_BACKOFF_MAX_STEPS = 100;
+
+/**
+ * A dead letter is an ordinary entry of the dead-letter stream: the original field/value
+ * pairs, intact and in order, followed by exactly these four pairs, in this order, as the last
+ * eight items (so `redis-cli XRANGE dlq - +` shows them; redrive strips them off the end, which
+ * leaves an original field of the same name untouched):
+ *   streamgate-origin-stream <stream>  streamgate-origin-id <ID>
+ *   streamgate-origin-group <group>    streamgate-deliveries <deliveries so far, decimal>
+ */
+export const DEAD_LETTER_FIELDS = {
+  stream: 'streamgate-origin-stream',
+  id: 'streamgate-origin-id',
+  group: 'streamgate-origin-group',
+  deliveries: 'streamgate-deliveries',
+} as const;
+
+/** What a policy did, for the metrics: counted in the process that did it. */
+export type PolicyEventKind = 'deadLettered' | 'redelivered' | 'nacked' | 'consumerExpired';
+
+export interface PolicyEvent {
+  kind: PolicyEventKind;
+  stream: string;
+  group: string;
+  /**
+   * deadLettered: entries moved to the dead-letter stream; redelivered: entries handed out
+   * again after their deadline passed; nacked: entries nacked (XNACK) in a group with a policy;
+   * consumerExpired: consumers removed for idleness.
+   */
+  count: number;
 }
 
 /**
@@ -129,6 +194,22 @@ export interface GroupCreateOptions {
   startId: StreamId | '$';
   mkStream?: boolean;
   entriesRead?: bigint;
+  /** Validated by validateDeliveryPolicy; absent = none. */
+  policy?: DeliveryPolicy;
+}
+
+/** PATCH of a group, applied in one atomic step: each part absent = unchanged; at least one present. */
+export interface GroupUpdateOptions {
+  /** XGROUP SETID [ENTRIESREAD]. */
+  setId?: GroupSetIdOptions;
+  /** The new policy, replacing the old whole; null removes it (due times are forgotten, entries stay pending). */
+  policy?: DeliveryPolicy | null;
+}
+
+/** What extendDeadline did: how many of the IDs were owned pending entries, and their new deadline (Unix ms). */
+export interface ExtendResult {
+  extended: number;
+  ackDeadline: number;
 }
 
 export interface GroupSetIdOptions {
@@ -193,6 +274,12 @@ export interface XnackOptions {
   retryCount?: number;
   /** Creates an unowned pending entry for an ID that is not pending but exists in the stream. */
   force?: boolean;
+  /**
+   * streamgate: in a group with a policy, the released entries are due only this many ms from
+   * now (0..DELIVERY_POLICY_MAX_MS); absent = retryBackoffMs[n-1] for an entry delivered n times
+   * (the last repeats), 0 without a list. In a group without a policy: NO_DELIVERY_POLICY.
+   */
+  delayMs?: number;
 }
 
 export interface XautoclaimResult {
@@ -214,6 +301,8 @@ export interface GroupInfo {
   lastDeliveredId: StreamId;
   entriesRead: bigint | null;
   lag: bigint | null;
+  /** streamgate's delivery policy; null when the group has none. */
+  policy: DeliveryPolicy | null;
 }
 
 export interface ConsumerInfo {

@@ -1,5 +1,7 @@
 import type { Effect, EffectBatch } from '../core/effects.js';
+import type { DueQueue } from '../core/delivery-policy.js';
 import type { StreamId } from '../domain/ids.js';
+import type { DeliveryPolicy } from '../domain/types.js';
 import { ByteWriter, type RawBuffer } from './byte-writer.js';
 import { crc32Range } from './crc32.js';
 
@@ -25,6 +27,8 @@ export const MAX_RECORD_BYTES = 512 * 1024 * 1024;
 
 export const RecordKind = { batch: 1, snapshotEnd: 2 } as const;
 
+const DUE_QUEUES: readonly DueQueue[] = ['deadline', 'nacked', 'overdue'];
+
 const Op = {
   add: 1,
   create: 2,
@@ -45,6 +49,8 @@ const Op = {
   'idmp-config': 17,
   'idmp-record': 18,
   'idmp-duplicate': 19,
+  'group-policy': 20,
+  'policy-due': 21,
 } as const satisfies Record<Effect['op'], number>;
 
 export type DecodedRecord =
@@ -209,6 +215,20 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       for (const p of e.entries) {
         out.id(p.id);
         out.f64(p.count);
+      }
+      return;
+    case 'group-policy':
+      out.string(e.group);
+      // Rare and small: its JSON text, so that new policy fields need no new format.
+      out.string(e.policy === null ? '' : JSON.stringify(e.policy));
+      return;
+    case 'policy-due':
+      out.string(e.group);
+      out.u8(DUE_QUEUES.indexOf(e.queue));
+      out.varint(e.entries.length);
+      for (const p of e.entries) {
+        out.id(p.id);
+        out.f64(p.due);
       }
       return;
     default: {
@@ -498,6 +518,23 @@ export class RecordDecoder {
       }
       case 19:
         return { op: 'idmp-duplicate', key, duplicates: this.u64() };
+      case 20: {
+        const group = this.string();
+        const policy = this.string();
+        return { op: 'group-policy', key, group, policy: policy === '' ? null : (JSON.parse(policy) as DeliveryPolicy) };
+      }
+      case 21: {
+        const group = this.string();
+        const queue = DUE_QUEUES[this.u8()];
+        if (queue === undefined) throw new RecordFormatError('unknown due queue');
+        const n = this.varint();
+        const entries: { id: StreamId; due: number }[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const id = this.id();
+          entries[i] = { id, due: this.f64() };
+        }
+        return { op: 'policy-due', key, group, queue, entries };
+      }
       default:
         throw new RecordFormatError(`unknown effect op ${op}`);
     }

@@ -212,7 +212,7 @@ describe.each(rows)('contract on $name', (row) => {
       const b = env.backend;
       const s = streamName();
       await seed(b, s, 3);
-      expect(await b.createGroup(s, 'g', { startId: '$' })).toEqual({ name: 'g', consumers: 0, pending: 0, lastDeliveredId: id('3-0'), entriesRead: null, lag: 0n });
+      expect(await b.createGroup(s, 'g', { startId: '$' })).toEqual({ name: 'g', consumers: 0, pending: 0, lastDeliveredId: id('3-0'), entriesRead: null, lag: 0n, policy: null });
       expect(await b.createGroup(s, 'h', { startId: id('1-0'), entriesRead: 1n })).toEqual({
         name: 'h',
         consumers: 0,
@@ -220,6 +220,7 @@ describe.each(rows)('contract on $name', (row) => {
         lastDeliveredId: id('1-0'),
         entriesRead: 1n,
         lag: 2n,
+        policy: null,
       });
       let e = await failure(b.createGroup(s, 'g', { startId: 0n }));
       expect([e.code, e.message]).toEqual(['BUSYGROUP', 'BUSYGROUP Consumer Group name already exists']);

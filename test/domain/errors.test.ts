@@ -53,6 +53,7 @@ describe('the error catalogue', () => {
       PAYLOAD_TOO_LARGE: 413,
       STORAGE_UNAVAILABLE: 503,
       NOT_SUPPORTED_BY_BACKEND: 501,
+      NO_DELIVERY_POLICY: 409,
       SHUTTING_DOWN: 503,
       UNAUTHORIZED: 401,
       FORBIDDEN: 403,

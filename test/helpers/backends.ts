@@ -147,6 +147,13 @@ export function httpBackendMatrix(): BackendRow[] {
   return [embeddedRow, redisStandaloneRow, redisClusterRow, valkeyStandaloneRow].filter((row) => row.available);
 }
 
+/**
+ * The rows that keep delivery policies (issue 14): the policy suites (test/http/routes/policies.test.ts,
+ * the README's policy walk-through) run on these and check the 501 on the others. The Redis side
+ * lands separately: this is the one list to widen when it does.
+ */
+export const POLICY_BACKENDS: readonly string[] = ['embedded'];
+
 /** useBackend for the HTTP suites: Cluster rows also run under a key prefix (REDIS_KEY_PREFIX). */
 export function useHttpBackend(row: BackendRow): BackendEnv {
   return useBackend(row, row.cluster ? { keyPrefix: 'sg:' } : {});

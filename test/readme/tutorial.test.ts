@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamBackend } from '../../src/backends/contract.js';
 import { buildTestAppOn, type TestAppOn } from '../helpers/app.js';
-import { backendMatrix, useBackend } from '../helpers/backends.js';
+import { backendMatrix, POLICY_BACKENDS, useBackend } from '../helpers/backends.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -14,8 +14,9 @@ interface Step {
   status?: number;
 }
 
-function tutorialSteps(): Step[] {
-  const section = README.split('<!-- tutorial:start -->')[1]!.split('<!-- tutorial:end -->')[0]!;
+/** The curl session between `<!-- name:start -->` and `<!-- name:end -->`: the tutorial, or the delivery-policy walk-through. */
+function tutorialSteps(name = 'tutorial'): Step[] {
+  const section = README.split(`<!-- ${name}:start -->`)[1]!.split(`<!-- ${name}:end -->`)[0]!;
   const blocks = [...section.matchAll(/```(sh|json)\n([\s\S]*?)\n```|<sub>(\d+), no body<\/sub>/g)];
   const steps: Step[] = [];
   for (const block of blocks) {
@@ -54,7 +55,7 @@ function missingTools(): string[] {
 }
 
 const ID = /^\d+-\d+$/;
-const TIME_KEYS = new Set(['idleMs', 'inactiveMs']);
+const TIME_KEYS = new Set(['idleMs', 'inactiveMs', 'ackDeadline']);
 
 /** Compares a response with the README's, mapping the README's IDs to this run's as they first appear. */
 function matches(expected: unknown, actual: unknown, ids: Map<string, string>, key = ''): boolean {
@@ -85,50 +86,56 @@ describe('the README', () => {
     expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).toMatch(/^npm test$/m);
   });
 
-  it('its curl session holds no hard-coded message ID and quotes every URL', () => {
-    for (const step of tutorialSteps()) {
+  it('its curl sessions hold no hard-coded message ID and quote every URL', () => {
+    for (const step of [...tutorialSteps(), ...tutorialSteps('policies')]) {
       expect(step.command, 'IDs come from shell variables set by earlier steps').not.toMatch(/\d{10,}-\d+/);
       for (const url of step.command.matchAll(/(\S*)localhost:8080\S*/g)) expect(url[1], step.command).toMatch(/"$/);
     }
   });
 });
 
-describe.each(backendMatrix().filter((row) => row.available))('the README tutorial on $name', (row) => {
-  const env = useBackend(row);
-  let t: TestAppOn<StreamBackend>;
-  let base: string;
+/** Runs the README session `name` against a server on each row, checking every answer it shows. */
+function describeSession(name: string, title: string, rows: ReturnType<typeof backendMatrix>, minSteps: number): void {
+  describe.each(rows)(title, (row) => {
+    const env = useBackend(row);
+    let t: TestAppOn<StreamBackend>;
+    let base: string;
 
-  beforeAll(async () => {
-    t = await buildTestAppOn(env.backend);
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  });
+    beforeAll(async () => {
+      t = await buildTestAppOn(env.backend);
+      await t.app.listen({ host: '127.0.0.1', port: 0 });
+      base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    });
 
-  afterAll(async () => {
-    await t.close();
-  });
+    afterAll(async () => {
+      await t.close();
+    });
 
-  it('its curl session, pasted into bash in order, gives the responses it shows, as compact JSON', async (context) => {
-    const missing = missingTools();
-    if (missing.length > 0) {
-      const message = `the README tutorial test needs ${missing.join(', ')}`;
-      if (process.env.CI) throw new Error(`${message} (CI: install them)`);
-      console.warn(`\n!! SKIPPED: ${message}; install them to run it.\n`);
-      context.skip();
-    }
-    const steps = tutorialSteps();
-    expect(steps.length).toBeGreaterThanOrEqual(15);
-    const outputs = await runInBash(steps, base.replace(/^http:\/\//, ''));
-    const ids = new Map<string, string>();
-    steps.forEach((step, i) => {
-      const output = outputs[i]!.replace(/\n$/, '');
-      if (step.status !== undefined) {
-        expect(output, step.command).toBe('');
-        return;
+    it('its curl session, pasted into bash in order, gives the responses it shows, as compact JSON', async (context) => {
+      const missing = missingTools();
+      if (missing.length > 0) {
+        const message = `the README tutorial test needs ${missing.join(', ')}`;
+        if (process.env.CI) throw new Error(`${message} (CI: install them)`);
+        console.warn(`\n!! SKIPPED: ${message}; install them to run it.\n`);
+        context.skip();
       }
-      const actual = JSON.parse(output);
-      expect(output, `${step.command}: one line of compact JSON`).toBe(JSON.stringify(actual));
-      expect(matches(step.expected, actual, ids), `${step.command}\nexpected ${JSON.stringify(step.expected)}\ngot      ${output}`).toBe(true);
+      const steps = tutorialSteps(name);
+      expect(steps.length).toBeGreaterThanOrEqual(minSteps);
+      const outputs = await runInBash(steps, base.replace(/^http:\/\//, ''));
+      const ids = new Map<string, string>();
+      steps.forEach((step, i) => {
+        const output = outputs[i]!.replace(/\n$/, '');
+        if (step.status !== undefined) {
+          expect(output, step.command).toBe('');
+          return;
+        }
+        const actual = JSON.parse(output);
+        expect(output, `${step.command}: one line of compact JSON`).toBe(JSON.stringify(actual));
+        expect(matches(step.expected, actual, ids), `${step.command}\nexpected ${JSON.stringify(step.expected)}\ngot      ${output}`).toBe(true);
+      });
     });
   });
-});
+}
+
+describeSession('tutorial', 'the README tutorial on $name', backendMatrix().filter((row) => row.available), 15);
+describeSession('policies', "the README's delivery-policy walk-through on $name", backendMatrix().filter((row) => row.available && POLICY_BACKENDS.includes(row.name)), 8);

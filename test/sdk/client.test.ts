@@ -94,6 +94,26 @@ describe('the typed client, one operation at a time', () => {
     expect((await api.DELETE('/v1/streams/{stream}/groups/{group}', { params: { path } })).response.status).toBe(204);
   });
 
+  it('delivery policies: policy on a group, extend, nack with delay, redrive', async () => {
+    const stream = await withGroup(1);
+    const dlq = streamName();
+    const path = { stream, group: 'g' };
+    const policy = { ackDeadlineMs: 60_000, maxDeliveries: 1, deadLetterStream: dlq };
+    expect(unwrap(await api.PATCH('/v1/streams/{stream}/groups/{group}', { params: { path }, body: { policy } })).policy).toEqual(policy);
+    const [message] = unwrap(await api.POST('/v1/streams/{stream}/groups/{group}/consumers/{consumer}/read', { params: { path: { ...path, consumer: 'alice' } }, body: {} })).messages;
+    expect(message!.ackDeadline).toBeGreaterThan(Date.now());
+    const extended = unwrap(await api.POST('/v1/streams/{stream}/groups/{group}/extend', { params: { path }, body: { ids: [message!.id], ms: 120_000 } }));
+    expect(extended.extended).toBe(1);
+    // One delivery is the most: the nack makes it due, and the policy timer dead-letters it at once.
+    expect(unwrap(await api.POST('/v1/streams/{stream}/groups/{group}/nacks', { params: { path }, body: { ids: [message!.id], delayMs: 0 } }))).toEqual({ released: 1 });
+    let redriven = 0;
+    for (let tries = 0; redriven === 0 && tries < 100; tries++) {
+      redriven = unwrap(await api.POST('/v1/streams/{stream}/redrive', { params: { path: { stream: dlq } }, body: { count: 10 } })).redriven;
+      if (redriven === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(redriven).toBe(1);
+  });
+
   it('problems become typed ProblemErrors', async () => {
     const missing = await api.GET('/v1/streams/{stream}/groups/{group}', { params: { path: { stream: streamName(), group: 'g' } } });
     expect(missing.response.status).toBe(404);

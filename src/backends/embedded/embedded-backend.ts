@@ -11,6 +11,9 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  GroupUpdateOptions,
+  ExtendResult,
+  PolicyEvent,
   IdempotentAddResult,
   ListStreamsOptions,
   ListStreamsResult,
@@ -37,6 +40,9 @@ import type {
 import { MemoryEffectStore, type EffectStore } from '../../storage/effect-store.js';
 import type { BatchOptions, NewEntry, StreamBackend, Wait } from '../contract.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const POLICY_RETRY_MS = 1000;
+
 export interface EmbeddedBackendOptions {
   core?: StreamCore;
   /** Where effects go. @defaultValue an in-memory store (nothing persisted) */
@@ -59,6 +65,8 @@ export class EmbeddedBackend implements StreamBackend {
   private lastDurable: { sync: Promise<void>; durable: Promise<void> } | undefined;
   /** Set while the core is rebuilt from storage after a failed write; writes are refused meanwhile. */
   private recovering: Promise<void> | null = null;
+  private policyTimer: NodeJS.Timeout | undefined;
+  private policyTimerAt = Number.POSITIVE_INFINITY;
 
   constructor(options: EmbeddedBackendOptions = {}) {
     this.core = options.core ?? new StreamCore();
@@ -69,6 +77,8 @@ export class EmbeddedBackend implements StreamBackend {
     });
     this.waiters = new WaiterRegistry();
     this.core.onBatch(this.waiters.onBatch);
+    this.core.onBatch(() => this.armPolicyTimer());
+    this.armPolicyTimer();
   }
 
   // ---------------------------------------------------------------------------
@@ -197,6 +207,53 @@ export class EmbeddedBackend implements StreamBackend {
     return this.write(() => this.core.xnack(stream, group, options));
   }
 
+  updateGroup(stream: string, group: string, options: GroupUpdateOptions): Promise<GroupInfo> {
+    return this.write(() => this.core.groupUpdate(stream, group, options));
+  }
+
+  extendDeadline(stream: string, group: string, ids: StreamId[], ms: number): Promise<ExtendResult> {
+    return this.write(() => this.core.extendDeadline(stream, group, ids, ms));
+  }
+
+  redrive(deadLetterStream: string, count: number): Promise<number> {
+    return this.write(() => this.core.redrive(deadLetterStream, count));
+  }
+
+  onPolicyEvent(listener: (event: PolicyEvent) => void): () => void {
+    return this.core.onPolicyEvent(listener);
+  }
+
+  /**
+   * One timer for the earliest time any group's policy has something to do
+   * (StreamCore.nextPolicyTime), re-armed after every command; its step runs
+   * as a write, so that what it moved is stored before anyone is told.
+   */
+  private armPolicyTimer(): void {
+    if (this.closing) return;
+    const at = this.core.nextPolicyTime();
+    if (at === undefined || (this.policyTimer !== undefined && this.policyTimerAt <= at)) return;
+    if (this.policyTimer !== undefined) clearTimeout(this.policyTimer);
+    this.policyTimerAt = at;
+    // setTimeout fires at once past 2^31 - 1 ms; an early step finds nothing and re-arms.
+    this.policyTimer = setTimeout(this.runPolicies, Math.min(MAX_TIMER_MS, Math.max(0, at - this.core.now())));
+    this.policyTimer.unref?.();
+  }
+
+  private readonly runPolicies = (): void => {
+    this.policyTimer = undefined;
+    this.policyTimerAt = Number.POSITIVE_INFINITY;
+    if (this.closing) return;
+    this.write(() => this.core.runDue()).then(
+      () => this.armPolicyTimer(),
+      () => {
+        // Storage refused the step (or is recovering): try again shortly.
+        this.policyTimerAt = this.core.now() + POLICY_RETRY_MS;
+        this.policyTimer = setTimeout(this.runPolicies, POLICY_RETRY_MS);
+        this.policyTimer.unref?.();
+      },
+    );
+  };
+
   autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult> {
     return this.write(() => this.core.xautoclaim(stream, group, options));
   }
@@ -251,6 +308,7 @@ export class EmbeddedBackend implements StreamBackend {
       })
       .finally(() => {
         this.recovering = null;
+        this.armPolicyTimer();
       });
   }
 
@@ -277,6 +335,7 @@ export class EmbeddedBackend implements StreamBackend {
       return first;
     }
     const claimMinIdleMs = read.claimMinIdleMs;
+    const withPolicy = read.streams.some((s) => this.core.hasPolicy(s.key, read.group));
     const blocked = this.block<XreadgroupResult[]>(
       read.streams.map((s) => s.key),
       read.group,
@@ -286,8 +345,8 @@ export class EmbeddedBackend implements StreamBackend {
         const result = this.core.xreadgroup(read);
         return result.length > 0 ? result : undefined;
       },
-      claimMinIdleMs === undefined ? 'data' : 'claimable',
-      claimMinIdleMs === undefined ? undefined : () => this.nextClaimableTime(read, claimMinIdleMs),
+      claimMinIdleMs === undefined && !withPolicy ? 'data' : 'claimable',
+      withPolicy ? () => this.nextNackedDue(read) : claimMinIdleMs === undefined ? undefined : () => this.nextClaimableTime(read, claimMinIdleMs),
     );
     try {
       await durable;
@@ -297,6 +356,16 @@ export class EmbeddedBackend implements StreamBackend {
       throw err;
     }
     return blocked.result;
+  }
+
+  /** A policy read's retry time: the earliest nacked entry whose delay is still running (taken-back entries wake it by their effects). */
+  private nextNackedDue(read: XreadgroupOptions): number | undefined {
+    let first: number | undefined;
+    for (const { key } of read.streams) {
+      const at = this.core.nextNackedDue(key, read.group);
+      if (at !== undefined && (first === undefined || at < first)) first = at;
+    }
+    return first;
   }
 
   /** The earliest time any stream of a CLAIM read has an entry to claim. */
@@ -421,6 +490,8 @@ export class EmbeddedBackend implements StreamBackend {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.policyTimer !== undefined) clearTimeout(this.policyTimer);
+    this.policyTimer = undefined;
     this.waiters.expireAll();
     await this.store.close();
   }

@@ -73,6 +73,7 @@ export function groupInfo(reply: Reply): GroupInfo {
     lastDeliveredId: id(f.get('last-delivered-id')!),
     entriesRead: bigOrNull(f.get('entries-read') ?? null),
     lag: bigOrNull(f.get('lag') ?? null),
+    policy: null,
   };
 }
 

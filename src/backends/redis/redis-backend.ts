@@ -12,6 +12,9 @@ import type {
   GroupCreateOptions,
   GroupInfo,
   GroupSetIdOptions,
+  GroupUpdateOptions,
+  ExtendResult,
+  PolicyEvent,
   ListStreamsOptions,
   ListStreamsResult,
   PendingEntryInfo,
@@ -392,6 +395,7 @@ export class RedisBackend implements StreamBackend {
   // Consumer groups
 
   createGroup(stream: string, group: string, options: GroupCreateOptions): Promise<GroupInfo> {
+    if (options.policy !== undefined) return Promise.reject(this.policiesUnsupported());
     const start = options.startId === '$' ? '$' : formatId(options.startId);
     const entriesRead = options.entriesRead === undefined ? '' : String(options.entriesRead);
     return this.write(
@@ -668,6 +672,28 @@ export class RedisBackend implements StreamBackend {
 
   async release(_stream: string, _group: string, _options: XnackOptions): Promise<number> {
     throw this.unsupported('XNACK', 8, 8);
+  }
+
+  /** Delivery policies (issue 14) are the embedded backend's only, for now. */
+  private policiesUnsupported(): StreamError {
+    return streamError('NOT_SUPPORTED_BY_BACKEND', 'notYetImplemented', 'Delivery policies');
+  }
+
+  async updateGroup(_stream: string, _group: string, _options: GroupUpdateOptions): Promise<GroupInfo> {
+    throw this.policiesUnsupported();
+  }
+
+  async extendDeadline(_stream: string, _group: string, _ids: StreamId[], _ms: number): Promise<ExtendResult> {
+    throw this.policiesUnsupported();
+  }
+
+  async redrive(_deadLetterStream: string, _count: number): Promise<number> {
+    throw this.policiesUnsupported();
+  }
+
+  /** No policy runs here yet, so nothing is ever reported. */
+  onPolicyEvent(_listener: (event: PolicyEvent) => void): () => void {
+    return () => {};
   }
 
   get waiterCount(): number {

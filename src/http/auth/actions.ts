@@ -2,7 +2,7 @@
  * What a token must be allowed to do for each operation, keyed by the route's
  * OpenAPI operationId: the one place that says which action a route needs.
  * `read`: ranges, XREAD and its SSE tail, XINFO, listing. `append`: XADD.
- * `consume`: group reads, acks, pending, claims, consumers. `admin`: groups,
+ * `consume`: group reads, acks, nacks, extends, pending, claims, consumers. `admin`: groups (and their delivery policies), redrive,
  * XSETID, XDEL, XTRIM, DEL, and the service's own metrics.
  */
 export type Action = 'read' | 'append' | 'consume' | 'admin';
@@ -62,6 +62,8 @@ export const OPERATION_REQUIREMENTS: Readonly<Record<string, Requirement>> = {
   listPendingMessages: onStream('consume'),
   claimMessages: onStream('consume'),
   autoclaimMessages: onStream('consume'),
+  extendDeadlines: onStream('consume'),
+  redriveDeadLetters: onStream('admin'),
 
   streamEvents: onStream('read'),
   groupEvents: onStream('consume'),

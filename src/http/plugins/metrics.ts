@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StreamBackend } from '../../backends/contract.js';
 import { idMs } from '../../domain/ids.js';
+import type { PolicyEventKind } from '../../domain/types.js';
 import type { StorageTimings } from '../../storage/timings.js';
 import { mayWait } from './lifecycle.js';
 import { unencapsulated } from './unencapsulated.js';
@@ -90,6 +91,34 @@ async function sampleStreams(backend: StreamBackend, limit: number): Promise<Str
   );
 }
 
+const POLICY_COUNTERS: Record<PolicyEventKind, { name: string; help: string }> = {
+  deadLettered: { name: 'streamgate_policy_dead_lettered_total', help: 'Entries a delivery policy moved to the dead-letter stream (maxDeliveries), by stream and group' },
+  redelivered: { name: 'streamgate_policy_redelivered_total', help: 'Entries delivered again after their ack deadline passed, by stream and group' },
+  nacked: { name: 'streamgate_policy_nacked_total', help: 'Entries nacked in groups with a delivery policy, by stream and group' },
+  consumerExpired: { name: 'streamgate_policy_consumers_expired_total', help: 'Consumers removed for idleness (consumerIdleTimeoutMs), by stream and group' },
+};
+
+/** The label set beyond the cap: counts of further groups are summed under it. */
+const OTHER_GROUPS = '_other';
+
+/**
+ * The delivery-policy counters, fed by the backend's policy events (what this process did).
+ * At most `maxStreams` * 10 (stream, group) label sets; the rest count under `_other`.
+ */
+function policyCounters(backend: StreamBackend, registry: Registry, maxStreams: number): () => void {
+  const counters = Object.fromEntries(
+    Object.entries(POLICY_COUNTERS).map(([kind, { name, help }]) => [kind, new Counter({ name, help, labelNames: ['stream', 'group'] as const, registers: [registry] })]),
+  ) as Record<PolicyEventKind, Counter<'stream' | 'group'>>;
+  const labelled = new Set<string>();
+  const maxLabelSets = Math.max(1, maxStreams * 10);
+  return backend.onPolicyEvent((event) => {
+    const key = `${event.stream}\u0000${event.group}`;
+    if (!labelled.has(key) && labelled.size < maxLabelSets) labelled.add(key);
+    const [stream, group] = labelled.has(key) ? [event.stream, event.group] : [OTHER_GROUPS, OTHER_GROUPS];
+    counters[event.kind].labels(stream, group).inc(event.count);
+  });
+}
+
 /**
  * One registry per app (tests build many apps in one process). HTTP latency
  * leaves out what is not request latency: a long-poll's wait (its own
@@ -163,6 +192,9 @@ export const metricsPlugin = unencapsulated<MetricsOptions>('streamgate-metrics'
   perGroup('streamgate_group_pending', 'Entries delivered to the group and not acknowledged (XPENDING count)', (g) => g.pending);
   perGroup('streamgate_group_consumers', 'Consumers of the group', (g) => g.consumers);
   perGroup('streamgate_group_oldest_pending_age_seconds', 'Age of the oldest unacknowledged entry (from its ID), seconds; absent when nothing is pending', (g) => g.oldestPendingAgeSeconds);
+
+  const stopPolicyCounters = policyCounters(app.backend, registry, maxStreams);
+  app.addHook('onClose', async () => stopPolicyCounters());
 
   // One child per label set, kept: prom-client would otherwise check and hash the labels object on every request.
   const children = new Map<string, Histogram.Internal<'route' | 'method' | 'status'>>();

@@ -47,9 +47,24 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     body: {
       fromNow: { summary: 'New messages only, creating the stream if missing', value: { name: 'billing', startId: '$', mkStream: true } },
       fromStart: { summary: 'Every message, from the start', value: { name: 'billing', startId: '0' } },
+      withPolicy: {
+        summary: 'With a delivery policy: redeliver after 30 s, dead-letter after 5 deliveries',
+        value: { name: 'billing', startId: '$', mkStream: true, policy: { ackDeadlineMs: 30000, maxDeliveries: 5, deadLetterStream: 'orders-dlq' } },
+      },
     },
   },
-  setGroupId: { body: { rewind: { summary: 'XGROUP SETID to 0: deliver everything again', value: { lastDeliveredId: '0' } } } },
+  setGroupId: {
+    body: {
+      rewind: { summary: 'XGROUP SETID to 0: deliver everything again', value: { lastDeliveredId: '0' } },
+      noPolicy: { summary: 'Remove the delivery policy', value: { policy: null } },
+      policy: {
+        summary: 'A delivery policy: redeliver after 30 s, dead-letter after 5 deliveries, back off on nacks, drop consumers idle for an hour',
+        value: { policy: { ackDeadlineMs: 30000, maxDeliveries: 5, deadLetterStream: 'orders-dlq', retryBackoffMs: [1000, 5000, 30000], consumerIdleTimeoutMs: 3600000 } },
+      },
+    },
+  },
+  extendDeadlines: { body: { extend: { summary: 'Give one pending message 60 s more', value: { ids: [AN_ID], ms: 60000 } } } },
+  redriveDeadLetters: { body: { some: { summary: 'Move the 10 oldest dead letters back', value: { count: 10 } } } },
   readGroup: {
     body: {
       newMessages: { summary: 'Up to 10 new messages, waiting up to 1 s', value: { after: '>', count: 10, waitMs: 1000 } },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { validateDeliveryPolicy } from '../../domain/delivery-policy.js';
 import { streamError } from '../../domain/errors.js';
 import { DEFAULT_GROUP_START } from '../defaults.js';
 import { orNoStream } from '../missing.js';
@@ -28,7 +29,8 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const { stream } = request.params;
       const { name, startId = DEFAULT_GROUP_START, mkStream, entriesRead } = request.body;
-      const group = await backend.createGroup(stream, name, { startId, mkStream, entriesRead });
+      const policy = request.body.policy === undefined ? null : validateDeliveryPolicy(stream, request.body.policy);
+      const group = await backend.createGroup(stream, name, policy === null ? { startId, mkStream, entriesRead } : { startId, mkStream, entriesRead, policy });
       return reply.code(201).header('location', groupLocation(stream, name)).send(groupToWire(group));
     },
   });
@@ -65,7 +67,10 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
   app.patch('/streams/:stream/groups/:group', {
     schema: {
       operationId: 'setGroupId',
-      summary: "Move the group's last-delivered ID",
+      summary: "Move the group's last-delivered ID and/or change its delivery policy",
+      description:
+        'XGROUP SETID with `lastDeliveredId`; `policy` sets, replaces or (with `null`) removes the delivery policy. ' +
+        'Given together, both change in one step, or neither.',
       tags: ['groups'],
       'x-redis-command': 'XGROUP SETID',
       params: groupParams,
@@ -75,7 +80,10 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { stream, group } = request.params;
       const { lastDeliveredId, entriesRead } = request.body;
-      return groupToWire(await backend.setGroupId(stream, group, { lastId: lastDeliveredId, entriesRead }));
+      const setId = lastDeliveredId === undefined ? undefined : { lastId: lastDeliveredId, entriesRead };
+      if (request.body.policy === undefined) return groupToWire(await backend.setGroupId(stream, group, setId!));
+      const policy = request.body.policy === null ? null : validateDeliveryPolicy(stream, request.body.policy);
+      return groupToWire(await backend.updateGroup(stream, group, setId === undefined ? { policy } : { setId, policy }));
     },
   });
 

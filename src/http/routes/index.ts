@@ -6,11 +6,12 @@ import { groupRoutes } from './groups.js';
 import { messageRoutes } from './messages.js';
 import { multiStreamRoutes } from './multi-stream.js';
 import { pendingRoutes } from './pending.js';
+import { policyRoutes } from './policies.js';
 import { streamRoutes } from './streams.js';
 import { trimRoutes } from './trim.js';
 
 /** The v1 resources, one plugin per area; a new area (such as SSE) is one more line. */
-export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes, eventRoutes, multiStreamRoutes];
+export const V1_ROUTES = [streamRoutes, messageRoutes, trimRoutes, groupRoutes, consumerRoutes, pendingRoutes, policyRoutes, eventRoutes, multiStreamRoutes];
 
 export const apiRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', (_request, _reply, done) => {

@@ -3,6 +3,7 @@ import { DEFAULT_GROUP_START } from '../defaults.js';
 import { groupStart, idOutput } from './ids.js';
 import { groupName } from './names.js';
 import { counterBody, integerOutput, nonNegative } from './numbers.js';
+import { deliveryPolicySchema } from './policy.js';
 
 export const groupSchema = z
   .object({
@@ -14,6 +15,7 @@ export const groupSchema = z
     lag: integerOutput()
       .nullable()
       .meta({ description: 'entriesAdded - entriesRead: entries not yet delivered to the group; null when it cannot be known (negative, as in Redis, after entriesRead was set above entriesAdded).' }),
+    policy: deliveryPolicySchema.nullable().meta({ description: "The group's delivery policy; null when it has none." }),
   })
   .meta({ id: 'Group' });
 
@@ -37,9 +39,19 @@ export const createGroupBody = z.strictObject({
   startId: groupStart.optional().meta({ description: `Where the group starts: \`${DEFAULT_GROUP_START}\` (default) for the stream's last ID, \`0\` for the beginning, or an ID.` }),
   mkStream: z.boolean().optional().meta({ description: 'MKSTREAM: create an empty stream when missing.' }),
   entriesRead: counterBody(ENTRIES_READ).optional(),
+  policy: deliveryPolicySchema.optional().meta({ description: 'A delivery policy for the group, set with it in one step.' }),
 });
 
-export const setGroupIdBody = z.strictObject({
-  lastDeliveredId: groupStart,
-  entriesRead: counterBody(ENTRIES_READ).optional(),
-});
+export const setGroupIdBody = z
+  .strictObject({
+    lastDeliveredId: groupStart.optional().meta({ description: 'XGROUP SETID: the new last-delivered ID (`$`: the stream\'s last ID).' }),
+    entriesRead: counterBody(ENTRIES_READ).optional(),
+    policy: deliveryPolicySchema
+      .nullable()
+      .optional()
+      .meta({ description: 'The new delivery policy, replacing the old one whole; `null` removes it (entries stay pending, without due times).' }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.lastDeliveredId === undefined && body.policy === undefined) ctx.addIssue({ code: 'custom', path: [], message: 'give lastDeliveredId, policy, or both' });
+    if (body.entriesRead !== undefined && body.lastDeliveredId === undefined) ctx.addIssue({ code: 'custom', path: ['entriesRead'], message: '`entriesRead` needs `lastDeliveredId`' });
+  });

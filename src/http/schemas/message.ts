@@ -13,6 +13,9 @@ export const messageSchema = z
     idleMs: nonNegative()
       .optional()
       .meta({ description: 'Entries a `claimMinIdleMs` read took over: ms since their previous delivery (a released entry counts from 0, as Redis does).' }),
+    ackDeadline: nonNegative()
+      .optional()
+      .meta({ description: "Group reads in a group whose delivery policy has `ackDeadlineMs`: Unix ms (server clock) after which this delivery, unacknowledged, is taken back and delivered again; `extend` moves it." }),
   })
   .meta({ id: 'Message' });
 

@@ -3,6 +3,7 @@ import { XNACK_DEFAULT_MODE } from '../../domain/defaults.js';
 import type { DeletionResult } from '../../domain/types.js';
 import { fastCheckOf, withFastCheck } from './fast-check.js';
 import { idListBody } from './ids.js';
+import { nackDelayMs } from './policy.js';
 
 /** KEEPREF | DELREF | ACKED (Redis 8.2). */
 export const refPolicy = z.enum(['keepRef', 'delRef', 'acked']).meta({
@@ -54,5 +55,6 @@ export function nackBody(maxBatch: number) {
       .meta({ description: 'SILENT: delivery count -1 (not below 0); FAIL (default): unchanged; FATAL: set to the maximum.' }),
     retryCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'RETRYCOUNT: the delivery count to set, whatever the mode.' }),
     force: z.boolean().optional().meta({ description: 'FORCE: an ID not pending but present in the stream becomes an unowned pending entry.' }),
+    delayMs: nackDelayMs,
   });
 }

@@ -10,6 +10,7 @@ export function groupToWire(group: GroupInfo) {
     lastDeliveredId: formatId(group.lastDeliveredId),
     entriesRead: counterToWire(group.entriesRead),
     lag: counterToWire(group.lag),
+    policy: group.policy,
   };
 }
 

@@ -22,10 +22,10 @@ export function messageJson(entry: Entry | Delivery, id: string, format: FieldsF
   const json = `{"id":"${id}","fields":${entry.fields === null ? 'null' : fieldsJson(entry.fields, format)}`;
   const deliveryCount = (entry as Partial<Delivery>).deliveryCount;
   if (deliveryCount === undefined) return `${json}}`;
-  const idleMs = (entry as Partial<Delivery>).idleMs;
-  return idleMs === undefined
-    ? `${json},"deliveryCount":${JSON.stringify(deliveryCount)}}`
-    : `${json},"deliveryCount":${JSON.stringify(deliveryCount)},"idleMs":${JSON.stringify(idleMs)}}`;
+  const { idleMs, ackDeadline } = entry as Partial<Delivery>;
+  let delivery = `${json},"deliveryCount":${JSON.stringify(deliveryCount)}`;
+  if (idleMs !== undefined) delivery += `,"idleMs":${JSON.stringify(idleMs)}`;
+  return ackDeadline === undefined ? `${delivery}}` : `${delivery},"ackDeadline":${JSON.stringify(ackDeadline)}}`;
 }
 
 /** Field lists longer than this take the object path when the names must be checked for repeats. */

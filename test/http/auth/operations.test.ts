@@ -50,6 +50,10 @@ function bodyOf(operationId: string, id: string, stream: string): object | undef
       return { consumer: 'c', minIdleMs: 0, ids: [id] };
     case 'autoclaimMessages':
       return { consumer: 'c', minIdleMs: 0 };
+    case 'extendDeadlines':
+      return { ids: [id], ms: 1000 };
+    case 'redriveDeadLetters':
+      return {};
     default:
       return undefined;
   }
@@ -81,7 +85,8 @@ async function request(operation: Operation, headers: Record<string, string>): P
     const as = bearer(full);
     const append = (path: string, payload: object) => t.app.inject({ method: 'POST', url: `/v1/streams/${encodeURIComponent(stream)}${path}`, headers: as, payload });
     id = (await append('/messages', { fields: { a: '1' } })).json().id;
-    expect((await append('/groups', { name: 'g', startId: '0' })).statusCode).toBe(201);
+    // With a delivery policy, so that extend has deadlines to move.
+    expect((await append('/groups', { name: 'g', startId: '0', policy: { ackDeadlineMs: 60_000 } })).statusCode).toBe(201);
     expect((await append('/groups/g/consumers/c/read', {})).json().messages).toHaveLength(1);
   }
   const url = operation.path

@@ -21,6 +21,7 @@ const HARMLESS_REFUSALS: Record<string, { status: number; why: string }> = {
   getMessage: { status: 404, why: 'the example ID is not one of the stream\'s' },
   deleteMessage: { status: 404, why: 'the example ID is not one of the stream\'s' },
   'createGroup:fromStart': { status: 409, why: 'the first example created the group' },
+  'createGroup:withPolicy': { status: 409, why: 'the first example created the group' },
   setStreamId: { status: 400, why: 'XSETID below the top entry is refused, and the example cannot move IDs ahead of real time' },
 };
 
@@ -28,6 +29,7 @@ const ORDER = [
   'getHealth', 'getReadiness', 'appendMessage', 'appendMessages', 'listStreams', 'getStream', 'listMessages', 'getMessage',
   'streamEvents', 'readStreams', 'multiStreamEvents', 'createGroup', 'listGroups', 'getGroup', 'setGroupId', 'createConsumer', 'listConsumers', 'readGroup',
   'readGroupStreams', 'groupEvents', 'multiGroupEvents', 'getPendingSummary', 'listPendingMessages', 'claimMessages', 'autoclaimMessages', 'ackMessages', 'nackMessages',
+  'extendDeadlines', 'redriveDeadLetters',
   'deleteMessages', 'trimStream', 'setStreamId', 'configureStream', 'deleteMessage', 'getMetrics', 'deleteConsumer', 'deleteGroup', 'deleteStream',
 ];
 

@@ -24,7 +24,7 @@ describe.each(httpBackendMatrix())('on $name', (row) => {
       const r = await call(t.app, 'POST', streamPath(s, 'groups'), { name: 'g/1' });
       expect(r.statusCode).toBe(201);
       expect(r.headers.location).toBe(streamPath(s, 'groups', 'g/1'));
-      expect(r.json()).toEqual({ name: 'g/1', consumers: 0, pending: 0, lastDeliveredId: '1-0', entriesRead: null, lag: 0 });
+      expect(r.json()).toEqual({ name: 'g/1', consumers: 0, pending: 0, lastDeliveredId: '1-0', entriesRead: null, lag: 0, policy: null });
       expectProblem(await call(t.app, 'POST', streamPath(s, 'groups'), { name: 'g/1' }), 409, 'BUSYGROUP');
       expect((await call(t.app, 'GET', r.headers.location as string)).json().name).toBe('g/1');
     });
@@ -33,7 +33,7 @@ describe.each(httpBackendMatrix())('on $name', (row) => {
       const s = streamName();
       expectProblem(await call(t.app, 'POST', streamPath(s, 'groups'), { name: 'g' }), 404, 'NO_STREAM');
       const r = await call(t.app, 'POST', streamPath(s, 'groups'), { name: 'g', mkStream: true, startId: '$', entriesRead: 0 });
-      expect(r.json()).toEqual({ name: 'g', consumers: 0, pending: 0, lastDeliveredId: '0-0', entriesRead: 0, lag: 0 });
+      expect(r.json()).toEqual({ name: 'g', consumers: 0, pending: 0, lastDeliveredId: '0-0', entriesRead: 0, lag: 0, policy: null });
       expect((await call(t.app, 'GET', streamPath(s))).json().length).toBe(0);
     });
 
@@ -50,7 +50,7 @@ describe.each(httpBackendMatrix())('on $name', (row) => {
     it('lists and gets groups; 404 NOGROUP and NO_STREAM', async () => {
       const s = await withGroup();
       const list = (await call(t.app, 'GET', streamPath(s, 'groups'))).json();
-      expect(list).toEqual({ groups: [{ name: 'g', consumers: 0, pending: 0, lastDeliveredId: '0-0', entriesRead: null, lag: 3 }] });
+      expect(list).toEqual({ groups: [{ name: 'g', consumers: 0, pending: 0, lastDeliveredId: '0-0', entriesRead: null, lag: 3, policy: null }] });
       expectProblem(await call(t.app, 'GET', streamPath(s, 'groups', 'nope')), 404, 'NOGROUP');
       expectProblem(await call(t.app, 'GET', streamPath(streamName(), 'groups')), 404, 'NO_STREAM');
       expectProblem(await call(t.app, 'GET', streamPath(streamName(), 'groups', 'g')), 404, 'NO_STREAM');
