@@ -19,6 +19,22 @@ export type GroupCommand = 'XREADGROUP' | 'XPENDING' | 'XGROUP' | 'XINFO';
  * is emitted and hands the command's effects, as one batch, to the sink and
  * then to the batch listeners.
  */
+/** Caps the core enforces in the command that would pass them (never on replay). Infinity: no cap. */
+export interface CoreLimits {
+  /** Bytes of field names and values in one reply that carries entries; the first entry always fits. */
+  replyBytes: number;
+  /** Streams in the keyspace: a write that would create one more fails with TOO_MANY_STREAMS. */
+  maxStreams: number;
+  /** Consumers in one group: creating one more (explicitly or by a read or claim) fails with TOO_MANY_CONSUMERS. */
+  maxConsumersPerGroup: number;
+}
+
+export const NO_LIMITS: CoreLimits = {
+  replyBytes: Number.POSITIVE_INFINITY,
+  maxStreams: Number.POSITIVE_INFINITY,
+  maxConsumersPerGroup: Number.POSITIVE_INFINITY,
+};
+
 export class Keyspace {
   readonly streams = new BTree<string, Stream>();
   sink: EffectSink | undefined;
@@ -29,6 +45,7 @@ export class Keyspace {
     /** Unix ms. */
     readonly clock: () => number,
     sink: EffectSink | undefined,
+    readonly limits: CoreLimits = NO_LIMITS,
   ) {
     this.sink = sink;
   }
@@ -53,6 +70,20 @@ export class Keyspace {
   emit(effect: Effect): void {
     applyEffect(this.streams, effect);
     this.batch!.push(effect);
+  }
+
+  /** MAX_STREAMS_REACHED when a write that would create `key` finds the keyspace at its cap; call before any effect. */
+  requireStreamRoom(key: string): void {
+    if (this.streams.size >= this.limits.maxStreams && !this.streams.has(key)) {
+      throw streamError('MAX_STREAMS_REACHED', 'wouldCreate', key, this.limits.maxStreams);
+    }
+  }
+
+  /** MAX_CONSUMERS_REACHED when `consumer` would be created in a group at its cap; call before any effect. */
+  requireConsumerRoom(key: string, g: ConsumerGroup, consumer: string): void {
+    if (g.consumers.size >= this.limits.maxConsumersPerGroup && !g.consumers.has(consumer)) {
+      throw streamError('MAX_CONSUMERS_REACHED', 'wouldCreate', key, g.name, consumer, this.limits.maxConsumersPerGroup);
+    }
   }
 
   /** The stream a group command names, or the error `command` gives for a missing key. */

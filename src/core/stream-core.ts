@@ -41,7 +41,7 @@ import {
   xinfoStreamFullCommand,
 } from './introspection.js';
 import { xcfgsetCommand } from './idempotency.js';
-import { Keyspace } from './keyspace.js';
+import { Keyspace, NO_LIMITS, type CoreLimits } from './keyspace.js';
 import { xackdelCommand, xdelexCommand } from './references.js';
 import { applyEffect } from './replay.js';
 import type { Stream } from './stream.js';
@@ -89,6 +89,7 @@ import type {
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
+  ReplyCaps,
   XreadStream,
   XrangeOptions,
   XsetidOptions,
@@ -99,13 +100,15 @@ export interface StreamCoreOptions {
   clock?: () => number;
   /** Receives each command's effects, in order, after they are applied. */
   sink?: EffectSink;
+  /** Caps on replies, streams and consumers. @defaultValue none */
+  limits?: Partial<CoreLimits>;
 }
 
 export class StreamCore implements StreamCommands {
   private readonly keyspace: Keyspace;
 
   constructor(options: StreamCoreOptions = {}) {
-    this.keyspace = new Keyspace(options.clock ?? Date.now, options.sink);
+    this.keyspace = new Keyspace(options.clock ?? Date.now, options.sink, { ...NO_LIMITS, ...options.limits });
   }
 
   setSink(sink: EffectSink | undefined): void {
@@ -203,8 +206,8 @@ export class StreamCore implements StreamCommands {
     return xrangeCommand(this.keyspace, key, options);
   }
 
-  xread(streams: XreadStream[], count?: number): XreadResult[] {
-    return xreadCommand(this.keyspace, streams, count);
+  xread(streams: XreadStream[], count?: number, caps?: ReplyCaps): XreadResult[] {
+    return xreadCommand(this.keyspace, streams, count, caps);
   }
 
   xdel(key: string, ids: StreamId[]): number {

@@ -92,6 +92,14 @@ export interface XreadStream {
   after: ReadFrom;
 }
 
+/** MAXCOUNT / MAXSIZE (Redis 8.10) of a read over several streams: caps on the whole reply; at least one entry is always returned. */
+export interface ReplyCaps {
+  /** Most entries in the whole reply (>= COUNT). */
+  maxCount?: number;
+  /** Most bytes of field names and values (UTF-8) in the whole reply. */
+  maxBytes?: number;
+}
+
 export interface XreadResult {
   key: string;
   entries: Entry[];
