@@ -3456,9 +3456,9 @@ export interface operations {
                     noAck?: boolean;
                     /** @description CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long (released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries. */
                     claimMinIdleMs?: number;
-                    /** @description MAXCOUNT (Redis 8.10): most messages in the reply; at least `count`. */
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`. */
                     maxCount?: number;
-                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the reply; at least one message is always returned, and one left out is not delivered. */
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the whole reply, and never more than the server's MAX_RESPONSE_BYTES; at least one message is always returned, and one left out is not delivered (the next read gets it). */
                     maxBytes?: number;
                 };
             };
@@ -4663,6 +4663,10 @@ export interface operations {
                     count?: number;
                     /** @description Block up to this many ms when no stream has anything after its ID. Values above this server's cap, 60000, are clamped to it. */
                     waitMs?: number;
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`. */
+                    maxCount?: number;
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the whole reply, and never more than the server's MAX_RESPONSE_BYTES; at least one message is always returned, and one left out is not delivered (the next read gets it). */
+                    maxBytes?: number;
                 };
             };
         };
@@ -4813,6 +4817,10 @@ export interface operations {
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`. */
+                    maxCount?: number;
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the whole reply, and never more than the server's MAX_RESPONSE_BYTES; at least one message is always returned, and one left out is not delivered (the next read gets it). */
+                    maxBytes?: number;
                 };
             };
         };

@@ -4,6 +4,7 @@ import type { Effect, EffectBatch, EffectSink } from './effects.js';
 import { applyEffect } from './replay.js';
 import type { Stream } from './stream.js';
 import { streamError, type StreamError } from '../domain/errors.js';
+import type { BackendLimits } from '../domain/types.js';
 
 /**
  * The commands that look a group up, by how Redis words a missing key or group
@@ -19,15 +20,8 @@ export type GroupCommand = 'XREADGROUP' | 'XPENDING' | 'XGROUP' | 'XINFO';
  * is emitted and hands the command's effects, as one batch, to the sink and
  * then to the batch listeners.
  */
-/** Caps the core enforces in the command that would pass them (never on replay). Infinity: no cap. */
-export interface CoreLimits {
-  /** Bytes of field names and values in one reply that carries entries; the first entry always fits. */
-  replyBytes: number;
-  /** Streams in the keyspace: a write that would create one more fails with TOO_MANY_STREAMS. */
-  maxStreams: number;
-  /** Consumers in one group: creating one more (explicitly or by a read or claim) fails with TOO_MANY_CONSUMERS. */
-  maxConsumersPerGroup: number;
-}
+/** The caps the core enforces in the command that would pass them (never on replay). */
+export type CoreLimits = BackendLimits;
 
 export const NO_LIMITS: CoreLimits = {
   replyBytes: Number.POSITIVE_INFINITY,
