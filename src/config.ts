@@ -174,6 +174,24 @@ export interface Config {
    */
   keepAliveTimeoutMs: number;
   /**
+   * Bytes of field names and values in one reply that carries entries (`MAX_RESPONSE_BYTES`):
+   * reads, ranges, claims and XINFO FULL stop before the entry that would pass it (always
+   * returning one), and the next read continues there. Also caps a request's `maxBytes`.
+   * @defaultValue `4194304`
+   */
+  maxResponseBytes: number;
+  /**
+   * Most streams (`MAX_STREAMS`): a write that would create one more is a 409; 0: no cap.
+   * @defaultValue `0`
+   */
+  maxStreams: number;
+  /**
+   * Most consumers in one group (`MAX_CONSUMERS_PER_GROUP`): creating one more, explicitly or by
+   * a group read or claim, is a 409; 0: no cap.
+   * @defaultValue `10000`
+   */
+  maxConsumersPerGroup: number;
+  /**
    * Most open connections; more are refused at accept (`MAX_CONNECTIONS`); 0: no cap.
    * @defaultValue `20000`
    */
@@ -430,6 +448,9 @@ const environment = z.object({
   REQUEST_TIMEOUT_MS: integer(100, 3_600_000, 30_000),
   KEEP_ALIVE_TIMEOUT_MS: integer(100, 3_600_000, 5_000),
   MAX_CONNECTIONS: integer(0, 10_000_000, 20_000),
+  MAX_RESPONSE_BYTES: integer(1024, 256 * 1024 * 1024, 4 * 1024 * 1024),
+  MAX_STREAMS: integer(0, Number.MAX_SAFE_INTEGER, 0),
+  MAX_CONSUMERS_PER_GROUP: integer(0, Number.MAX_SAFE_INTEGER, 10_000),
   MAX_EVENT_LOOP_DELAY_MS: integer(0, 3_600_000, 1_000),
   MAX_HEAP_USED_BYTES: integer(0, Number.MAX_SAFE_INTEGER, 0),
   TLS_CERT_FILE: optionalText(),
@@ -499,6 +520,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: e.MAX_CONNECTIONS,
+    maxResponseBytes: e.MAX_RESPONSE_BYTES,
+    maxStreams: e.MAX_STREAMS,
+    maxConsumersPerGroup: e.MAX_CONSUMERS_PER_GROUP,
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: e.MAX_HEAP_USED_BYTES,
     tlsCertFile: e.TLS_CERT_FILE,

@@ -689,7 +689,7 @@ export interface components {
              * @description Stable error code.
              * @enum {string}
              */
-            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "NO_DELIVERY_POLICY" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
+            code: "NOGROUP" | "BUSYGROUP" | "NO_STREAM" | "NO_CONSUMER" | "NO_MESSAGE" | "NOT_FOUND" | "INVALID_ID" | "ID_NOT_GREATER" | "ID_EXHAUSTED" | "SEQ_EXHAUSTED" | "SETID_TOO_SMALL" | "SETID_ENTRIES_ADDED_TOO_SMALL" | "SETID_MAXDELETED_TOO_BIG" | "IDEMPOTENCY_KEY_REUSED" | "MAX_STREAMS_REACHED" | "MAX_CONSUMERS_REACHED" | "OUT_OF_MEMORY" | "VALIDATION" | "PAYLOAD_TOO_LARGE" | "STORAGE_UNAVAILABLE" | "NOT_SUPPORTED_BY_BACKEND" | "NO_DELIVERY_POLICY" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "TOO_MANY_WAITERS" | "OVERLOADED" | "HOST_NOT_ALLOWED" | "ORIGIN_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "INTERNAL";
         };
         /**
          * @description What a deletion does about consumer groups (Redis 8.2 KEEPREF | DELREF | ACKED): `keepRef` (default) deletes and leaves other groups' pending entries dangling; `delRef` also removes the entry from every group's pending list; `acked` deletes only entries no group references (none has it pending, every group has read past it).
@@ -3532,9 +3532,9 @@ export interface operations {
                     noAck?: boolean;
                     /** @description CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long (released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries. */
                     claimMinIdleMs?: number;
-                    /** @description MAXCOUNT (Redis 8.10): most messages in the reply; at least `count`. */
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`. */
                     maxCount?: number;
-                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the reply; at least one message is always returned, and one left out is not delivered. */
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the whole reply, and never more than the server's MAX_RESPONSE_BYTES; at least one message is always returned, and one left out is not delivered (the next read gets it). */
                     maxBytes?: number;
                 };
             };
@@ -5007,6 +5007,10 @@ export interface operations {
                     count?: number;
                     /** @description Block up to this many ms when no stream has anything after its ID. Values above this server's cap, 60000, are clamped to it. */
                     waitMs?: number;
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`. */
+                    maxCount?: number;
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the whole reply, and never more than the server's MAX_RESPONSE_BYTES; at least one message is always returned, and one left out is not delivered (the next read gets it). */
+                    maxBytes?: number;
                 };
             };
         };
@@ -5157,6 +5161,10 @@ export interface operations {
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
+                    /** @description MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`. */
+                    maxCount?: number;
+                    /** @description MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the whole reply, and never more than the server's MAX_RESPONSE_BYTES; at least one message is always returned, and one left out is not delivered (the next read gets it). */
+                    maxBytes?: number;
                 };
             };
         };

@@ -19,6 +19,7 @@ import type {
   PendingSummary,
   PolicyEvent,
   RefPolicy,
+  ReplyCaps,
   StreamInfo,
   StreamConfigOptions,
   StreamInfoFull,
@@ -162,8 +163,10 @@ export interface StreamBackend {
    * XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...: the streams with
    * entries after their IDs; `$` is pinned to each stream's last ID when the
    * call starts. Waits (up to `wait.waitMs`) only when nothing is there.
+   * `caps`: MAXCOUNT / MAXSIZE (Redis 8.10) over the whole reply (VALIDATION when not positive, or MAXCOUNT < COUNT);
+   * the backend's reply budget applies with or without them.
    */
-  readStreams(streams: XreadStream[], count: number | undefined, wait: Wait): Promise<XreadResult[]>;
+  readStreams(streams: XreadStream[], count: number | undefined, wait: Wait, caps?: ReplyCaps): Promise<XreadResult[]>;
   /** XDEL: how many of the IDs existed (0 for a missing stream). */
   deleteEntries(stream: string, ids: StreamId[]): Promise<number>;
   /**

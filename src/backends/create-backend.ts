@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { BackendLimits } from '../domain/types.js';
 import { StreamCore } from '../core/stream-core.js';
 import { MemoryEffectStore } from '../storage/effect-store.js';
 import { openLogStore, type LogStore } from '../storage/log-store.js';
@@ -12,7 +13,15 @@ import type { RedisBackend } from './redis/redis-backend.js';
 export const MEMORY_DATA_DIR = ':memory:';
 
 export type BackendConfig = Pick<Config, 'dataDir' | 'fsync' | 'snapshotLogBytes'> &
-  Partial<Pick<Config, 'backend' | 'redis' | 'redisKeyPrefix' | 'redisWaitReplicas' | 'redisWaitTimeoutMs'>>;
+  Partial<
+    Pick<Config, 'backend' | 'redis' | 'redisKeyPrefix' | 'redisWaitReplicas' | 'redisWaitTimeoutMs' | 'maxResponseBytes' | 'maxStreams' | 'maxConsumersPerGroup'>
+  >;
+
+/** The backend's caps from the settings (0: no cap). */
+export function backendLimits(config: BackendConfig): BackendLimits {
+  const cap = (n: number | undefined) => (n === undefined || n === 0 ? Number.POSITIVE_INFINITY : n);
+  return { replyBytes: cap(config.maxResponseBytes), maxStreams: cap(config.maxStreams), maxConsumersPerGroup: cap(config.maxConsumersPerGroup) };
+}
 
 export interface CreateBackendOptions {
   /** @defaultValue a console logger */
@@ -41,6 +50,7 @@ export async function createRedisBackendFrom(config: BackendConfig): Promise<Red
     keyPrefix: config.redisKeyPrefix ?? '',
     waitReplicas: config.redisWaitReplicas ?? 0,
     waitTimeoutMs: config.redisWaitTimeoutMs ?? 1000,
+    limits: backendLimits(config),
   });
 }
 
@@ -50,7 +60,7 @@ export async function createRedisBackendFrom(config: BackendConfig): Promise<Red
  * is stored per `config.fsync`.
  */
 export async function createBackend(config: BackendConfig, options: CreateBackendOptions = {}): Promise<EmbeddedBackend> {
-  const core = new StreamCore(options.clock ? { clock: options.clock } : {});
+  const core = new StreamCore({ limits: backendLimits(config), ...(options.clock ? { clock: options.clock } : {}) });
   if (config.dataDir === MEMORY_DATA_DIR) return createEmbeddedBackend({ core, store: new MemoryEffectStore() });
   const store: LogStore = await openLogStore(
     { dir: config.dataDir, fsync: config.fsync, snapshotLogBytes: config.snapshotLogBytes, logger: options.logger ?? consoleLogger, timings: options.storageTimings },

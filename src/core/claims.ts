@@ -2,6 +2,7 @@ import { XAUTOCLAIM_DEFAULT_COUNT, XNACK_FATAL_DELIVERY_COUNT } from '../domain/
 /** The pending-entries commands: XPENDING, taking entries over with XCLAIM and XAUTOCLAIM, and releasing them with XNACK, as functions over the keyspace. */
 import { touchConsumer } from './group-commands.js';
 import { checkNackDelay, emitNackDues } from './policy-commands.js';
+import { budgetSpent, replyBudget, spend } from './reply-budget.js';
 import type { Keyspace } from './keyspace.js';
 import { resolveInterval } from './stream-commands.js';
 import { MAX_ID, type StreamId } from '../domain/ids.js';
@@ -74,12 +75,16 @@ export function xclaimCommand(ks: Keyspace, key: string, group: string, options:
   else if (options.timeMs !== undefined) deliveryTime = options.timeMs;
   if (deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
   const name = options.consumer;
+  ks.requireConsumerRoom(key, g, name);
 
   type Claim = { owner: string | null; time: number; count: number };
   const claims = new Map<StreamId, Claim>();
   const dropped: StreamId[] = [];
   const out: Delivery[] = [];
+  // The reply's budget: IDs after the one that does not fit are left as they are (the client claims them again).
+  const budget = options.justId ? undefined : replyBudget(ks.limits.replyBytes);
   for (const id of options.ids) {
+    if (budget !== undefined && budgetSpent(budget)) break;
     const fields = s.get(id);
     if (fields === undefined) {
       if (g.pel.has(id) && !dropped.includes(id)) dropped.push(id);
@@ -91,6 +96,7 @@ export function xclaimCommand(ks: Keyspace, key: string, group: string, options:
     if (state === undefined) continue;
     // Unowned entries (FORCE-created here, or nacked) skip the min-idle check.
     if (state.owner !== null && minIdle && now - state.time < minIdle) continue;
+    if (budget !== undefined && !claims.has(id) && !spend(budget, fields)) break;
     // A negative RETRYCOUNT counts as not given, as in Redis.
     const retryCount = options.retryCount !== undefined && options.retryCount >= 0 ? options.retryCount : undefined;
     const count = retryCount ?? (options.justId ? state.count : state.count + 1);
@@ -119,6 +125,7 @@ export function xclaimCommand(ks: Keyspace, key: string, group: string, options:
 // Scans at most COUNT * 10 PEL entries; deleted ones count against COUNT.
 export function xautoclaimCommand(ks: Keyspace, key: string, group: string, options: XautoclaimOptions): XautoclaimResult {
   const { s, g } = ks.requireGroup(key, group, 'XPENDING');
+  ks.requireConsumerRoom(key, g, options.consumer);
   const now = ks.clock();
   const minIdle = Math.max(0, options.minIdleMs);
   let remaining = options.count ?? XAUTOCLAIM_DEFAULT_COUNT;
@@ -127,6 +134,7 @@ export function xautoclaimCommand(ks: Keyspace, key: string, group: string, opti
   const deletedIds: StreamId[] = [];
   const entries: Delivery[] = [];
   const pending = g.pel.cursor(options.start);
+  const budget = options.justId ? undefined : replyBudget(ks.limits.replyBytes);
   let nextStart = 0n;
   for (;;) {
     if (attempts-- === 0 || remaining === 0) {
@@ -143,6 +151,11 @@ export function xautoclaimCommand(ks: Keyspace, key: string, group: string, opti
       continue;
     }
     if (minIdle && p.consumer !== null && now - p.deliveryTime < minIdle) continue;
+    // Over the reply's budget the cursor stops at this entry, which the next call claims first.
+    if (budget !== undefined && !spend(budget, fields)) {
+      nextStart = id;
+      break;
+    }
     const count = options.justId ? p.deliveryCount : p.deliveryCount + 1;
     claimed.push({ id, time: now, count });
     entries.push({ id, fields, deliveryCount: count });

@@ -24,6 +24,7 @@ import type {
   XnackOptions,
   XrangeOptions,
   XreadResult,
+  ReplyCaps,
   XreadStream,
   XreadgroupOptions,
   XreadgroupResult,
@@ -53,7 +54,7 @@ export interface StreamCommands {
   xaddBatch(key: string, messages: { id: AddIdSpec; fields: FieldList }[], options: { noMkStream?: boolean; trim?: TrimSpec }): StreamId[] | null;
   xlen(key: string): number;
   xrange(key: string, options: XrangeOptions): Entry[] | null;
-  xread(streams: XreadStream[], count?: number): XreadResult[];
+  xread(streams: XreadStream[], count?: number, caps?: ReplyCaps): XreadResult[];
   xdel(key: string, ids: StreamId[]): number;
   xtrim(key: string, trim: TrimSpec): number | null;
   xsetid(key: string, options: XsetidOptions): void;

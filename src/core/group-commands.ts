@@ -13,6 +13,7 @@ export function xgroupCreateCommand(ks: Keyspace, key: string, group: string, op
   if (s === undefined && !options.mkStream) throw streamError('NO_STREAM', 'groupNeedsKey');
   const lastId = options.startId === '$' ? (s?.lastId ?? 0n) : options.startId;
   if (s?.groups.has(group)) throw streamError('BUSYGROUP', 'exists');
+  if (s === undefined) ks.requireStreamRoom(key);
   ks.command(() => {
     if (s === undefined) ks.emit({ op: 'create', key });
     ks.emit({ op: 'group-create', key, group, lastId, entriesRead });
@@ -45,6 +46,7 @@ export function xgroupDestroyCommand(ks: Keyspace, key: string, group: string): 
 export function xgroupCreateConsumerCommand(ks: Keyspace, key: string, group: string, consumer: string): boolean {
   const { g } = ks.requireGroup(key, group, 'XGROUP');
   if (g.consumers.has(consumer)) return false;
+  ks.requireConsumerRoom(key, g, consumer);
   ks.command(() => ks.emit({ op: 'consumer-create', key, group, consumer, time: ks.clock() }));
   return true;
 }

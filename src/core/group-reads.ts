@@ -4,10 +4,11 @@ import { markDeadlines, reportPolicyEvent } from './delivery-policy.js';
 import { touchConsumer } from './group-commands.js';
 import type { Keyspace } from './keyspace.js';
 import { estimateEntriesRead, rangeHasTombstones } from './lag.js';
+import { budgetSpent, checkReplyCaps, replyBudget, spend, type ReplyBudget } from './reply-budget.js';
 import type { Stream } from './stream.js';
 import { streamError } from '../domain/errors.js';
 import { MAX_ID, type StreamId } from '../domain/ids.js';
-import type { Delivery, Entry, FieldList, XreadgroupOptions, XreadgroupResult } from '../domain/types.js';
+import type { Delivery, XreadgroupOptions, XreadgroupResult } from '../domain/types.js';
 
 // XREADGROUP GROUP group consumer [COUNT count] [MAXCOUNT n] [MAXSIZE bytes] [NOACK] [CLAIM min-idle-time] STREAMS key [key ...] id|> [id ...]
 // Reply: for each `>` stream with new entries and each history stream, its entries.
@@ -19,23 +20,21 @@ export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): Xre
   if (claimMinIdleMs !== undefined && !(claimMinIdleMs >= 0)) throw streamError('VALIDATION', 'negativeClaimMinIdle');
   const targets = streams.map(({ key, from }) => ({ key, from, ...ks.requireGroup(key, group, 'XREADGROUP') }));
   if (claimMinIdleMs !== undefined && targets.some((t) => t.g.delivery !== null)) throw streamError('VALIDATION', 'claimWithPolicy');
+  for (const { key, g } of targets) ks.requireConsumerRoom(key, g, consumer);
   const now = ks.clock();
-  const capped = options.maxCount !== undefined || options.maxBytes !== undefined;
-  if (capped) checkReplyCaps(options.maxCount, options.maxBytes, count);
-  const budget: ReplyBudget | undefined = capped
-    ? { entries: options.maxCount ?? Number.POSITIVE_INFINITY, bytes: options.maxBytes ?? Number.POSITIVE_INFINITY, taken: 0 }
-    : undefined;
+  if (options.maxCount !== undefined || options.maxBytes !== undefined) checkReplyCaps(options.maxCount, options.maxBytes, count);
+  const budget = replyBudget(ks.limits.replyBytes, options.maxCount, options.maxBytes);
   return ks.command(() => {
     const out: XreadgroupResult[] = [];
     for (const { key, from, s, g } of targets) {
       touchConsumer(ks, key, g, consumer, now);
-      if (budget !== undefined && budget.taken > 0 && (budget.entries <= 0 || budget.bytes <= 0)) continue;
+      if (budget !== undefined && budgetSpent(budget)) continue;
       // Redis encodes `>` as max-max, so that ID in a history read means `>` too.
       if (from === '>' || from === MAX_ID) {
         if (g.delivery !== null) {
           const due = takeDue(ks, s, g, consumer, count, now, budget);
           const rest = count === undefined ? undefined : count - due.length;
-          const entries = rest === 0 || (budget !== undefined && budget.taken > 0 && (budget.entries <= 0 || budget.bytes <= 0)) ? [] : deliverNew(ks, s, g, consumer, rest, noAck, now, budget);
+          const entries = rest === 0 || (budget !== undefined && budgetSpent(budget)) ? [] : deliverNew(ks, s, g, consumer, rest, noAck, now, budget);
           const all = due.length === 0 ? entries : due.concat(entries);
           markDeadlines(g, all, now);
           if (all.length > 0) out.push({ key, entries: all });
@@ -44,7 +43,7 @@ export function xreadgroupCommand(ks: Keyspace, options: XreadgroupOptions): Xre
         if (claimMinIdleMs !== undefined) {
           const claimed = claimIdle(ks, s, g, consumer, count, claimMinIdleMs, now, budget);
           const rest = count === undefined ? undefined : count - claimed.length;
-          const entries = rest === 0 || (budget !== undefined && budget.taken > 0 && (budget.entries <= 0 || budget.bytes <= 0)) ? [] : deliverNew(ks, s, g, consumer, rest, noAck, now, budget);
+          const entries = rest === 0 || (budget !== undefined && budgetSpent(budget)) ? [] : deliverNew(ks, s, g, consumer, rest, noAck, now, budget);
           if (claimed.length + entries.length > 0) out.push({ key, entries: claimed.length === 0 ? entries : claimed.concat(entries) });
           continue;
         }
@@ -177,11 +176,8 @@ function deliverNew(
   budget?: ReplyBudget,
 ): Delivery[] {
   if (s.length === 0 || s.lastValidId() <= g.lastId) return [];
-  let entries = s.range(g.lastId + 1n, MAX_ID, budget === undefined ? count : Math.min(count ?? Number.POSITIVE_INFINITY, budget.entries + (budget.taken === 0 ? 1 : 0)));
-  if (budget !== undefined) {
-    entries = withinBudget(budget, entries);
-    if (entries.length === 0) return [];
-  }
+  const entries = s.range(g.lastId + 1n, MAX_ID, count, false, budget);
+  if (entries.length === 0) return [];
   let lastId = g.lastId;
   let entriesRead = g.entriesRead;
   for (const { id } of entries) {
@@ -225,43 +221,6 @@ function deliverHistory(
     ks.emit({ op: 'pending-set', key: s.key, group: g.name, consumer, seenTime: now, activeTime: now, entries: bumped });
   }
   return out;
-}
-
-/** What is left of MAXCOUNT / MAXSIZE for the rest of a reply; `taken` entries so far. */
-interface ReplyBudget {
-  entries: number;
-  bytes: number;
-  taken: number;
-}
-
-function checkReplyCaps(maxCount: number | undefined, maxBytes: number | undefined, count: number | undefined): void {
-  if (maxCount !== undefined && !(maxCount >= 1)) throw streamError('VALIDATION', 'maxCountPositive');
-  if (maxBytes !== undefined && !(maxBytes >= 1)) throw streamError('VALIDATION', 'maxBytesPositive');
-  if (maxCount !== undefined && count !== undefined && maxCount < count) throw streamError('VALIDATION', 'maxCountBelowCount');
-}
-
-/** UTF-8 bytes of an entry's names and values: what MAXSIZE counts. */
-function entryBytes(fields: FieldList): number {
-  let n = 0;
-  for (const f of fields) n += Buffer.byteLength(f, 'utf8');
-  return n;
-}
-
-/** Takes one entry from the budget, or answers false when it does not fit (the first entry of a reply always does). */
-function spend(budget: ReplyBudget, fields: FieldList): boolean {
-  const bytes = entryBytes(fields);
-  if (budget.taken > 0 && (budget.entries < 1 || bytes > budget.bytes)) return false;
-  budget.entries--;
-  budget.bytes -= bytes;
-  budget.taken++;
-  return true;
-}
-
-/** The leading entries that fit the budget (taking them from it). */
-function withinBudget<T extends Entry>(budget: ReplyBudget, entries: T[]): T[] {
-  let n = 0;
-  while (n < entries.length && spend(budget, entries[n]!.fields ?? [])) n++;
-  return n === entries.length ? entries : entries.slice(0, n);
 }
 
 // XACK key group id [id ...]

@@ -11,6 +11,7 @@ import { idempotencyInfo } from './idempotency.js';
 import type { Keyspace } from './keyspace.js';
 import { groupLag } from './lag.js';
 import type { Stream } from './stream.js';
+import { replyBudget } from './reply-budget.js';
 import { MAX_ID, idMs, type StreamId } from '../domain/ids.js';
 import type { ConsumerInfo, FullGroupInfo, GroupInfo, StreamCounters, StreamInfo, StreamInfoFull } from '../domain/types.js';
 
@@ -55,7 +56,7 @@ export function xinfoStreamFullCommand(ks: Keyspace, key: string, count = XINFO_
       pending: take(c.pel.values()).map((p) => ({ id: p.id, deliveryTime: p.deliveryTime, deliveryCount: p.deliveryCount })),
     })),
   }));
-  return { ...streamCounters(s), entries: s.range(0n, MAX_ID, limit), groups };
+  return { ...streamCounters(s), entries: s.range(0n, MAX_ID, limit, false, replyBudget(ks.limits.replyBytes)), groups };
 }
 
 // XINFO GROUPS key

@@ -4,6 +4,7 @@ import type { Effect, EffectBatch, EffectSink } from './effects.js';
 import { applyEffect } from './replay.js';
 import type { Stream } from './stream.js';
 import { streamError, type StreamError } from '../domain/errors.js';
+import type { BackendLimits } from '../domain/types.js';
 
 /**
  * The commands that look a group up, by how Redis words a missing key or group
@@ -19,6 +20,15 @@ export type GroupCommand = 'XREADGROUP' | 'XPENDING' | 'XGROUP' | 'XINFO';
  * is emitted and hands the command's effects, as one batch, to the sink and
  * then to the batch listeners.
  */
+/** The caps the core enforces in the command that would pass them (never on replay). */
+export type CoreLimits = BackendLimits;
+
+export const NO_LIMITS: CoreLimits = {
+  replyBytes: Number.POSITIVE_INFINITY,
+  maxStreams: Number.POSITIVE_INFINITY,
+  maxConsumersPerGroup: Number.POSITIVE_INFINITY,
+};
+
 export class Keyspace {
   readonly streams = new BTree<string, Stream>();
   sink: EffectSink | undefined;
@@ -29,6 +39,7 @@ export class Keyspace {
     /** Unix ms. */
     readonly clock: () => number,
     sink: EffectSink | undefined,
+    readonly limits: CoreLimits = NO_LIMITS,
   ) {
     this.sink = sink;
   }
@@ -53,6 +64,20 @@ export class Keyspace {
   emit(effect: Effect): void {
     applyEffect(this.streams, effect);
     this.batch!.push(effect);
+  }
+
+  /** MAX_STREAMS_REACHED when a write that would create `key` finds the keyspace at its cap; call before any effect. */
+  requireStreamRoom(key: string): void {
+    if (this.streams.size >= this.limits.maxStreams && !this.streams.has(key)) {
+      throw streamError('MAX_STREAMS_REACHED', 'wouldCreate', key, this.limits.maxStreams);
+    }
+  }
+
+  /** MAX_CONSUMERS_REACHED when `consumer` would be created in a group at its cap; call before any effect. */
+  requireConsumerRoom(key: string, g: ConsumerGroup, consumer: string): void {
+    if (g.consumers.size >= this.limits.maxConsumersPerGroup && !g.consumers.has(consumer)) {
+      throw streamError('MAX_CONSUMERS_REACHED', 'wouldCreate', key, g.name, consumer, this.limits.maxConsumersPerGroup);
+    }
   }
 
   /** The stream a group command names, or the error `command` gives for a missing key. */

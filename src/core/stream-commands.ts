@@ -1,5 +1,6 @@
 import { APPROX_TRIM_DEFAULT_LIMIT } from '../domain/defaults.js';
 /** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
+import { budgetSpent, checkReplyCaps, replyBudget, spend } from './reply-budget.js';
 import type { Keyspace } from './keyspace.js';
 import { checkIdempotency, type IdempotencyCheck } from './idempotency.js';
 import { emitDeletion, trimWithRefs } from './references.js';
@@ -18,6 +19,7 @@ import type {
   XaddOptions,
   XrangeOptions,
   XreadResult,
+  ReplyCaps,
   XreadStream,
   XsetidOptions,
 } from '../domain/types.js';
@@ -61,6 +63,7 @@ export function xaddCommand(ks: Keyspace, key: string, options: XaddOptions): St
   const s = ks.streams.get(key);
   if (options.id.kind === 'explicit' && options.id.id === 0n) throw streamError('ID_NOT_GREATER', 'zero');
   if (s === undefined && options.noMkStream) return null;
+  if (s === undefined) ks.requireStreamRoom(key);
   const id = nextAddId(ks, s?.lastId ?? 0n, options.id);
   return ks.command(() => {
     ks.emit({ op: 'add', key, id, fields: options.fields, entriesAdded: (s?.entriesAdded ?? 0n) + 1n });
@@ -79,6 +82,7 @@ export function xaddIdempotentCommand(ks: Keyspace, key: string, options: XaddOp
   const trim = options.trim && checkTrim(options.trim);
   const s = ks.streams.get(key);
   if (s === undefined && options.noMkStream) return null;
+  if (s === undefined) ks.requireStreamRoom(key);
   const now = ks.clock();
   const check = checkIdempotency(s, spec, options.fields, now);
   if (check.original !== undefined) {
@@ -114,6 +118,7 @@ export function xaddBatchIdempotentCommand(
   const trim = options.trim && checkTrim(options.trim);
   const s = ks.streams.get(key);
   if (s === undefined && options.noMkStream) return null;
+  if (s === undefined) ks.requireStreamRoom(key);
   const now = ks.clock();
   const results: IdempotentAddResult[] = [];
   const checks: (IdempotencyCheck | undefined)[] = [];
@@ -177,6 +182,7 @@ export function xaddBatchCommand(
   const trim = options.trim && checkTrim(options.trim);
   const s = ks.streams.get(key);
   if (s === undefined && options.noMkStream) return null;
+  if (s === undefined) ks.requireStreamRoom(key);
   const ids: StreamId[] = [];
   let top = s?.lastId ?? 0n;
   messages.forEach((m, index) => {
@@ -245,23 +251,26 @@ export function xrangeCommand(ks: Keyspace, key: string, options: XrangeOptions)
   const { start, end } = resolveInterval(options.start, options.end);
   const s = ks.streams.get(key);
   if (s === undefined) return null;
-  return s.range(start, end, options.count, options.reverse);
+  return s.range(start, end, options.count, options.reverse, replyBudget(ks.limits.replyBytes));
 }
 
-// XREAD [COUNT count] STREAMS key [key ...] id [id ...]   (not blocking: see the backend)
-// Reply: for each stream with entries after its ID, those entries.
-export function xreadCommand(ks: Keyspace, streams: XreadStream[], count?: number): XreadResult[] {
+// XREAD [COUNT count] [MAXCOUNT n] [MAXSIZE bytes] STREAMS key [key ...] id [id ...]   (not blocking: see the backend)
+// Reply: for each stream with entries after its ID, those entries, within the reply's budget.
+export function xreadCommand(ks: Keyspace, streams: XreadStream[], count?: number, caps: ReplyCaps = {}): XreadResult[] {
+  if (caps.maxCount !== undefined || caps.maxBytes !== undefined) checkReplyCaps(caps.maxCount, caps.maxBytes, count || undefined);
+  const budget = replyBudget(ks.limits.replyBytes, caps.maxCount, caps.maxBytes);
   const out: XreadResult[] = [];
   for (const { key, after } of streams) {
     const s = ks.streams.get(key);
     if (s === undefined) continue;
+    if (budget !== undefined && budgetSpent(budget)) break;
     let entries: Entry[];
     if (after === '+') {
       const last = s.lastEntry();
-      entries = last ? [last] : [];
+      entries = last && (budget === undefined || spend(budget, last.fields ?? [])) ? [last] : [];
     } else {
       const from = after === '$' ? s.lastId : after;
-      entries = from === MAX_ID ? [] : s.range(from + 1n, MAX_ID, count || undefined);
+      entries = from === MAX_ID ? [] : s.range(from + 1n, MAX_ID, count || undefined, false, budget);
     }
     if (entries.length > 0) out.push({ key, entries });
   }

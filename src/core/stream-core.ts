@@ -43,7 +43,7 @@ import {
   xinfoStreamFullCommand,
 } from './introspection.js';
 import { xcfgsetCommand } from './idempotency.js';
-import { Keyspace } from './keyspace.js';
+import { Keyspace, NO_LIMITS, type CoreLimits } from './keyspace.js';
 import { xackdelCommand, xdelexCommand } from './references.js';
 import { schedulerOf } from './delivery-policy.js';
 import { extendDeadlineCommand, groupCreateWithPolicyCommand, groupUpdateCommand, redriveCommand, runDueCommand } from './policy-commands.js';
@@ -96,6 +96,7 @@ import type {
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
+  ReplyCaps,
   XreadStream,
   XrangeOptions,
   XsetidOptions,
@@ -106,13 +107,15 @@ export interface StreamCoreOptions {
   clock?: () => number;
   /** Receives each command's effects, in order, after they are applied. */
   sink?: EffectSink;
+  /** Caps on replies, streams and consumers. @defaultValue none */
+  limits?: Partial<CoreLimits>;
 }
 
 export class StreamCore implements StreamCommands {
   private readonly keyspace: Keyspace;
 
   constructor(options: StreamCoreOptions = {}) {
-    this.keyspace = new Keyspace(options.clock ?? Date.now, options.sink);
+    this.keyspace = new Keyspace(options.clock ?? Date.now, options.sink, { ...NO_LIMITS, ...options.limits });
   }
 
   setSink(sink: EffectSink | undefined): void {
@@ -211,8 +214,8 @@ export class StreamCore implements StreamCommands {
     return xrangeCommand(this.keyspace, key, options);
   }
 
-  xread(streams: XreadStream[], count?: number): XreadResult[] {
-    return xreadCommand(this.keyspace, streams, count);
+  xread(streams: XreadStream[], count?: number, caps?: ReplyCaps): XreadResult[] {
+    return xreadCommand(this.keyspace, streams, count, caps);
   }
 
   xdel(key: string, ids: StreamId[]): number {

@@ -1,5 +1,6 @@
 import type { ConsumerGroup } from './consumer-group.js';
 import type { IdempotencyRecord } from './idempotency.js';
+import { spend, type ReplyBudget } from './reply-budget.js';
 import { StreamNode } from './stream-node.js';
 import { ID_WORDS, MAX_ID, splitId, type StreamId } from '../domain/ids.js';
 import type { Entry, FieldList } from '../domain/types.js';
@@ -147,9 +148,10 @@ export class Stream {
 
   /**
    * Live entries with start <= id <= end, ascending (or descending when
-   * `reverse`), at most `count` (undefined: all). Seeks in O(log n).
+   * `reverse`), at most `count` (undefined: all), and only while `budget`
+   * has room (each entry is measured as it is decoded). Seeks in O(log n).
    */
-  range(start: StreamId, end: StreamId, count: number | undefined, reverse = false): Entry[] {
+  range(start: StreamId, end: StreamId, count: number | undefined, reverse = false, budget?: ReplyBudget): Entry[] {
     const out: Entry[] = [];
     if (start > end || this.nodeCount === 0 || count === 0) return out;
     const limit = count ?? Number.POSITIVE_INFINITY;
@@ -173,7 +175,9 @@ export class Stream {
         for (; slot < node.count; slot++) {
           if (node.compareIdAt(slot, b0, b1, b2, b3) > 0) return out;
           if (!node.isLive(slot)) continue;
-          out.push({ id: node.idAt(slot), fields: node.fieldsAt(slot)! });
+          const fields = node.fieldsAt(slot)!;
+          if (budget !== undefined && !spend(budget, fields)) return out;
+          out.push({ id: node.idAt(slot), fields });
           if (out.length >= limit) return out;
         }
       }
@@ -186,7 +190,9 @@ export class Stream {
       for (; slot >= 0; slot--) {
         if (node.compareIdAt(slot, b0, b1, b2, b3) < 0) return out;
         if (!node.isLive(slot)) continue;
-        out.push({ id: node.idAt(slot), fields: node.fieldsAt(slot)! });
+        const fields = node.fieldsAt(slot)!;
+        if (budget !== undefined && !spend(budget, fields)) return out;
+        out.push({ id: node.idAt(slot), fields });
         if (out.length >= limit) return out;
       }
       n--;

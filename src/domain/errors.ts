@@ -134,6 +134,35 @@ export const ERROR_CATALOGUE = {
       reused: (producer: string, key: string) => `the idempotency key '${key}' of producer '${producer}' was used for a different message`,
     },
   },
+  MAX_STREAMS_REACHED: {
+    status: 409,
+    title: 'Stream limit reached',
+    messages: {
+      /** `limit`: MAX_STREAMS */
+      wouldCreate: (key: string, limit: number) =>
+        `creating stream '${key}' would pass the server's limit of ${limit} streams (MAX_STREAMS); delete a stream first`,
+    },
+  },
+  MAX_CONSUMERS_REACHED: {
+    status: 409,
+    title: 'Consumer limit reached',
+    messages: {
+      /** `limit`: MAX_CONSUMERS_PER_GROUP */
+      wouldCreate: (key: string, group: string, consumer: string, limit: number) =>
+        `creating consumer '${consumer}' would pass the limit of ${limit} consumers in group '${group}' of '${key}' (MAX_CONSUMERS_PER_GROUP); delete an idle consumer first`,
+    },
+  },
+  OUT_OF_MEMORY: {
+    status: 507,
+    title: 'Out of memory',
+    messages: {
+      /** Redis's own reply with maxmemory and noeviction */
+      redis: () => "OOM command not allowed when used memory > 'maxmemory'.",
+      /** `used`, `limit`: bytes of entries the embedded backend holds, and MAX_MEMORY_BYTES */
+      embedded: (used: number, limit: number) =>
+        `OOM command not allowed: the streams hold ${used} bytes of entries and MAX_MEMORY_BYTES is ${limit}; reads, acks, deletes and trims still work`,
+    },
+  },
   VALIDATION: {
     status: 400,
     title: 'Invalid request',

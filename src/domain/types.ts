@@ -157,6 +157,27 @@ export interface XreadStream {
   after: ReadFrom;
 }
 
+/**
+ * Caps a backend enforces in the step that would pass them (set from MAX_RESPONSE_BYTES, MAX_STREAMS,
+ * MAX_CONSUMERS_PER_GROUP); Infinity: no cap.
+ */
+export interface BackendLimits {
+  /** Bytes of field names and values (UTF-8) in one reply that carries entries; the first entry always fits. */
+  replyBytes: number;
+  /** Streams in all: a write that would create one more fails with MAX_STREAMS_REACHED. */
+  maxStreams: number;
+  /** Consumers in one group: creating one more (explicitly, or by a group read or claim) fails with MAX_CONSUMERS_REACHED. */
+  maxConsumersPerGroup: number;
+}
+
+/** MAXCOUNT / MAXSIZE (Redis 8.10) of a read over several streams: caps on the whole reply; at least one entry is always returned. */
+export interface ReplyCaps {
+  /** Most entries in the whole reply (>= COUNT). */
+  maxCount?: number;
+  /** Most bytes of field names and values (UTF-8) in the whole reply. */
+  maxBytes?: number;
+}
+
 export interface XreadResult {
   key: string;
   entries: Entry[];

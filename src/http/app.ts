@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Http2SecureServer } from 'node:http2';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { StreamBackend } from '../backends/contract.js';
@@ -6,6 +7,7 @@ import type { Config } from '../config.js';
 import { fastValidatorCompiler } from './schemas/fast-check.js';
 import { MAX_NAME_BYTES } from './schemas/names.js';
 import { AuthSetupError } from './auth/tokens-file.js';
+import { applyHttp2Deadlines } from './http2-timeouts.js';
 import { clientErrorHandler } from './client-error.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { consolePlugin } from './plugins/console.js';
@@ -63,7 +65,9 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config; metr
 });
 
 /** HTTPS with HTTP/2 when TLS_CERT_FILE and TLS_KEY_FILE are set; HTTP/1.1 still offered through ALPN. */
-function tlsOptions(config: Config): { http2: true; https: { allowHTTP1: true; cert: Buffer; key: Buffer } } | Record<string, never> {
+function tlsOptions(
+  config: Config,
+): { http2: true; http2SessionTimeout: number; https: { allowHTTP1: true; cert: Buffer; key: Buffer } } | Record<string, never> {
   if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) return {};
   const read = (variable: string, path: string) => {
     try {
@@ -72,7 +76,8 @@ function tlsOptions(config: Config): { http2: true; https: { allowHTTP1: true; c
       throw new AuthSetupError(`cannot read ${variable} ${path}: ${(error as Error).message}`);
     }
   };
-  return { http2: true, https: { allowHTTP1: true, cert: read('TLS_CERT_FILE', config.tlsCertFile), key: read('TLS_KEY_FILE', config.tlsKeyFile) } };
+  // An HTTP/2 session with no frame for KEEP_ALIVE_TIMEOUT_MS closes gracefully (GOAWAY); http2-timeouts.ts has the other deadlines.
+  return { http2: true, http2SessionTimeout: config.keepAliveTimeoutMs, https: { allowHTTP1: true, cert: read('TLS_CERT_FILE', config.tlsCertFile), key: read('TLS_KEY_FILE', config.tlsKeyFile) } };
 }
 
 export function buildApp({ backend, config, logger, metrics }: BuildAppOptions): FastifyInstance {
@@ -101,6 +106,7 @@ export function buildApp({ backend, config, logger, metrics }: BuildAppOptions):
   });
   // Over the cap, Node closes new connections at accept.
   if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
+  if (config.tlsCertFile !== undefined) applyHttp2Deadlines(app.server as unknown as Http2SecureServer, config);
   app.register(streamgate, { backend, config, ...(metrics ? { metrics } : {}) });
   return app as unknown as FastifyInstance;
 }

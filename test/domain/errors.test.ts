@@ -49,6 +49,9 @@ describe('the error catalogue', () => {
       SETID_ENTRIES_ADDED_TOO_SMALL: 400,
       SETID_MAXDELETED_TOO_BIG: 400,
       IDEMPOTENCY_KEY_REUSED: 422,
+      MAX_STREAMS_REACHED: 409,
+      MAX_CONSUMERS_REACHED: 409,
+      OUT_OF_MEMORY: 507,
       VALIDATION: 400,
       PAYLOAD_TOO_LARGE: 413,
       STORAGE_UNAVAILABLE: 503,
@@ -70,8 +73,8 @@ describe('the error catalogue', () => {
     });
   });
 
-  it('makes only bugs, storage faults, overload and missing server features 5xx', () => {
-    expect(CODES.filter((code) => ERROR_CATALOGUE[code].status >= 500).sort()).toEqual(['INTERNAL', 'NOT_SUPPORTED_BY_BACKEND', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
+  it('makes only bugs, storage faults, overload, memory and missing server features 5xx', () => {
+    expect(CODES.filter((code) => ERROR_CATALOGUE[code].status >= 500).sort()).toEqual(['INTERNAL', 'NOT_SUPPORTED_BY_BACKEND', 'OUT_OF_MEMORY', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
   });
 
   it('gives every code a title and at least one message template', () => {

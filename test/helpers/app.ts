@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { StreamBackend } from '../../src/backends/contract.js';
+import { backendLimits } from '../../src/backends/create-backend.js';
 import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
 import { StreamCore } from '../../src/core/stream-core.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -17,7 +18,7 @@ export interface TestApp {
 export async function buildTestApp(overrides: Partial<Config> = {}, options: { clock?: () => number } = {}): Promise<TestApp> {
   // Overload shedding is off unless a test asks for it: a loaded test machine is not an overloaded server.
   const config = { ...loadConfig({}), maxEventLoopDelayMs: 0, ...overrides };
-  const backend = createEmbeddedBackend({ core: new StreamCore({ clock: options.clock }) });
+  const backend = createEmbeddedBackend({ core: new StreamCore({ clock: options.clock, limits: backendLimits(config) }) });
   const app = buildApp({ backend, config });
   await app.ready();
   return {

@@ -113,8 +113,8 @@ export const embeddedRow: BackendRow = {
   async start() {
     const backends: StreamBackend[] = [];
     return {
-      async makeBackend() {
-        const backend = createEmbeddedBackend({ core: new StreamCore() });
+      async makeBackend(options = {}) {
+        const backend = createEmbeddedBackend({ core: new StreamCore(options.limits ? { limits: options.limits } : {}) });
         backends.push(backend);
         return backend;
       },

@@ -33,6 +33,7 @@ import type {
   XreadgroupOptions,
   XreadgroupResult,
   XreadResult,
+  ReplyCaps,
   XreadStream,
   XrangeOptions,
   XsetidOptions,
@@ -379,13 +380,13 @@ export class EmbeddedBackend implements StreamBackend {
   }
 
   /** XREAD [BLOCK]: `$` is pinned to each stream's last ID when the call starts. */
-  async readStreams(streams: XreadStream[], count: number | undefined, wait: Wait): Promise<XreadResult[]> {
+  async readStreams(streams: XreadStream[], count: number | undefined, wait: Wait, caps?: ReplyCaps): Promise<XreadResult[]> {
     const pinned = streams.map((s) => ({ key: s.key, after: s.after === '$' ? this.core.lastIdOf(s.key) : s.after }));
-    const first = this.core.xread(pinned, count);
+    const first = this.core.xread(pinned, count, caps);
     const { waitMs, signal } = wait;
     if (first.length > 0 || waitMs <= 0 || signal?.aborted || this.closing || pinned.some((s) => s.after === '+')) return first;
     return this.block<XreadResult[]>(pinned.map((s) => s.key), undefined, waitMs, signal, () => {
-      const result = this.core.xread(pinned, count);
+      const result = this.core.xread(pinned, count, caps);
       return result.length > 0 ? result : undefined;
     }).result;
   }

@@ -6,6 +6,8 @@ import { compareNames } from '../../core/consumer-group.js';
 import { redisReplyError, StreamError, streamError } from '../../domain/errors.js';
 import { formatId, MAX_ID, type StreamId } from '../../domain/ids.js';
 import type {
+  BackendLimits,
+  ReplyCaps,
   ConsumerInfo,
   Delivery,
   Entry,
@@ -59,6 +61,8 @@ export interface RedisBackendOptions {
   waitTimeoutMs?: number;
   /** CLIENT SETNAME of every connection. @defaultValue `'streamgate'` */
   connectionName?: string;
+  /** Caps on replies, streams and consumers. @defaultValue none */
+  limits?: Partial<BackendLimits>;
 }
 
 type ScriptCommands = { [K in ScriptName]: (key: string, ...args: Arg[]) => Promise<Reply> };
@@ -320,7 +324,8 @@ export class RedisBackend implements StreamBackend {
     return reply === null ? null : decode.entries(reply);
   }
 
-  async readStreams(streams: XreadStream[], count: number | undefined, wait: Wait): Promise<XreadResult[]> {
+  async readStreams(streams: XreadStream[], count: number | undefined, wait: Wait, caps?: ReplyCaps): Promise<XreadResult[]> {
+    if (caps !== undefined && (caps.maxCount !== undefined || caps.maxBytes !== undefined)) throw this.unsupported('XREAD MAXCOUNT / MAXSIZE', 8, 10);
     const pinned = await Promise.all(
       streams.map(async (s) => ({ key: s.key, after: s.after === '$' ? await this.lastIdOf(s.key) : s.after })),
     );

@@ -61,10 +61,15 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: multiMessageListSchema.meta({ description: 'The streams with entries; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {
-      const { streams, count = appConfig.maxCount, waitMs = DEFAULT_WAIT_MS } = request.body;
+      const { streams, waitMs = DEFAULT_WAIT_MS, maxCount, maxBytes } = request.body;
+      const count = defaultCount(request.body.count, maxCount, appConfig.maxCount);
       await requireStreams(backend, streams.map((s) => s.stream));
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
-      const results = await backend.readStreams(streams.map((s) => ({ key: s.stream, after: s.after })), count, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
+      const keys = streams.map((s) => ({ key: s.stream, after: s.after }));
+      const wait = { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal };
+      const results = await (maxCount === undefined && maxBytes === undefined
+        ? backend.readStreams(keys, count, wait)
+        : backend.readStreams(keys, count, wait, { maxCount, maxBytes }));
       return sendJsonText(reply, multiListJson(results, request.query.fieldsFormat));
     },
   });
@@ -85,10 +90,12 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { group, consumer } = request.params;
-      const { streams, count = appConfig.maxCount, waitMs = DEFAULT_WAIT_MS, noAck } = request.body;
+      const { streams, waitMs = DEFAULT_WAIT_MS, noAck, maxCount, maxBytes } = request.body;
+      const count = defaultCount(request.body.count, maxCount, appConfig.maxCount);
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
+      const keys = streams.map((s) => ({ key: s.stream, from: s.after }));
       const results = await backend.readGroup(
-        { group, consumer, streams: streams.map((s) => ({ key: s.stream, from: s.after })), count, noAck },
+        maxCount === undefined && maxBytes === undefined ? { group, consumer, streams: keys, count, noAck } : { group, consumer, streams: keys, count, noAck, maxCount, maxBytes },
         { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal },
       );
       return sendJsonText(reply, multiListJson(results, request.query.fieldsFormat));
@@ -325,4 +332,9 @@ function multiListJson(results: readonly { key: string; entries: readonly (Entry
     first = false;
   }
   return `${json}]}`;
+}
+
+/** Without `count`, the server's cap, lowered to maxCount so that MAXCOUNT >= COUNT holds. */
+export function defaultCount(count: number | undefined, maxCount: number | undefined, serverMax: number): number {
+  return count ?? (maxCount === undefined ? serverMax : Math.min(maxCount, serverMax));
 }

@@ -4,6 +4,7 @@ import { groupReadFrom, idOutput, readAfter } from './ids.js';
 import { messageSchema } from './message.js';
 import { consumerName, groupName, streamName } from './names.js';
 import { countBody, waitMsBody } from './numbers.js';
+import { checkMaxCount, replyCapFields } from './read.js';
 
 /** Most streams one multi-stream read or event stream names: its cost is per stream. */
 export const MAX_STREAMS_PER_READ = 100;
@@ -26,8 +27,12 @@ export function multiReadBody(maxCount: number, maxWaitMs: number) {
       streams: streamList(z.strictObject({ stream: streamName, after: readAfter }), 'The streams, in the order of the answer, each with the ID to read after.'),
       count: countBody(maxCount, maxCount),
       waitMs: waitMsBody(maxWaitMs, 'Block up to this many ms when no stream has anything after its ID.'),
+      ...replyCapFields,
     })
-    .superRefine((body, ctx) => distinctStreams(body.streams, ctx, ['streams']));
+    .superRefine((body, ctx) => {
+      distinctStreams(body.streams, ctx, ['streams']);
+      checkMaxCount(body, ctx);
+    });
 }
 
 /** POST /v1/groups/{group}/consumers/{consumer}/read: XREADGROUP GROUP g c [COUNT] [BLOCK] [NOACK] STREAMS key ... id ... */
@@ -41,8 +46,12 @@ export function multiReadGroupBody(maxCount: number, maxWaitMs: number) {
       count: countBody(maxCount, maxCount),
       waitMs: waitMsBody(maxWaitMs, 'Block up to this many ms when nothing is new (only when every stream reads `>`).'),
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
+      ...replyCapFields,
     })
-    .superRefine((body, ctx) => distinctStreams(body.streams, ctx, ['streams']));
+    .superRefine((body, ctx) => {
+      distinctStreams(body.streams, ctx, ['streams']);
+      checkMaxCount(body, ctx);
+    });
 }
 
 /** A query parameter given once or repeated: always a list. */

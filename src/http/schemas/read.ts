@@ -8,6 +8,34 @@ import { countBody, waitMsBody } from './numbers.js';
 /** Marks a body schema whose request may leave the body out; the OpenAPI document turns it into `required: false`. */
 export const OPTIONAL_BODY = 'x-optional-body';
 
+/** MAXCOUNT / MAXSIZE (Redis 8.10) of a read: caps on the whole reply, over all its streams. */
+export const replyCapFields = {
+  maxCount: z
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .meta({ description: 'MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`.' }),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .meta({
+      description:
+        'MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the whole reply, and never more than the server\'s MAX_RESPONSE_BYTES; ' +
+        'at least one message is always returned, and one left out is not delivered (the next read gets it).',
+    }),
+};
+
+export function checkMaxCount(read: { count?: number | undefined; maxCount?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (read.maxCount !== undefined && read.count !== undefined && read.maxCount < read.count) {
+    ctx.addIssue({ code: 'custom', path: ['maxCount'], message: 'maxCount must be at least count' });
+  }
+}
+
 /** All options are optional, so the body may be left out. */
 export function readGroupBody(maxCount: number, maxWaitMs: number) {
   const schema = z.preprocess(
@@ -29,18 +57,9 @@ export function readGroupBody(maxCount: number, maxWaitMs: number) {
             '(released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. ' +
             'A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries.',
         }),
-      maxCount: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'MAXCOUNT (Redis 8.10): most messages in the reply; at least `count`.' }),
-      maxBytes: z
-        .number()
-        .int()
-        .min(1)
-        .max(Number.MAX_SAFE_INTEGER)
-        .optional()
-        .meta({ description: 'MAXSIZE (Redis 8.10): most bytes (UTF-8 field names and values) in the reply; at least one message is always returned, and one left out is not delivered.' }),
+      ...replyCapFields,
     }).superRefine((read, ctx) => {
-      if (read.maxCount !== undefined && read.count !== undefined && read.maxCount < read.count) {
-        ctx.addIssue({ code: 'custom', path: ['maxCount'], message: 'maxCount must be at least count' });
-      }
+      checkMaxCount(read, ctx);
       if (read.claimMinIdleMs !== undefined && read.after !== '>') {
         ctx.addIssue({ code: 'custom', path: ['claimMinIdleMs'], message: 'claimMinIdleMs needs after: ">"' });
       }
