@@ -75,7 +75,7 @@ end
 /**
  * XREADGROUP without BLOCK in a group that may have a policy.
  * ARGV: group consumer from(>|id) count|'' noack(0|1) limit-without-count.
- * A \`>\` read in a group with a policy (not NOACK) first takes due entries:
+ * A \`>\` read in a group with a policy first takes due entries (NOACK does not apply to them):
  * nacked ones whose delay passed (R, by due time), then those taken back at
  * their deadline (O), then owned ones past it that no timer took back yet
  * (T): each XCLAIMed to the reader (count +1), as XREADGROUP CLAIM does; an
@@ -93,7 +93,7 @@ local noack = ARGV[5] == '1'
 local limit = tonumber(ARGV[4]) or tonumber(ARGV[6])
 local taken, counts, redelivered, moved = {}, {}, 0, 0
 local now = 0
-if policy and from == '>' and not noack then
+if policy and from == '>' then
   local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
   if failed(probe) then return nostream_or(key, probe) end
   now = now_ms()
@@ -151,7 +151,7 @@ if rest ~= '0' then
 end
 redis.call('XGROUP', 'CREATECONSUMER', key, group, consumer)
 local deadline = false
-if policy and policy.ackDeadlineMs and not noack and #entries > 0 then
+if policy and policy.ackDeadlineMs and #entries > 0 then
   if now == 0 then now = now_ms() end
   deadline = now + policy.ackDeadlineMs
   for i, e in ipairs(entries) do
