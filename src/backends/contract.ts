@@ -112,10 +112,11 @@ export interface BatchOptions {
  *   (never a scan per tick). On Redis every replica runs them; each move is one
  *   script that re-checks the entry is still due, so when two replicas race
  *   one moves it and the other does nothing. (Redis Cluster, when the stream
- *   and its dead-letter stream hash to different slots: XADD the dead letter
- *   first, then the script that acks only if the entry is still due with the
- *   same count; a crash or a lost race between the two may leave a duplicate
- *   dead letter, never a lost entry. Hash tags avoid it.)
+ *   and its dead-letter stream hash to different slots: the group's script
+ *   leases the entry, then the dead letter is XADDed, then a script acks it
+ *   if the lease still holds, else the copy is deleted again; so a race
+ *   leaves no duplicate, and only a crash between the steps may leave one,
+ *   never a lost entry. Hash tags avoid it.)
  */
 export interface StreamBackend {
   readonly kind: 'embedded' | 'redis';

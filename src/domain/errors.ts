@@ -196,6 +196,7 @@ export const ERROR_CATALOGUE = {
       deadLetterName: () => 'deadLetterStream must be a non-empty stream name',
       backoffSteps: (max: number) => `retryBackoffMs must be a list of at most ${max} delays`,
       groupUpdateEmpty: () => 'A group update needs lastDeliveredId or policy',
+      reservedConsumer: (name: string) => `the consumer name '${name}' is reserved on the Redis backend for entries a delivery policy took back`,
       claimWithPolicy: () => 'claimMinIdleMs cannot be used in a group with a delivery policy: the policy decides which pending entries are due',
       mediaType: (contentType: string) => `unsupported content type ${JSON.stringify(contentType)}: send application/json`,
       badUrl: () => 'the URL path is not valid percent-encoded UTF-8',

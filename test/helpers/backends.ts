@@ -149,10 +149,10 @@ export function httpBackendMatrix(): BackendRow[] {
 
 /**
  * The rows that keep delivery policies (issue 14): the policy suites (test/http/routes/policies.test.ts,
- * the README's policy walk-through) run on these and check the 501 on the others. The Redis side
- * lands separately: this is the one list to widen when it does.
+ * the README's policy walk-through) run on these and check the 501 on the others: every row now
+ * (the Redis side: src/backends/redis/policy-*.ts).
  */
-export const POLICY_BACKENDS: readonly string[] = ['embedded'];
+export const POLICY_BACKENDS: readonly string[] = ['embedded', 'redis', 'redis cluster', 'valkey', 'valkey cluster'];
 
 /** useBackend for the HTTP suites: Cluster rows also run under a key prefix (REDIS_KEY_PREFIX). */
 export function useHttpBackend(row: BackendRow): BackendEnv {

@@ -16,6 +16,7 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConnectionConfig } from '../../config.js';
+import { POLICY_SCRIPTS, REDRIVE_SCRIPT } from './policy-scripts.js';
 import { SCRIPTS } from './scripts.js';
 
 export type RedisClient = Redis | Cluster;
@@ -62,6 +63,8 @@ export function createRedisClient(config: RedisConnectionConfig, connectionName 
         } satisfies ClusterOptions)
       : new Redis({ ...redisOptions(config, connectionName), host: config.host, port: config.port, db: config.db, enableAutoPipelining: true });
   for (const [name, definition] of Object.entries(SCRIPTS)) client.defineCommand(name, definition);
+  for (const [name, definition] of Object.entries(POLICY_SCRIPTS)) client.defineCommand(name, definition);
+  client.defineCommand('sgRedrive', REDRIVE_SCRIPT);
   // Errors are answered per command (503); the 'error' event only reports what the reconnection loop is doing.
   client.on('error', () => {});
   return client;

@@ -48,6 +48,13 @@ import * as decode from './decode.js';
 import type { Reply } from './decode.js';
 import { batchArgs, boundArg, checkFields, countRepeatedClaims, escapeGlob, trimArgs, type Arg } from './arguments.js';
 import { toStreamError, unavailable, waitShortfall } from './errors.js';
+import { groupKeyList, groupKeys, companionBase, sameSlot } from './policy-keys.js';
+import { RELEASED_OWNER, type PolicyScriptName } from './policy-scripts.js';
+import { PolicyTimers } from './policy-timers.js';
+import { checkTime, validateDeliveryPolicy } from '../../domain/delivery-policy.js';
+import { XNACK_FATAL_DELIVERY_COUNT } from '../../domain/defaults.js';
+import { DEAD_LETTER_FIELDS, type DeliveryPolicy } from '../../domain/types.js';
+import { parseDeadLetter } from '../../core/policy-commands.js';
 import type { ScriptName } from './scripts.js';
 import { WakeHub, type HubWaiter, type Notice } from './wake-hub.js';
 
@@ -65,7 +72,14 @@ export interface RedisBackendOptions {
   limits?: Partial<BackendLimits>;
 }
 
-type ScriptCommands = { [K in ScriptName]: (key: string, ...args: Arg[]) => Promise<Reply> };
+type ScriptCommands = { [K in ScriptName | PolicyScriptName | 'sgRedrive']: (...args: Arg[]) => Promise<Reply> };
+
+/** The most entries one timer step handles per group and kind (the embedded DUE_STEP_LIMIT); more: the next step at once. */
+const POLICY_STEP_LIMIT = 1000;
+/** A `>` read without COUNT takes at most this many due entries (then all new ones, as XREADGROUP does). */
+const DUE_READ_LIMIT = 1000;
+/** XPENDING page of the policy rebuild on PATCH. */
+const POLICY_SCAN_COUNT = 1000;
 
 const SCAN_COUNT = 1000;
 
@@ -87,6 +101,12 @@ export class RedisBackend implements StreamBackend {
   private readonly origin = randomUUID();
   readonly hub: WakeHub;
   private closing = false;
+  /** SET of JSON [stream, group] of every group with a policy (the timers' sweep finds groups created elsewhere here). */
+  private readonly registry: string;
+  private readonly timers: PolicyTimers;
+  private readonly policyListeners: ((event: PolicyEvent) => void)[] = [];
+  /** The policies this replica has seen, by JSON [stream, group]: the timers' dead-letter stream, claims' deadline upkeep. */
+  private readonly knownPolicies = new Map<string, DeliveryPolicy>();
   /** INFO server, read at each (re)connection; undefined until the first. */
   serverVersion: ServerVersion | undefined;
 
@@ -95,6 +115,7 @@ export class RedisBackend implements StreamBackend {
     this.waitReplicas = options.waitReplicas ?? 0;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 1000;
     this.channel = `${this.prefix}streamgate:wake`;
+    this.registry = `${this.prefix}streamgate:policy-groups`;
     this.client = createRedisClient(options.connection, options.connectionName ?? 'streamgate');
     this.scripts = this.client as unknown as ScriptCommands;
     this.hub = new WakeHub(
@@ -113,6 +134,14 @@ export class RedisBackend implements StreamBackend {
     // Notices sent while the subscriber was reconnecting are lost: everyone parked reads again.
     if (this.subscriber !== this.client) this.subscriber.on('ready', () => this.hub.wakeAll());
     this.subscribe();
+    this.timers = new PolicyTimers({
+      step: (stream, group) => this.runDue(stream, group),
+      scan: async (cursor) => {
+        if (!this.isReady()) return [cursor, []];
+        const [next, members] = (await this.client.sscan(this.registry, cursor, 'COUNT', 100)) as [string, string[]];
+        return [next, members.map((m) => JSON.parse(m) as [string, string])];
+      },
+    });
   }
 
   /** Resolves once connected (or rejects after `timeoutMs`): for tests and startup logs; the backend works without it. */
@@ -263,7 +292,13 @@ export class RedisBackend implements StreamBackend {
   deleteStream(stream: string): Promise<boolean> {
     return this.write(
       stream,
-      async () => Number(await this.client.del(this.key(stream))) === 1,
+      async () => {
+        const key = this.key(stream);
+        const k = groupKeys(key, '');
+        const deleted = Number(await this.scripts.sgStreamDelete(key, k.policy, companionBase(key))) === 1;
+        if (deleted) this.timers.forgetStream(stream);
+        return deleted;
+      },
       (deleted) => (deleted ? ['d', stream] : undefined),
     );
   }
@@ -400,7 +435,10 @@ export class RedisBackend implements StreamBackend {
   // Consumer groups
 
   createGroup(stream: string, group: string, options: GroupCreateOptions): Promise<GroupInfo> {
-    if (options.policy !== undefined) return Promise.reject(this.policiesUnsupported());
+    if (options.policy !== undefined) {
+      const policy = validateDeliveryPolicy(stream, options.policy);
+      if (policy !== null) return this.writePolicy(stream, group, 'create', options, policy);
+    }
     const start = options.startId === '$' ? '$' : formatId(options.startId);
     const entriesRead = options.entriesRead === undefined ? '' : String(options.entriesRead);
     return this.write(
@@ -423,12 +461,17 @@ export class RedisBackend implements StreamBackend {
   destroyGroup(stream: string, group: string): Promise<boolean> {
     return this.write(
       stream,
-      async () => Number(await this.client.xgroup('DESTROY', this.key(stream), group)) === 1,
+      async () => {
+        const destroyed = Number(await this.scripts.sgGroupDestroy(...groupKeyList(groupKeys(this.key(stream), group)), group)) === 1;
+        if (destroyed) await this.unregister(stream, group);
+        return destroyed;
+      },
       (destroyed) => (destroyed ? ['g', stream, group] : undefined),
     );
   }
 
   createConsumer(stream: string, group: string, consumer: string): Promise<boolean> {
+    refuseReserved(consumer);
     return this.write(stream, async () => Number(await this.client.xgroup('CREATECONSUMER', this.key(stream), group, consumer)) === 1);
   }
 
@@ -445,6 +488,7 @@ export class RedisBackend implements StreamBackend {
 
   async readGroup(read: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]> {
     this.refuseRedis8Options(read);
+    refuseReserved(read.consumer);
     const { waitMs, signal } = wait;
     const fromHistory = read.streams.some((s) => s.from !== '>' && s.from !== MAX_ID);
     if (fromHistory || waitMs <= 0 || signal?.aborted || this.closing) return this.readGroupOnce(read);
@@ -478,20 +522,16 @@ export class RedisBackend implements StreamBackend {
     for (const { key, from } of read.streams) {
       const history = from !== '>' && from !== MAX_ID;
       const reply = (await this.run(key, () =>
-        this.scripts.sgReadGroup(this.key(key), group, consumer, history ? formatId(from) : '>', count, noAck ? '1' : '0'),
-      )) as [Reply, Reply[]];
-      const [entriesReply, counts] = reply;
+        this.scripts.sgPolicyRead(...groupKeyList(groupKeys(this.key(key), group)), group, consumer, history ? formatId(from) : '>', count, noAck ? '1' : '0', DUE_READ_LIMIT),
+      )) as [Reply, Reply[], Reply, Reply, Reply, Reply];
+      const [entriesReply, counts, deadline, redelivered, policyJson, doomed] = reply;
       const entries: Delivery[] = decode.entries(entriesReply);
-      if (history) {
-        entries.forEach((e, i) => {
-          const n = counts[i];
-          if (n !== null && n !== undefined) e.deliveryCount = Number(n);
-        });
-        out.push({ key, entries });
-      } else if (entries.length > 0) {
-        if (!noAck) for (const e of entries) e.deliveryCount = 1;
-        out.push({ key, entries });
-      }
+      entries.forEach((e, i) => {
+        const n = counts[i];
+        if (n !== null && n !== undefined) e.deliveryCount = Number(n);
+      });
+      if (policyJson !== null) this.onPolicyRead(key, group, policyJson as string, entries, deadline, Number(redelivered), Number(doomed));
+      if (history || entries.length > 0) out.push({ key, entries });
     }
     return out;
   }
@@ -508,7 +548,9 @@ export class RedisBackend implements StreamBackend {
   }
 
   async pendingSummary(stream: string, group: string): Promise<PendingSummary> {
-    return decode.pendingSummary(await this.run(stream, () => this.scripts.sgPending(this.key(stream), group)));
+    const summary = decode.pendingSummary(await this.run(stream, () => this.scripts.sgPending(this.key(stream), group)));
+    summary.consumers = summary.consumers.filter((c) => c.name !== RELEASED_OWNER);
+    return summary;
   }
 
   async pendingEntries(stream: string, group: string, options: PendingRangeOptions): Promise<PendingEntryInfo[]> {
@@ -516,10 +558,13 @@ export class RedisBackend implements StreamBackend {
     if (options.minIdleMs !== undefined) args.push('IDLE', options.minIdleMs);
     args.push(boundArg(options.start, 'start'), boundArg(options.end, 'end'), Math.max(0, options.count));
     if (options.consumer !== undefined) args.push(options.consumer);
-    return decode.pendingEntries(await this.run(stream, () => this.scripts.sgPending(this.key(stream), ...args)));
+    const entries = decode.pendingEntries(await this.run(stream, () => this.scripts.sgPending(this.key(stream), ...args)));
+    for (const e of entries) if (e.consumer === RELEASED_OWNER) e.consumer = null;
+    return entries;
   }
 
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {
+    refuseReserved(options.consumer);
     const args: Arg[] = [options.justId ? '1' : '0', group, options.consumer, Math.max(0, options.minIdleMs), options.ids.length, ...options.ids.map(formatId)];
     if (options.idleMs !== undefined) args.push('IDLE', options.idleMs);
     else if (options.timeMs !== undefined) args.push('TIME', options.timeMs);
@@ -532,6 +577,7 @@ export class RedisBackend implements StreamBackend {
       async () => {
         const claimed = decode.deliveries(await this.scripts.sgClaim(this.key(stream), ...args), !options.justId);
         if (options.retryCount === undefined || options.retryCount < 0) countRepeatedClaims(claimed);
+        await this.afterClaim(stream, group, options.consumer, claimed);
         return claimed;
       },
       () => ['w', stream],
@@ -539,6 +585,7 @@ export class RedisBackend implements StreamBackend {
   }
 
   autoclaim(stream: string, group: string, options: XautoclaimOptions): Promise<XautoclaimResult> {
+    refuseReserved(options.consumer);
     return this.write(
       stream,
       async () => {
@@ -551,7 +598,9 @@ export class RedisBackend implements StreamBackend {
           formatId(options.start),
           options.count ?? 100,
         )) as [Reply, Reply, Reply[]];
-        return { nextStart: decode.id(next), entries: decode.deliveries(claimed, true), deletedIds: deleted.map(decode.id) };
+        const entries = decode.deliveries(claimed, true);
+        await this.afterClaim(stream, group, options.consumer, entries);
+        return { nextStart: decode.id(next), entries, deletedIds: deleted.map(decode.id) };
       },
       () => ['w', stream],
     );
@@ -675,30 +724,236 @@ export class RedisBackend implements StreamBackend {
     throw this.unsupported('XACKDEL', 8, 2);
   }
 
-  async release(_stream: string, _group: string, _options: XnackOptions): Promise<number> {
-    throw this.unsupported('XNACK', 8, 8);
+  /**
+   * XNACK (Redis 8.8) exists here only in a group with a delivery policy, emulated by the
+   * policy's released owner (policy-scripts.ts NACK); elsewhere 501 naming XNACK, and a
+   * delayMs in a group without a policy is NO_DELIVERY_POLICY as on the embedded backend.
+   */
+  async release(stream: string, group: string, options: XnackOptions): Promise<number> {
+    if (options.ids.length === 0) throw streamError('VALIDATION', 'noIds');
+    if (options.retryCount !== undefined && options.retryCount < 0) throw streamError('VALIDATION', 'negativeRetryCount');
+    if (options.delayMs !== undefined) checkTime('delayMs', options.delayMs, 0);
+    const keys = groupKeys(this.key(stream), group);
+    const reply = (await this.write(stream, () =>
+      this.scripts.sgPolicyNack(
+        ...groupKeyList(keys),
+        group,
+        options.mode,
+        options.retryCount ?? '',
+        options.force ? '1' : '0',
+        options.delayMs ?? '',
+        XNACK_FATAL_DELIVERY_COUNT,
+        ...options.ids.map(formatId),
+      ),
+    )) as Reply[];
+    if (reply[0] === 'nopolicy') {
+      if (options.delayMs !== undefined) throw streamError('NO_DELIVERY_POLICY', 'noPolicy', stream, group);
+      throw this.unsupported('XNACK', 8, 8);
+    }
+    const released = Number(reply[0]);
+    if (released > 0) {
+      this.report({ kind: 'nacked', stream, group, count: released });
+      if (reply[1] !== null) this.timers.track(stream, group, Number(reply[1]));
+      this.notify(['w', stream]);
+    }
+    return released;
   }
 
-  /** Delivery policies (issue 14) are the embedded backend's only, for now. */
-  private policiesUnsupported(): StreamError {
-    return streamError('NOT_SUPPORTED_BY_BACKEND', 'notYetImplemented', 'Delivery policies');
+  async updateGroup(stream: string, group: string, options: GroupUpdateOptions): Promise<GroupInfo> {
+    if (options.setId === undefined && options.policy === undefined) throw streamError('VALIDATION', 'groupUpdateEmpty');
+    const policy = options.policy == null ? options.policy : validateDeliveryPolicy(stream, options.policy);
+    return this.writePolicy(stream, group, 'update', options.setId ?? {}, policy);
   }
 
-  async updateGroup(_stream: string, _group: string, _options: GroupUpdateOptions): Promise<GroupInfo> {
-    throw this.policiesUnsupported();
+  /** Group creation with a policy, or a PATCH: one script (GROUP_POLICY); then the registry and this replica's timers. */
+  private async writePolicy(
+    stream: string,
+    group: string,
+    op: 'create' | 'update',
+    options: { startId?: StreamId | '$'; lastId?: StreamId | '$'; mkStream?: boolean; entriesRead?: bigint },
+    policy: DeliveryPolicy | null | undefined,
+  ): Promise<GroupInfo> {
+    const at = op === 'create' ? options.startId : options.lastId;
+    const id = at === undefined ? '' : at === '$' ? '$' : formatId(at);
+    const entriesRead = options.entriesRead === undefined ? '' : String(options.entriesRead);
+    const json = policy === undefined ? '' : policy === null ? 'null' : JSON.stringify(policy);
+    const keys = groupKeys(this.key(stream), group);
+    return this.write(
+      stream,
+      async () => {
+        const [row, stored] = (await this.scripts.sgGroupPolicy(...groupKeyList(keys), op, group, id, options.mkStream ? '1' : '0', entriesRead, json, POLICY_SCAN_COUNT)) as [Reply, Reply];
+        const info = decode.groupInfo(row);
+        info.policy = stored === null ? null : (JSON.parse(stored as string) as DeliveryPolicy);
+        if (info.policy === null) await this.unregister(stream, group);
+        else {
+          this.knownPolicies.set(JSON.stringify([stream, group]), info.policy);
+          await this.run(stream, () => this.client.sadd(this.registry, JSON.stringify([stream, group])));
+          this.timers.track(stream, group, Date.now());
+        }
+        return info;
+      },
+      () => ['w', stream],
+    );
   }
 
-  async extendDeadline(_stream: string, _group: string, _ids: StreamId[], _ms: number): Promise<ExtendResult> {
-    throw this.policiesUnsupported();
+  private async unregister(stream: string, group: string): Promise<void> {
+    const member = JSON.stringify([stream, group]);
+    this.knownPolicies.delete(member);
+    this.timers.forget(stream, group);
+    await this.run(stream, () => this.client.srem(this.registry, member));
   }
 
-  async redrive(_deadLetterStream: string, _count: number): Promise<number> {
-    throw this.policiesUnsupported();
+  /** What a read in a group with a policy tells: the deadline to stamp, redeliveries, when the timers are next wanted. */
+  private onPolicyRead(stream: string, group: string, json: string, entries: Delivery[], deadline: Reply, redelivered: number, doomed: number): void {
+    const policy = JSON.parse(json) as DeliveryPolicy;
+    this.knownPolicies.set(JSON.stringify([stream, group]), policy);
+    if (deadline !== null) {
+      const at = Number(deadline);
+      for (const e of entries) if (e.deliveryCount !== undefined && e.fields !== null) e.ackDeadline = at;
+      this.timers.track(stream, group, at);
+    }
+    if (policy.consumerIdleTimeoutMs !== undefined) this.timers.track(stream, group, Date.now() + policy.consumerIdleTimeoutMs);
+    if (doomed > 0) this.timers.track(stream, group, Date.now());
+    if (redelivered > 0) this.report({ kind: 'redelivered', stream, group, count: redelivered });
   }
 
-  /** No policy runs here yet, so nothing is ever reported. */
-  onPolicyEvent(_listener: (event: PolicyEvent) => void): () => void {
-    return () => {};
+  /** After XCLAIM / XAUTOCLAIM in a group this replica knows has a policy: the claimed entries get their deadline (OWNED). */
+  private async afterClaim(stream: string, group: string, consumer: string, claimed: Delivery[]): Promise<void> {
+    const policy = this.knownPolicies.get(JSON.stringify([stream, group]));
+    if (policy === undefined || claimed.length === 0) return;
+    const keys = groupKeys(this.key(stream), group);
+    await this.scripts.sgPolicyOwned(...groupKeyList(keys), group, consumer, ...claimed.map((e) => formatId(e.id)));
+    if (policy.ackDeadlineMs !== undefined) this.timers.track(stream, group, Date.now() + policy.ackDeadlineMs);
+  }
+
+  async extendDeadline(stream: string, group: string, ids: StreamId[], ms: number): Promise<ExtendResult> {
+    if (ids.length === 0) throw streamError('VALIDATION', 'noIds');
+    checkTime('ms', ms, 1);
+    const keys = groupKeys(this.key(stream), group);
+    const reply = (await this.write(stream, () => this.scripts.sgPolicyExtend(...groupKeyList(keys), group, ms, ...ids.map(formatId)))) as Reply[];
+    if (reply[0] === 'noackdeadline') throw streamError('NO_DELIVERY_POLICY', 'noAckDeadline', stream, group);
+    const result = { extended: Number(reply[0]), ackDeadline: Number(reply[1]) };
+    if (result.extended > 0) this.timers.track(stream, group, result.ackDeadline);
+    return result;
+  }
+
+  /**
+   * The timers' step for one group (policy-scripts.ts DUE). A dead-letter stream in another
+   * Cluster slot: the script leases the entries, then each is XADDed there and confirmed by
+   * DEAD_LETTER_ACK; a lease lost meanwhile (only past DEAD_LETTER_LEASE_MS) deletes the copy
+   * just added, so a race leaves no duplicate; a crash between the two steps may leave one
+   * (at-least-once), never a lost entry. Answers the next local time wanted, null, or false
+   * when the group has no policy any more.
+   */
+  private async runDue(stream: string, group: string, retried = false): Promise<number | null | false> {
+    const member = JSON.stringify([stream, group]);
+    const policy = this.knownPolicies.get(member);
+    const dlq = policy?.deadLetterStream;
+    const key = this.key(stream);
+    const keys = groupKeyList(groupKeys(key, group));
+    const cross = dlq !== undefined && this.client instanceof Cluster && !sameSlot(key, this.key(dlq));
+    const args = [group, dlq ?? '', stream, POLICY_STEP_LIMIT, cross ? '1' : '0'];
+    const reply = (await this.run(stream, () =>
+      dlq === undefined || cross ? this.scripts.sgPolicyDue(...keys, ...args) : this.scripts.sgPolicyDueLocal(...keys, this.key(dlq), ...args),
+    )) as Reply[];
+    if (reply[0] === 'none') {
+      await this.unregister(stream, group);
+      return false;
+    }
+    if (reply[0] === 'stale') {
+      this.knownPolicies.set(member, JSON.parse(reply[1] as string) as DeliveryPolicy);
+      return retried ? Date.now() : this.runDue(stream, group, true);
+    }
+    const [, back, deadReply, expired, next, readers, moves, lease, redisNow] = reply as [Reply, Reply, Reply, Reply, Reply, Reply, Reply[], Reply, Reply];
+    let dead = Number(deadReply);
+    if (moves.length > 0 && dlq !== undefined) dead += await this.moveDeadLetters(stream, group, dlq, moves, lease as string);
+    if (Number(expired) > 0) this.report({ kind: 'consumerExpired', stream, group, count: Number(expired) });
+    if (dead > 0) {
+      this.report({ kind: 'deadLettered', stream, group, count: dead });
+      this.notify(['w', dlq!]);
+    }
+    if (Number(readers) === 1 || Number(back) > 0 || dead > 0) this.notify(['w', stream]);
+    return next === null ? null : Date.now() + (Number(next) - Number(redisNow));
+  }
+
+  /** The cross-slot half of a dead-letter move (see runDue): XADD to the dead-letter stream, then the leased ack. */
+  private async moveDeadLetters(stream: string, group: string, dlq: string, moves: Reply[], lease: string): Promise<number> {
+    const added: string[] = [];
+    for (const move of moves) {
+      const [id, fields, count] = move as [string, string[], Reply];
+      const letter = [...fields, DEAD_LETTER_FIELDS.stream, stream, DEAD_LETTER_FIELDS.id, id, DEAD_LETTER_FIELDS.group, group, DEAD_LETTER_FIELDS.deliveries, String(count)];
+      added.push((await this.run(dlq, () => this.client.xadd(this.key(dlq), '*', ...letter))) as string);
+    }
+    const keys = groupKeyList(groupKeys(this.key(stream), group));
+    const acked = (await this.run(stream, () => this.scripts.sgPolicyDeadLetterAck(...keys, group, lease, ...moves.map((m) => (m as Reply[])[0] as string)))) as Reply[];
+    let moved = 0;
+    for (let i = 0; i < acked.length; i++) {
+      if (Number(acked[i]) === 1) moved++;
+      else await this.run(dlq, () => this.client.xdel(this.key(dlq), added[i]!));
+    }
+    return moved;
+  }
+
+  /**
+   * Up to `count` dead letters, oldest first among the first count * 10, back to their origin
+   * streams. Origins in the dead-letter stream's slot (always, on one server): one script for all
+   * (REDRIVE). An origin in another Cluster slot: XADD there, then XDEL from the dead-letter stream;
+   * when that XDEL finds the letter gone (another redrive moved it), the copy just added is deleted.
+   */
+  async redrive(deadLetterStream: string, count: number): Promise<number> {
+    if (!Number.isSafeInteger(count) || count < 1) throw streamError('VALIDATION', 'invalid', 'count must be an integer >= 1');
+    const dlqKey = this.key(deadLetterStream);
+    const entries = decode.entries((await this.run(deadLetterStream, () => this.client.xrange(dlqKey, '-', '+', 'COUNT', count * 10))) as Reply);
+    const cluster = this.client instanceof Cluster;
+    const local: { id: string; origin: string; fields: string[] }[] = [];
+    const remote: { id: string; origin: string; fields: string[] }[] = [];
+    for (const entry of entries) {
+      if (local.length + remote.length >= count) break;
+      const letter = parseDeadLetter(entry.fields);
+      if (letter === undefined || letter.origin === deadLetterStream) continue;
+      const move = { id: formatId(entry.id), origin: letter.origin, fields: letter.fields };
+      (cluster && !sameSlot(dlqKey, this.key(letter.origin)) ? remote : local).push(move);
+    }
+    let moved = 0;
+    const origins = new Set<string>();
+    if (local.length > 0) {
+      const keyIndex = new Map<string, number>();
+      const keys = [dlqKey];
+      const args: Arg[] = [];
+      for (const move of local) {
+        let index = keyIndex.get(move.origin);
+        if (index === undefined) {
+          keys.push(this.key(move.origin));
+          keyIndex.set(move.origin, (index = keys.length));
+        }
+        args.push(move.id, index, move.fields.length, ...move.fields);
+      }
+      moved += Number(await this.run(deadLetterStream, () => this.scripts.sgRedrive(keys.length, ...keys, ...args)));
+      for (const move of local) origins.add(move.origin);
+    }
+    for (const move of remote) {
+      const originKey = this.key(move.origin);
+      if (Number(await this.run(move.origin, () => this.client.exists(originKey))) === 0) continue;
+      const copy = (await this.run(move.origin, () => this.client.xadd(originKey, '*', ...move.fields))) as string;
+      if (Number(await this.run(deadLetterStream, () => this.client.xdel(dlqKey, move.id))) === 1) {
+        moved++;
+        origins.add(move.origin);
+      } else await this.run(move.origin, () => this.client.xdel(originKey, copy));
+    }
+    for (const origin of origins) this.notify(['w', origin]);
+    return moved;
+  }
+
+  onPolicyEvent(listener: (event: PolicyEvent) => void): () => void {
+    this.policyListeners.push(listener);
+    return () => {
+      const i = this.policyListeners.indexOf(listener);
+      if (i >= 0) this.policyListeners.splice(i, 1);
+    };
+  }
+
+  private report(event: PolicyEvent): void {
+    for (const listener of this.policyListeners) listener(event);
   }
 
   get waiterCount(): number {
@@ -719,8 +974,18 @@ export class RedisBackend implements StreamBackend {
   }
 
   async groups(stream: string): Promise<GroupInfo[] | null> {
-    const reply = await this.orNull(stream, () => this.client.xinfo('GROUPS', this.key(stream)) as Promise<Reply>);
-    return reply === null ? null : (reply as Reply[]).map(decode.groupInfo);
+    const key = this.key(stream);
+    const reply = await this.orNull(stream, () => this.scripts.sgGroupsWithPolicy(key, groupKeys(key, '').policy));
+    if (reply === null) return null;
+    const [rows, policies] = reply as [Reply[], string[]];
+    const byGroup = new Map<string, string>();
+    for (let i = 0; i < policies.length; i += 2) byGroup.set(policies[i]!, policies[i + 1]!);
+    return rows.map((row) => {
+      const info = decode.groupInfo(row);
+      const json = byGroup.get(info.name);
+      if (json !== undefined) info.policy = JSON.parse(json) as DeliveryPolicy;
+      return info;
+    });
   }
 
   async group(stream: string, group: string): Promise<GroupInfo | null> {
@@ -729,7 +994,7 @@ export class RedisBackend implements StreamBackend {
 
   async consumers(stream: string, group: string): Promise<ConsumerInfo[]> {
     const reply = (await this.run(stream, () => this.client.xinfo('CONSUMERS', this.key(stream), group))) as Reply[];
-    return reply.map(decode.consumerInfo);
+    return reply.map(decode.consumerInfo).filter((c) => c.name !== RELEASED_OWNER);
   }
 
   /** XINFO on a missing key answers "ERR no such key": here that is null. */
@@ -752,6 +1017,7 @@ export class RedisBackend implements StreamBackend {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.timers.stop();
     this.hub.close();
     const quit = async (client: RedisClient): Promise<void> => {
       try {
@@ -763,6 +1029,11 @@ export class RedisBackend implements StreamBackend {
     if (this.subscriber !== this.client) await quit(this.subscriber);
     await quit(this.client);
   }
+}
+
+/** The released owner's name is the backend's own (policy-scripts.ts): no client reads or claims under it. */
+function refuseReserved(consumer: string): void {
+  if (consumer === RELEASED_OWNER) throw streamError('VALIDATION', 'reservedConsumer', consumer);
 }
 
 export function createRedisBackend(options: RedisBackendOptions): RedisBackend {

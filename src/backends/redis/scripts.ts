@@ -180,35 +180,6 @@ if created == 1 then return false end
 return pending
 `;
 
-/**
- * ARGV: group consumer from(>|id) count|'' noack(0|1).
- * XREADGROUP without BLOCK; the consumer is created even when nothing is read
- * (Redis 7.2's rule, which the embedded backend keeps); a history read's
- * delivery counts come from XPENDING over the IDs it returned.
- * Reply: { entries, counts } with entries as XREADGROUP gives them (fields nil
- * for a deleted entry) and counts aligned with them (history reads only).
- */
-const READ_GROUP = `
-local key = KEYS[1]
-local args = { 'XREADGROUP', 'GROUP', ARGV[1], ARGV[2] }
-if ARGV[4] ~= '' then args[#args + 1] = 'COUNT'; args[#args + 1] = ARGV[4] end
-if ARGV[5] == '1' then args[#args + 1] = 'NOACK' end
-args[#args + 1] = 'STREAMS'; args[#args + 1] = key; args[#args + 1] = ARGV[3]
-local r = redis.pcall(unpack(args))
-if failed(r) then return nostream_or(key, r) end
-redis.call('XGROUP', 'CREATECONSUMER', key, ARGV[1], ARGV[2])
-if not r then return { {}, {} } end
-local entries = r[1][2]
-local counts = {}
-if ARGV[3] ~= '>' and #entries > 0 then
-  local pending = redis.call('XPENDING', key, ARGV[1], entries[1][1], entries[#entries][1], #entries, ARGV[2])
-  local byId = {}
-  for _, p in ipairs(pending) do byId[p[1]] = p[4] end
-  for i, e in ipairs(entries) do counts[i] = (e[2] and byId[e[1]]) or false end
-end
-return { entries, counts }
-`;
-
 /** ARGV: group (a probe that the group exists) then the IDs. Reply: XACK's count, or nil for a missing key or group. */
 const ACK = `
 local probe = redis.pcall('XPENDING', KEYS[1], ARGV[1], '-', '+', 0)
@@ -319,7 +290,6 @@ export const SCRIPTS = {
   sgGroupCreate: define(GROUP_CREATE),
   sgGroupSetId: define(GROUP_SETID),
   sgDeleteConsumer: define(DELETE_CONSUMER),
-  sgReadGroup: define(READ_GROUP),
   sgAck: define(ACK),
   sgPending: define(PENDING),
   sgClaim: define(CLAIM),
