@@ -45,6 +45,7 @@ const Op = {
   'idmp-config': 17,
   'idmp-record': 18,
   'idmp-duplicate': 19,
+  'idmp-record-batch': 20,
 } as const satisfies Record<Effect['op'], number>;
 
 export type DecodedRecord =
@@ -197,6 +198,13 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       out.string(e.producer);
       out.string(e.iid);
       out.id(e.id);
+      out.string(e.digest);
+      out.u64(e.added);
+      return;
+    case 'idmp-record-batch':
+      out.string(e.producer);
+      out.string(e.iid);
+      ids(out, e.ids);
       out.string(e.digest);
       out.u64(e.added);
       return;
@@ -498,6 +506,13 @@ export class RecordDecoder {
       }
       case 19:
         return { op: 'idmp-duplicate', key, duplicates: this.u64() };
+      case 20: {
+        const producer = this.string();
+        const iid = this.string();
+        const ids = this.ids();
+        const digest = this.string();
+        return { op: 'idmp-record-batch', key, producer, iid, ids, digest, added: this.u64() };
+      }
       default:
         throw new RecordFormatError(`unknown effect op ${op}`);
     }
