@@ -141,7 +141,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Append several messages, all or none */
+        /**
+         * Append several messages, all or none
+         * @description With the `Idempotency-Key` header, the batch is one unit under that key: a retry with the same messages answers 200 with the first IDs (every `duplicate` true) and appends nothing; the same key with other messages is 422 `IDEMPOTENCY_KEY_REUSED`.
+         */
         post: operations["appendMessages"];
         delete?: never;
         options?: never;
@@ -1642,9 +1645,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Idempotent append (IETF draft): the same key with the same fields answers the first ID; with other fields, 422. */
+                /** @description Idempotent append (IETF Idempotency-Key draft): the key names the request. Its retry with the same body answers 200 with the first ID(s) and `duplicate`, appending nothing; the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. On a batch the key covers the whole batch as one unit. Not together with `idempotency` in the body (400). */
                 "idempotency-key"?: string;
-                /** @description The producer the key belongs to; default `default`. */
+                /** @description The producer the key belongs to; default: the token's name (tokens file name, JWT `sub`), else `default`. */
                 "idempotency-producer"?: string;
             };
             path: {
@@ -1866,7 +1869,12 @@ export interface operations {
     appendMessages: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Idempotent append (IETF Idempotency-Key draft): the key names the request. Its retry with the same body answers 200 with the first ID(s) and `duplicate`, appending nothing; the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. On a batch the key covers the whole batch as one unit. Not together with `idempotency` in the body (400). */
+                "idempotency-key"?: string;
+                /** @description The producer the key belongs to; default: the token's name (tokens file name, JWT `sub`), else `default`. */
+                "idempotency-producer"?: string;
+            };
             path: {
                 /**
                  * @description Stream name: any UTF-8, 1 to 512 bytes; URL-encode it in a path (`/` as `%2F`).
@@ -1947,7 +1955,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every message was a duplicate of an idempotent append: nothing appended */
+            /** @description Every message was a duplicate of an idempotent append (or the batch a retry of its Idempotency-Key): nothing appended */
             200: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2027,6 +2035,16 @@ export interface operations {
             };
             /** @description Unsupported media type (`VALIDATION`) */
             415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;

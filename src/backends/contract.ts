@@ -1,5 +1,6 @@
 import type { AddIdSpec, StreamId } from '../domain/ids.js';
 import type {
+  BatchOptions,
   ConsumerInfo,
   DeletionResult,
   Delivery,
@@ -53,11 +54,8 @@ export interface NewEntry {
   idempotency?: IdempotencySpec;
 }
 
-/** What a batch append shares across its messages. */
-export interface BatchOptions {
-  noMkStream?: boolean;
-  trim?: TrimSpec;
-}
+/** What a batch append shares across its messages (domain/types.ts: noMkStream, trim, one idempotency key for all). */
+export type { BatchOptions };
 
 /**
  * What the routes may ask of any backend: one operation a method, its Redis
@@ -153,7 +151,9 @@ export interface StreamBackend {
   /**
    * appendBatch with `idempotency` on some messages (Redis 8.6 XADD IDMP / IDMPAUTO each): per message its ID and
    * whether it was a duplicate (a live key, or one given earlier in the batch); checked whole first; trims only when
-   * anything was appended. Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
+   * anything was appended. Or with `options.idempotency`, one strict key for the whole batch (the Idempotency-Key
+   * header): all appended, or all duplicates with the IDs the key produced, or IDEMPOTENCY_KEY_REUSED for other
+   * messages; VALIDATION when a message has its own `idempotency` too. Older servers and Valkey: NOT_SUPPORTED_BY_BACKEND.
    */
   appendBatchIdempotent(stream: string, messages: NewEntry[], options: BatchOptions): Promise<IdempotentAddResult[] | null>;
   /** XLEN: 0 for a missing stream. */

@@ -89,6 +89,11 @@ export type Effect =
    * is forgotten.
    */
   | { op: 'idmp-record'; key: string; producer: string; iid: string; id: StreamId; digest: string; added: bigint }
+  /**
+   * A batch under one key (the Idempotency-Key header) recorded (producer, iid)
+   * -> all its IDs, in order, with the batch's digest; as idmp-record otherwise.
+   */
+  | { op: 'idmp-record-batch'; key: string; producer: string; iid: string; ids: StreamId[]; digest: string; added: bigint }
   /** A duplicate idempotent XADD: iids-duplicates became `duplicates`. */
   | { op: 'idmp-duplicate'; key: string; duplicates: bigint }
   /** DELREF (XACKDEL, XDELEX, trimming): these IDs leave every group's PEL. */

@@ -13,8 +13,10 @@ import type { FieldList, IdempotencyInfo, IdempotencySpec, StreamConfigOptions }
 /** What one producer's iid produced. */
 interface Recorded {
   id: StreamId;
-  /** fieldsDigest of the message it added. */
+  /** fieldsDigest of the message it added; batchDigest for a batch. */
   digest: string;
+  /** A batch under one key (the Idempotency-Key header): every ID it added, in order; `id` is the first. */
+  batchIds?: StreamId[];
 }
 
 /**
@@ -49,12 +51,12 @@ export class IdempotencyRecord {
     return iids;
   }
 
-  record(producer: string, iid: string, id: StreamId, digest: string): void {
+  record(producer: string, iid: string, id: StreamId, digest: string, batchIds?: StreamId[]): void {
     let iids = this.producers.get(producer);
     if (iids === undefined) this.producers.set(producer, (iids = new Map()));
     if (!iids.has(iid)) this.keysTracked++;
     iids.delete(iid);
-    iids.set(iid, { id, digest });
+    iids.set(iid, batchIds === undefined ? { id, digest } : { id, digest, batchIds });
     while (iids.size > this.maxSize) {
       iids.delete(iids.keys().next().value!);
       this.keysTracked--;
@@ -92,6 +94,16 @@ export function fieldsDigest(fields: FieldList): string {
   return createHash('sha256').update(pairs.join('')).digest('hex').slice(0, 32);
 }
 
+/**
+ * The digest of a batch under one key: its messages' fieldsDigests in order,
+ * marked as a batch so that it never equals a single append's digest.
+ */
+export function batchDigest(messages: readonly { fields: FieldList }[]): string {
+  const hash = createHash('sha256').update(`batch:${messages.length}:`);
+  for (const m of messages) hash.update(fieldsDigest(m.fields));
+  return hash.digest('hex').slice(0, 32);
+}
+
 export interface IdempotencyCheck {
   iid: string;
   digest: string;
@@ -109,6 +121,28 @@ export function checkIdempotency(s: Stream | undefined, spec: IdempotencySpec, f
     throw streamError('IDEMPOTENCY_KEY_REUSED', 'reused', spec.producer, iid);
   }
   return { iid, digest, original: recorded?.id };
+}
+
+export interface BatchIdempotencyCheck {
+  iid: string;
+  digest: string;
+  /** The IDs the key produced when this batch is a duplicate. */
+  original: StreamId[] | undefined;
+}
+
+/**
+ * Checks a batch under one key before anything changes: a live key recorded by
+ * the same messages answers its IDs; by anything else (other messages, or a
+ * single append) IDEMPOTENCY_KEY_REUSED, whether or not `spec.strict` is set.
+ */
+export function checkBatchIdempotency(s: Stream | undefined, spec: IdempotencySpec, messages: readonly { fields: FieldList }[], now: number): BatchIdempotencyCheck {
+  if (spec.producer === '' || spec.key === '' || spec.key === undefined) throw streamError('VALIDATION', 'emptyIdempotency');
+  const digest = batchDigest(messages);
+  const recorded = s?.idempotency?.live(spec.producer, now)?.get(spec.key);
+  if (recorded !== undefined && (recorded.digest !== digest || recorded.batchIds === undefined)) {
+    throw streamError('IDEMPOTENCY_KEY_REUSED', 'reused', spec.producer, spec.key);
+  }
+  return { iid: spec.key, digest, original: recorded?.batchIds };
 }
 
 // XCFGSET key [IDMP-DURATION duration] [IDMP-MAXSIZE maxsize]

@@ -136,7 +136,10 @@ export function snapshotStreamState(ks: Keyspace, key: string, batchSize = 4096)
   if (r !== null) {
     out.push({ op: 'idmp-config', key, durationS: r.durationS, maxSize: r.maxSize, clear: true });
     for (const [producer, iids] of r.producers) {
-      for (const [iid, recorded] of iids) out.push({ op: 'idmp-record', key, producer, iid, id: recorded.id, digest: recorded.digest, added: r.added });
+      for (const [iid, recorded] of iids) {
+        const { id, digest, batchIds } = recorded;
+        out.push(batchIds === undefined ? { op: 'idmp-record', key, producer, iid, id, digest, added: r.added } : { op: 'idmp-record-batch', key, producer, iid, ids: batchIds, digest, added: r.added });
+      }
     }
     out.push({ op: 'idmp-duplicate', key, duplicates: r.duplicates });
   }
@@ -187,7 +190,7 @@ export function debugState(ks: Keyspace): unknown {
               duplicates: String(s.idempotency.duplicates),
               // Only what is live now: forgetting by time happens lazily, when a producer is looked at.
               producers: [...s.idempotency.producers]
-                .map(([p, iids]) => [p, [...iids].filter(([, r]) => idMs(r.id) >= BigInt(Math.max(0, ks.clock() - s.idempotency!.durationS * 1000))).map(([iid, r]) => [iid, String(r.id), r.digest])] as const)
+                .map(([p, iids]) => [p, [...iids].filter(([, r]) => idMs(r.id) >= BigInt(Math.max(0, ks.clock() - s.idempotency!.durationS * 1000))).map(([iid, r]) => [iid, r.batchIds?.map(String) ?? String(r.id), r.digest])] as const)
                 .filter(([, iids]) => iids.length > 0),
             },
       groups: sortedGroups(s).map((g) => ({

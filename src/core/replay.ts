@@ -158,6 +158,14 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
       r.added = e.added;
       return;
     }
+    case 'idmp-record-batch': {
+      const s = streams.get(e.key);
+      if (s === undefined) return;
+      const r = idempotencyOf(s);
+      r.record(e.producer, e.iid, e.ids[0]!, e.digest, e.ids);
+      r.added = e.added;
+      return;
+    }
     case 'idmp-duplicate': {
       const s = streams.get(e.key);
       if (s !== undefined) idempotencyOf(s).duplicates = e.duplicates;

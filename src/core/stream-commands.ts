@@ -2,12 +2,13 @@ import { APPROX_TRIM_DEFAULT_LIMIT } from '../domain/defaults.js';
 /** The stream commands (t_stream.c's XADD ... XSETID, and DEL and SCAN for streams), as functions over the keyspace. */
 import { budgetSpent, checkReplyCaps, replyBudget, spend } from './reply-budget.js';
 import type { Keyspace } from './keyspace.js';
-import { checkIdempotency, type IdempotencyCheck } from './idempotency.js';
+import { checkBatchIdempotency, checkIdempotency, type IdempotencyCheck } from './idempotency.js';
 import { emitDeletion, trimWithRefs } from './references.js';
 import type { Stream } from './stream.js';
 import { inBatch, StreamError, streamError } from '../domain/errors.js';
 import { MAX_ID, U64_MAX, idMs, idSeq, makeId, type AddIdSpec, type RangeBound, type StreamId } from '../domain/ids.js';
 import type {
+  BatchOptions,
   Entry,
   FieldList,
   IdempotencySpec,
@@ -105,15 +106,17 @@ export function xaddIdempotentCommand(ks: Keyspace, key: string, options: XaddOp
  * IDs only), checked whole first: a message whose (producer, iid) is live, or
  * was given earlier in the batch, is a duplicate and answers the original ID.
  * Trims after the batch when anything was appended. Answers per message its
- * ID and whether it was a duplicate.
+ * ID and whether it was a duplicate. With `options.idempotency`, the batch is
+ * one unit under that key instead (xaddBatchUnderKey).
  */
 export function xaddBatchIdempotentCommand(
   ks: Keyspace,
   key: string,
   messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
-  options: { noMkStream?: boolean; trim?: TrimSpec },
+  options: BatchOptions,
 ): IdempotentAddResult[] | null {
   if (messages.length === 0) throw streamError('VALIDATION', 'emptyBatch');
+  if (options.idempotency !== undefined) return xaddBatchUnderKey(ks, key, messages, options, options.idempotency);
   messages.forEach((m) => checkFields(m.fields));
   const trim = options.trim && checkTrim(options.trim);
   const s = ks.streams.get(key);
@@ -167,6 +170,53 @@ export function xaddBatchIdempotentCommand(
     if (duplicates > 0n) ks.emit({ op: 'idmp-duplicate', key, duplicates: stream!.idempotency!.duplicates + duplicates });
     if (trim && results.some((r) => !r.duplicate)) trimStream(ks, stream!, trim);
     return results;
+  });
+}
+
+/**
+ * A batch under one key (the Idempotency-Key header), automatic IDs only,
+ * checked whole first. A live key recorded by the same messages in the same
+ * order answers the IDs it produced, each a duplicate, appending and trimming
+ * nothing; recorded by anything else, IDEMPOTENCY_KEY_REUSED. Otherwise every
+ * message is added and the key records all their IDs (one iid of the window).
+ */
+function xaddBatchUnderKey(
+  ks: Keyspace,
+  key: string,
+  messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
+  options: BatchOptions,
+  spec: IdempotencySpec,
+): IdempotentAddResult[] | null {
+  messages.forEach((m, index) => {
+    try {
+      checkFields(m.fields);
+      if (m.idempotency !== undefined) throw streamError('VALIDATION', 'idempotencyTwice');
+      if (m.id.kind !== 'auto') throw streamError('VALIDATION', 'idempotencyNeedsAutoId');
+    } catch (err) {
+      if (err instanceof StreamError) throw inBatch(err, index);
+      throw err;
+    }
+  });
+  const trim = options.trim && checkTrim(options.trim);
+  const s = ks.streams.get(key);
+  if (s === undefined && options.noMkStream) return null;
+  const check = checkBatchIdempotency(s, spec, messages, ks.clock());
+  if (check.original !== undefined) {
+    const duplicates = s!.idempotency!.duplicates + 1n;
+    ks.command(() => ks.emit({ op: 'idmp-duplicate', key, duplicates }));
+    return check.original.map((id) => ({ id, duplicate: true }));
+  }
+  const ids: StreamId[] = [];
+  let top = s?.lastId ?? 0n;
+  for (const m of messages) ids.push((top = nextAddId(ks, top, m.id)));
+  return ks.command(() => {
+    const base = s?.entriesAdded ?? 0n;
+    messages.forEach((m, i) => ks.emit({ op: 'add', key, id: ids[i]!, fields: m.fields, entriesAdded: base + BigInt(i + 1) }));
+    const stream = ks.streams.get(key)!;
+    const added = (stream.idempotency?.added ?? 0n) + 1n;
+    ks.emit({ op: 'idmp-record-batch', key, producer: spec.producer, iid: check.iid, ids, digest: check.digest, added });
+    if (trim) trimStream(ks, stream, trim);
+    return ids.map((id) => ({ id, duplicate: false }));
   });
 }
 

@@ -76,6 +76,7 @@ import type {
   GroupUpdateOptions,
   ExtendResult,
   PolicyEvent,
+  BatchOptions,
   IdempotencySpec,
   IdempotentAddResult,
   ListStreamsOptions,
@@ -184,11 +185,11 @@ export class StreamCore implements StreamCommands {
     return xaddIdempotentCommand(this.keyspace, key, options);
   }
 
-  /** Several XADDs, with `idempotency` per message (8.6); see xaddBatchIdempotentCommand. */
+  /** Several XADDs, with `idempotency` per message (8.6) or one key for all; see xaddBatchIdempotentCommand. */
   xaddBatchIdempotent(
     key: string,
     messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
-    options: { noMkStream?: boolean; trim?: TrimSpec },
+    options: BatchOptions,
   ): IdempotentAddResult[] | null {
     return xaddBatchIdempotentCommand(this.keyspace, key, messages, options);
   }

@@ -179,6 +179,8 @@ export const ERROR_CATALOGUE = {
       maxCountBelowCount: () => 'ERR MAXCOUNT must be greater than or equal to COUNT',
       idempotencyNeedsAutoId: () => 'ERR IDMP and IDMPAUTO can be used only with an automatically generated ID (*)',
       emptyIdempotency: () => 'ERR IDMP producer and idempotent ID must be non-empty',
+      /** The Idempotency-Key header and a body's `idempotency` on one append */
+      idempotencyTwice: () => 'give the Idempotency-Key header or `idempotency` in the body, not both: the header covers the whole request',
       configNeedsOption: () => 'ERR XCFGSET needs at least one of IDMP-DURATION and IDMP-MAXSIZE',
       idmpDurationRange: () => 'ERR IDMP-DURATION must be between 1 and 86400',
       idmpMaxSizeRange: () => 'ERR IDMP-MAXSIZE must be between 1 and 10000',

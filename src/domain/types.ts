@@ -111,6 +111,18 @@ export interface IdempotencySpec {
   strict?: boolean;
 }
 
+/** What a batch append shares across its messages. */
+export interface BatchOptions {
+  noMkStream?: boolean;
+  trim?: TrimSpec;
+  /**
+   * One key for the whole batch (the Idempotency-Key header; always strict): a live key with the same messages answers
+   * the IDs it produced, every one a duplicate; with other messages IDEMPOTENCY_KEY_REUSED. No message may then have
+   * its own `idempotency`. appendBatchIdempotent only.
+   */
+  idempotency?: IdempotencySpec;
+}
+
 export interface XaddOptions {
   id: AddIdSpec;
   fields: FieldList;

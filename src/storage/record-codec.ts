@@ -51,6 +51,7 @@ const Op = {
   'idmp-duplicate': 19,
   'group-policy': 20,
   'policy-due': 21,
+  'idmp-record-batch': 22,
 } as const satisfies Record<Effect['op'], number>;
 
 export type DecodedRecord =
@@ -203,6 +204,13 @@ function encodeEffect(out: ByteWriter, e: Effect, sameKey: boolean): void {
       out.string(e.producer);
       out.string(e.iid);
       out.id(e.id);
+      out.string(e.digest);
+      out.u64(e.added);
+      return;
+    case 'idmp-record-batch':
+      out.string(e.producer);
+      out.string(e.iid);
+      ids(out, e.ids);
       out.string(e.digest);
       out.u64(e.added);
       return;
@@ -534,6 +542,13 @@ export class RecordDecoder {
           entries[i] = { id, due: this.f64() };
         }
         return { op: 'policy-due', key, group, queue, entries };
+      }
+      case 22: {
+        const producer = this.string();
+        const iid = this.string();
+        const ids = this.ids();
+        const digest = this.string();
+        return { op: 'idmp-record-batch', key, producer, iid, ids, digest, added: this.u64() };
       }
       default:
         throw new RecordFormatError(`unknown effect op ${op}`);

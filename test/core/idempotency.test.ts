@@ -146,3 +146,43 @@ describe('XCFGSET', () => {
     expect(core.xinfoStream('s')!.idempotency).toMatchObject({ keysTracked: 0, maxSize: 99, durationS: 100 });
   });
 });
+
+describe('a batch under one key (the Idempotency-Key header)', () => {
+  const under = { producer: 'p', key: 'batch-1', strict: true };
+  const messages = [
+    { id: auto, fields: ['a', '1'] },
+    { id: auto, fields: ['b', '2'] },
+  ];
+
+  it('records every ID under one iid; a retry answers them all as duplicates; other messages are IDEMPOTENCY_KEY_REUSED', () => {
+    const { core, clock, batches } = setup();
+    const first = core.xaddBatchIdempotent('s', messages, { idempotency: under })!;
+    expect(first.map((r) => r.duplicate)).toEqual([false, false]);
+    clock.now += 3;
+    const again = core.xaddBatchIdempotent('s', messages, { idempotency: under, trim: { maxLen: 0n, approximate: false } })!;
+    expect(again).toEqual(first.map((r) => ({ id: r.id, duplicate: true })));
+    expect(core.xlen('s')).toBe(2);
+    expect(core.xinfoStream('s')!.idempotency).toMatchObject({ keysTracked: 1, keysAdded: 1n, duplicates: 1n });
+    expect(code(() => core.xaddBatchIdempotent('s', [messages[1]!, messages[0]!], { idempotency: under }))).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(code(() => core.xaddBatchIdempotent('s', [messages[0]!], { idempotency: under }))).toBe('IDEMPOTENCY_KEY_REUSED');
+    // A single append's key is another request: reusing it for a batch (or the reverse) is refused too.
+    core.xaddIdempotent('s', { id: auto, fields: ['a', '1'], idempotency: { producer: 'p', key: 'single', strict: true } });
+    expect(code(() => core.xaddBatchIdempotent('s', [messages[0]!], { idempotency: { ...under, key: 'single' } }))).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(code(() => core.xaddIdempotent('s', { id: auto, fields: ['a', '1'], idempotency: under }))).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(core.xlen('s')).toBe(3);
+    const replayed = new StreamCore({ clock: () => clock.now });
+    for (const b of batches) replayed.applyBatch(b);
+    expect(replayed.debugState()).toEqual(core.debugState());
+    const fromSnapshot = new StreamCore({ clock: () => clock.now });
+    fromSnapshot.applyBatch(core.xrange('s', all)!.map((e, i) => ({ op: 'add', key: 's', id: e.id, fields: e.fields!, entriesAdded: BigInt(i + 1) })));
+    for (const b of core.snapshotStreamState('s')) fromSnapshot.applyBatch(b);
+    expect(fromSnapshot.debugState()).toEqual(core.debugState());
+  });
+
+  it('refuses explicit IDs and per-message idempotency beside the key, changing nothing', () => {
+    const { core } = setup();
+    expect(code(() => core.xaddBatchIdempotent('s', [messages[0]!, { id: add('5-0'), fields: ['a', '1'] }], { idempotency: under }))).toBe('VALIDATION');
+    expect(code(() => core.xaddBatchIdempotent('s', [{ ...messages[0]!, idempotency: { producer: 'p', key: 'k' } }], { idempotency: under }))).toBe('VALIDATION');
+    expect(core.xlen('s')).toBe(0);
+  });
+});

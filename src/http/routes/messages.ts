@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { streamError } from '../../domain/errors.js';
 import { formatId, MAX_ID, MIN_ID, type StreamId } from '../../domain/ids.js';
 import type { Entry } from '../../domain/types.js';
 import { DEFAULT_WAIT_MS } from '../defaults.js';
@@ -7,7 +8,7 @@ import { waitSignal } from '../plugins/lifecycle.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { sendMessageList } from '../reply.js';
 import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema, duplicateSchema } from '../schemas/append.js';
-import { idempotencyHeaders, idempotencyOf } from '../schemas/idempotency.js';
+import { headerIdempotency, idempotencyHeaders, idempotencyOf } from '../schemas/idempotency.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
 import { messageListSchema, messageSchema } from '../schemas/message.js';
@@ -51,7 +52,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const { stream } = request.params;
-      const idempotency = idempotencyOf(request.body.idempotency, request.headers);
+      const idempotency = idempotencyOf(request.body.idempotency, request.headers, request.principal?.name);
       if (idempotency !== undefined) {
         const result = orNoStream(await backend.appendIdempotent(stream, { ...request.body, idempotency }));
         const id = formatId(result.id);
@@ -69,18 +70,25 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Append several messages, all or none',
       tags: ['messages'],
       'x-redis-command': 'XADD',
+      description:
+        'With the `Idempotency-Key` header, the batch is one unit under that key: a retry with the same messages answers 200 with the ' +
+        'first IDs (every `duplicate` true) and appends nothing; the same key with other messages is 422 `IDEMPOTENCY_KEY_REUSED`.',
       params: streamParams,
+      headers: idempotencyHeaders,
       body: appendBatchBody(appConfig.maxBatch),
       response: {
         201: appendedBatchSchema.meta({ description: 'All appended (duplicates of idempotent ones excepted), IDs in order' }),
-        200: appendedBatchSchema.meta({ description: 'Every message was a duplicate of an idempotent append: nothing appended' }),
-        ...problemResponses(...BODY_ERRORS, 404),
+        200: appendedBatchSchema.meta({ description: 'Every message was a duplicate of an idempotent append (or the batch a retry of its Idempotency-Key): nothing appended' }),
+        ...problemResponses(...BODY_ERRORS, 404, 422),
       },
     },
     handler: async (request, reply) => {
       const { messages, noMkStream, trim } = request.body;
-      if (messages.some((m) => m.idempotency !== undefined)) {
-        const results = orNoStream(await backend.appendBatchIdempotent(request.params.stream, messages, { noMkStream, trim }));
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined || messages.some((m) => m.idempotency !== undefined)) {
+        const idempotency = key === undefined ? undefined : headerIdempotency(key, request.headers, request.principal?.name);
+        if (idempotency !== undefined && messages.some((m) => m.idempotency !== undefined)) throw streamError('VALIDATION', 'idempotencyTwice');
+        const results = orNoStream(await backend.appendBatchIdempotent(request.params.stream, messages, { noMkStream, trim, idempotency }));
         const duplicate = results.map((r) => r.duplicate);
         return reply.code(duplicate.every(Boolean) ? 200 : 201).send({ ids: formatIds(results.map((r) => r.id)), duplicate });
       }

@@ -5,6 +5,7 @@ import { z as zod } from 'zod';
 import { parseId } from '../../../src/domain/ids.js';
 import { DEFER, fastCheckOf, fastValidatorCompiler, messageIdParser, withFastCheck } from '../../../src/http/schemas/fast-check.js';
 import { fieldsFormatQuery } from '../../../src/http/schemas/fields.js';
+import { idempotencyHeaders } from '../../../src/http/schemas/idempotency.js';
 import { idListBody } from '../../../src/http/schemas/ids.js';
 import { consumerParams, groupParams, streamParams } from '../../../src/http/schemas/names.js';
 import { readGroupBody } from '../../../src/http/schemas/read.js';
@@ -101,6 +102,12 @@ describe('the fast checks accept exactly what their zod schemas accept', () => {
     const counts = fc.oneof(fc.integer({ min: -1, max: MAX + 1 }), fc.integer({ min: 1, max: MAX }), fc.double(), scalar, fc.constant(Number.MAX_SAFE_INTEGER + 1));
     const body = bodyOf({ after: fc.oneof(fc.constantFrom('>', '0', '5-1'), edgyString, scalar), count: counts, waitMs: counts, noAck: fc.oneof(fc.boolean(), scalar) });
     agrees(readGroupBody(MAX, 60_000), fc.oneof(body, body, fc.constant(undefined), fc.constant(null), scalar));
+  });
+
+  it('the Idempotency-Key headers', () => {
+    const header = fc.oneof(fc.constantFrom('k', 'order-1'), edgyString, scalar);
+    const valid = fc.record({ 'idempotency-key': fc.constantFrom('k', 'a b'), host: fc.constant('x') }, { requiredKeys: ['host'] });
+    agrees(idempotencyHeaders, fc.oneof(valid, bodyOf({ 'idempotency-key': header, 'idempotency-producer': header, host: header })));
   });
 
   it('an ID list (acks and deletes)', () => {

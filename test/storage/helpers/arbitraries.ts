@@ -84,6 +84,15 @@ export const effectArb: fc.Arbitrary<Effect> = fc.oneof(
   fc.record({ op: fc.constant('dereference' as const), key, ids }),
   fc.record({ op: fc.constant('idmp-config' as const), key, durationS: fc.integer({ min: 1, max: 86400 }), maxSize: fc.integer({ min: 1, max: 10000 }), clear: fc.boolean() }),
   fc.record({ op: fc.constant('idmp-record' as const), key, producer: textArb, iid: textArb, id: streamIdArb, digest: textArb, added: fc.bigInt(0n, (1n << 64n) - 1n) }),
+  fc.record({
+    op: fc.constant('idmp-record-batch' as const),
+    key,
+    producer: textArb,
+    iid: textArb,
+    ids: fc.array(streamIdArb, { minLength: 1, maxLength: 5 }),
+    digest: textArb,
+    added: fc.bigInt(0n, (1n << 64n) - 1n),
+  }),
   fc.record({ op: fc.constant('idmp-duplicate' as const), key, duplicates: fc.bigInt(0n, (1n << 64n) - 1n) }),
   fc.record({ op: fc.constant('nack' as const), key, group, entries: fc.array(fc.record({ id: streamIdArb, count: countArb }), { maxLength: 5 }) }),
 );
