@@ -37,7 +37,7 @@ import type {
   DeletionResult,
   IdempotentAddResult,
 } from '../../domain/types.js';
-import type { BatchOptions, NewEntry, StreamBackend, Wait } from '../contract.js';
+import type { AckAndReadResult, BatchOptions, GroupAck, NewEntry, StreamBackend, Wait } from '../contract.js';
 import { atLeast, createRedisClient, createSubscriber, masters, parseServerVersion, type RedisClient, type ServerVersion } from './connection.js';
 import * as decode from './decode.js';
 import type { Reply } from './decode.js';
@@ -456,35 +456,63 @@ export class RedisBackend implements StreamBackend {
   private async readGroupOnce(read: XreadgroupOptions): Promise<XreadgroupResult[]> {
     const { group, consumer, noAck = false } = read;
     const count = read.count ? String(read.count) : '';
-    if (read.streams.length > 1) {
-      await Promise.all(
-        read.streams.map(({ key }) =>
-          this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0)).catch((err: StreamError) => {
-            throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', key, group) : err;
-          }),
-        ),
-      );
-    }
+    if (read.streams.length > 1) await this.probeGroups(read);
     const out: XreadgroupResult[] = [];
     for (const { key, from } of read.streams) {
       const history = from !== '>' && from !== MAX_ID;
       const reply = (await this.run(key, () =>
         this.scripts.sgReadGroup(this.key(key), group, consumer, history ? formatId(from) : '>', count, noAck ? '1' : '0'),
       )) as [Reply, Reply[]];
-      const [entriesReply, counts] = reply;
-      const entries: Delivery[] = decode.entries(entriesReply);
-      if (history) {
-        entries.forEach((e, i) => {
-          const n = counts[i];
-          if (n !== null && n !== undefined) e.deliveryCount = Number(n);
-        });
-        out.push({ key, entries });
-      } else if (entries.length > 0) {
-        if (!noAck) for (const e of entries) e.deliveryCount = 1;
-        out.push({ key, entries });
-      }
+      const result = groupReadResult(key, history, noAck, reply);
+      if (result !== undefined) out.push(result);
     }
     return out;
+  }
+
+  /** NO_STREAM / NOGROUP for the first stream of `read` without the group (XPENDING key group - + 0 on each). */
+  private async probeGroups(read: XreadgroupOptions): Promise<void> {
+    const { group } = read;
+    await Promise.all(
+      read.streams.map(({ key }) =>
+        this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0)).catch((err: StreamError) => {
+          throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', key, group) : err;
+        }),
+      ),
+    );
+  }
+
+  async ackAndReadGroup(acks: GroupAck[], read: XreadgroupOptions, wait: Wait): Promise<AckAndReadResult> {
+    this.refuseRedis8Options(read);
+    if (acks.length === 0) return { acknowledged: [], results: await this.readGroup(read, wait) };
+    const only = read.streams[0]!;
+    if (read.streams.length > 1 || acks.length > 1 || acks[0]!.key !== only.key || read.claimMinIdleMs !== undefined) {
+      await this.probeGroups(read);
+      const acknowledged = await Promise.all(acks.map(async ({ key, ids }) => (await this.ack(key, read.group, ids)) ?? 0));
+      return { acknowledged, results: await this.readGroup(read, wait) };
+    }
+    // One stream: XACK and the first XREADGROUP in one script.
+    const { group, consumer, noAck = false } = read;
+    const { key, from } = only;
+    const history = from !== '>' && from !== MAX_ID;
+    const reply = (await this.write(
+      key,
+      async () =>
+        (await this.scripts.sgAckReadGroup(
+          this.key(key),
+          group,
+          consumer,
+          history ? formatId(from) : '>',
+          read.count ? String(read.count) : '',
+          noAck ? '1' : '0',
+          ...acks[0]!.ids.map(formatId),
+        )) as [Reply, Reply[], Reply],
+      (r) => (Number(r[2]) > 0 ? ['w', key] : undefined),
+    )) as [Reply, Reply[], Reply];
+    const acknowledged = [Number(reply[2])];
+    const first = groupReadResult(key, history, noAck, reply);
+    const { waitMs, signal } = wait;
+    if (first !== undefined || history || waitMs <= 0 || signal?.aborted || this.closing) return { acknowledged, results: first === undefined ? [] : [first] };
+    return { acknowledged, results: await this.readGroup(read, wait) };
   }
 
   ack(stream: string, group: string, ids: StreamId[]): Promise<number | null> {
@@ -736,4 +764,20 @@ export class RedisBackend implements StreamBackend {
 
 export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   return new RedisBackend(options);
+}
+
+/** One stream's READ_GROUP reply as a result: history reads always (delivery counts from the reply), `>` reads only with entries (count 1 unless NOACK). */
+function groupReadResult(key: string, history: boolean, noAck: boolean, reply: [Reply, Reply[], ...Reply[]]): XreadgroupResult | undefined {
+  const [entriesReply, counts] = reply;
+  const entries: Delivery[] = decode.entries(entriesReply);
+  if (history) {
+    entries.forEach((e, i) => {
+      const n = counts[i];
+      if (n !== null && n !== undefined) e.deliveryCount = Number(n);
+    });
+    return { key, entries };
+  }
+  if (entries.length === 0) return undefined;
+  if (!noAck) for (const e of entries) e.deliveryCount = 1;
+  return { key, entries };
 }

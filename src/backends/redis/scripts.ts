@@ -209,6 +209,27 @@ end
 return { entries, counts }
 `;
 
+/**
+ * ARGV: READ_GROUP's five, then the IDs to XACK first (ackAndReadGroup: one
+ * atomic step, one round trip). A missing key or group answers as READ_GROUP
+ * does, acknowledging nothing. Reply: READ_GROUP's { entries, counts }, then
+ * XACK's count.
+ */
+const ACK_READ_GROUP = `
+local probe = redis.pcall('XPENDING', KEYS[1], ARGV[1], '-', '+', 0)
+if failed(probe) then return nostream_or(KEYS[1], probe) end
+local acked = 0
+for first = 6, #ARGV, CHUNK do
+  acked = acked + redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, first, math.min(first + CHUNK - 1, #ARGV)))
+end
+local read = (function()
+${READ_GROUP}
+end)()
+if failed(read) then return read end
+read[3] = acked
+return read
+`;
+
 /** ARGV: group (a probe that the group exists) then the IDs. Reply: XACK's count, or nil for a missing key or group. */
 const ACK = `
 local probe = redis.pcall('XPENDING', KEYS[1], ARGV[1], '-', '+', 0)
@@ -320,6 +341,7 @@ export const SCRIPTS = {
   sgGroupSetId: define(GROUP_SETID),
   sgDeleteConsumer: define(DELETE_CONSUMER),
   sgReadGroup: define(READ_GROUP),
+  sgAckReadGroup: define(ACK_READ_GROUP),
   sgAck: define(ACK),
   sgPending: define(PENDING),
   sgClaim: define(CLAIM),
