@@ -49,8 +49,8 @@ export function durabilityNote(server: StreamgateHandle): string | undefined {
 export const scenario: Scenario = {
   id: 1,
   title: 'single XADD over HTTP, 50 connections',
-  anchor: 'bare fastify POST route (own process) validating the same body with zod, answering 201 {id}',
-  target: 'streamgate req/s >= 0.9x the anchor',
+  anchor: 'bare fastify POST route (own process) validating the same body the fastify way (JSON schema compiled by ajv), answering 201 {id}; peer: webdis over redis-server without persistence',
+  target: 'streamgate req/s >= 0.9x the anchor with FSYNC=always, >= 1.0x with FSYNC=no; >= 1.0x webdis at the same durability (FSYNC=no)',
   async run(ctx) {
     // A second streamgate with FSYNC=no tells the cost of the HTTP + core path apart from the fsync wait.
     const [sg, sgNoSync, bare] = await Promise.all([
@@ -58,32 +58,69 @@ export const scenario: Scenario = {
       startStreamgate(ctx, { fsync: 'no', profileName: '1-xadd-fsync-no' }),
       startBareFastify(ctx, 'post'),
     ]);
+    const peer = await startWebdisPeer();
     try {
       for (const server of [sg, sgNoSync]) await expectStatus(keepAliveAgent(1), server.url, 'POST', '/v1/streams/bench-xadd/messages', APPEND_BODY, [201]);
       const noSync: HttpLoadResult[] = [];
+      const webdisRounds: HttpLoadResult[] = [];
       const runs = await alternate(
         ctx.rounds,
         async () => {
           noSync.push(await appendLoad(ctx, sgNoSync.url, 'bench-xadd'));
           return appendLoad(ctx, sg.url, 'bench-xadd');
         },
-        () => appendLoad(ctx, bare.url, 'bench-xadd'),
+        async () => {
+          if (!(peer instanceof MissingFeature)) webdisRounds.push(await peer.load(ctx));
+          return appendLoad(ctx, bare.url, 'bench-xadd');
+        },
       );
       const bareRps = runs.b.map((r) => checkLoad('bare fastify', r));
+      const alwaysRps = runs.a.map((r) => checkLoad('streamgate', r));
+      const noSyncRps = noSync.map((r) => checkLoad('streamgate FSYNC=no', r));
       const notes = [latencyNote('streamgate', runs.a), latencyNote('anchor', runs.b), `FSYNC=always`, durabilityNote(sg)].filter(Boolean);
+      const peerRows =
+        peer instanceof MissingFeature
+          ? [skippedRow(PEER_MEASURE, 'req/s', peer.message, undefined, '>= 1.0x')]
+          : [
+              compareRow(PEER_MEASURE, 'req/s', noSyncRps, webdisRounds.map((r) => checkLoad('webdis', r)), 1.0, `${CONNECTIONS} connections; ${latencyNote('webdis', webdisRounds)}`),
+              informational(compareRow('peer: XADD req/s, FSYNC=always vs webdis (redis without persistence)', 'req/s', alwaysRps, webdisRounds.map((r) => r.rps), 1.0)),
+            ];
       const redisRows = await redisModeRow(ctx, bareRps);
       return [
-        compareRow('XADD req/s', 'req/s', runs.a.map((r) => checkLoad('streamgate', r)), bareRps, 0.9, notes.join('; ')),
-        informational(
-          compareRow('for reference: XADD req/s with FSYNC=no', 'req/s', noSync.map((r) => checkLoad('streamgate FSYNC=no', r)), bareRps, 0.9, latencyNote('FSYNC=no', noSync)),
-        ),
+        compareRow('XADD req/s', 'req/s', alwaysRps, bareRps, 0.9, notes.join('; ')),
+        compareRow('XADD req/s with FSYNC=no', 'req/s', noSyncRps, bareRps, 1.0, latencyNote('FSYNC=no', noSync)),
+        ...peerRows,
         ...redisRows,
       ];
     } finally {
-      await Promise.all([sg.stop(), sgNoSync.stop(), bare.stop()]);
+      await Promise.all([sg.stop(), sgNoSync.stop(), bare.stop(), peer instanceof MissingFeature ? undefined : peer.stop()]);
     }
   },
 };
+
+const PEER_MEASURE = 'peer: XADD req/s, FSYNC=no vs webdis (redis without persistence)';
+
+/** webdis over its own redis-server without persistence, answering GET /XADD/{stream}/* /{field}/{value}...; or why it cannot run. */
+async function startWebdisPeer(): Promise<MissingFeature | { load: (ctx: BenchContext) => Promise<HttpLoadResult>; stop: () => Promise<void> }> {
+  const redis = await startRedis();
+  const webdis = await startWebdis(redis.port).catch((err: unknown) => {
+    if (err instanceof MissingFeature) return err;
+    throw err;
+  });
+  if (webdis instanceof MissingFeature) {
+    await redis.stop();
+    return webdis;
+  }
+  const webdisPath = `/XADD/bench-xadd-webdis/*/${Object.entries(orderFields(1)).flat().join('/')}`;
+  await expectStatus(keepAliveAgent(1), webdis.url, 'GET', webdisPath, undefined, [200]);
+  return {
+    load: (ctx) => httpLoad(ctx.root, { url: `${webdis.url}${webdisPath}`, method: 'GET', connections: CONNECTIONS, ...loadTiming(ctx) }),
+    stop: async () => {
+      await webdis.stop();
+      await redis.stop();
+    },
+  };
+}
 
 function redisReferenceRow(rounds: HttpLoadResult[], bareRps: number[]) {
   return informational(

@@ -293,7 +293,7 @@ export interface paths {
         put?: never;
         /**
          * Read as this consumer: new messages, or its pending history
-         * @description With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`). With `claimMinIdleMs` (XREADGROUP CLAIM, Redis 8.4): idle pending entries of the group first, then new ones.
+         * @description With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`). With `claimMinIdleMs` (XREADGROUP CLAIM, Redis 8.4): idle pending entries of the group first, then new ones. With `ack`: XACK of those IDs first, then the read, in one request and one log write (the embedded backend makes both durable with one fsync; on Redis one script does both for one stream).
          */
         post: operations["readGroup"];
         delete?: never;
@@ -521,7 +521,7 @@ export interface paths {
         put?: never;
         /**
          * Read as this consumer from several streams at once
-         * @description XREADGROUP of several streams with one group name and one consumer name, as Redis does (the group must exist on each). Per stream: `>` for new entries, an ID for this consumer's pending history after it. Waits up to `waitMs` only when every stream reads `>`.
+         * @description XREADGROUP of several streams with one group name and one consumer name, as Redis does (the group must exist on each). Per stream: `>` for new entries, an ID for this consumer's pending history after it. Waits up to `waitMs` only when every stream reads `>`. A stream with `ack` has those IDs acknowledged (XACK) before the read, in the same request and log write.
          */
         post: operations["readGroupStreams"];
         delete?: never;
@@ -625,6 +625,11 @@ export interface components {
             /** @description The group's delivery policy; null when it has none. */
             policy: components["schemas"]["DeliveryPolicy"] | null;
         };
+        GroupReadMessages: {
+            messages: components["schemas"]["Message"][];
+            /** @description With `ack` in the request only: how many of those IDs were pending (XACK's reply). */
+            acknowledged?: number;
+        };
         Message: {
             /**
              * @description Message ID `<ms>-<seq>`, both parts unsigned 64-bit decimal.
@@ -655,6 +660,10 @@ export interface components {
                 stream: string;
                 messages: components["schemas"]["Message"][];
             }[];
+            /** @description Group reads with `ack` on some stream only: per such stream, how many of its `ack` IDs were pending. */
+            acknowledged?: {
+                [key: string]: number;
+            };
         };
         PendingEntry: {
             /**
@@ -3548,6 +3557,8 @@ export interface operations {
                     waitMs?: number;
                     /** @description NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads. */
                     noAck?: boolean;
+                    /** @description XACK these IDs (1 to 10000) first, then read (as JetStream's AckNext): one request, one log write. The reply says how many were pending in `acknowledged`. The acks stand even when the read then waits and times out; a missing stream or group (404) acknowledges nothing. */
+                    ack?: string[];
                     /** @description CLAIM (Redis 8.4), only with `after: ">"`: first take over pending entries of the group idle at least this long (released ones first, then the least recently delivered), then new ones, within `count`. Claimed messages carry `idleMs`. A waiting read is woken when an entry becomes claimable. NOACK does not apply to claimed entries. */
                     claimMinIdleMs?: number;
                     /** @description MAXCOUNT (Redis 8.10): most messages in the whole reply (over all its streams); at least `count`. */
@@ -3565,7 +3576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MessageList"];
+                    "application/json": components["schemas"]["GroupReadMessages"];
                 };
             };
             /** @description Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule) */
@@ -5172,6 +5183,8 @@ export interface operations {
                          * @example 0
                          */
                         after?: string;
+                        /** @description XACK these IDs (1 to 10000) first, then read (as JetStream's AckNext): one request, one log write. The reply says how many were pending in `acknowledged`. The acks stand even when the read then waits and times out; a missing stream or group (404) acknowledges nothing. */
+                        ack?: string[];
                     }[];
                     /** @description Most entries returned, 1 to 10000; default 10000. */
                     count?: number;

@@ -57,6 +57,19 @@ export interface NewEntry {
 /** What a batch append shares across its messages (domain/types.ts: noMkStream, trim, one idempotency key for all). */
 export type { BatchOptions };
 
+/** XACK key group id...: the acknowledgements an ackAndReadGroup makes before it reads. */
+export interface GroupAck {
+  /** One of the read's streams. */
+  key: string;
+  ids: StreamId[];
+}
+
+/** What ackAndReadGroup answers: per GroupAck, in order, how many of its IDs were pending; then the read, as readGroup answers it. */
+export interface AckAndReadResult {
+  acknowledged: number[];
+  results: XreadgroupResult[];
+}
+
 /**
  * What the routes may ask of any backend: one operation a method, its Redis
  * command in the doc line, its failures as catalogue codes (thrown as
@@ -212,6 +225,15 @@ export interface StreamBackend {
    * ends or the signal aborts, and then delivers nothing. NO_STREAM, NOGROUP.
    */
   readGroup(request: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]>;
+  /**
+   * XACK, then XREADGROUP, as one request (JetStream's AckNext): each GroupAck (its key one of `read`'s streams)
+   * is acknowledged first, then `read` runs as readGroup runs it, its wait included; the acks stand even when the
+   * read then waits and times out. Every stream and group of the read is checked first: NO_STREAM / NOGROUP
+   * acknowledge nothing. Embedded: the acks and the first read attempt go to the log in one write (one
+   * group-commit fsync). Redis: with one stream, XACK and the first XREADGROUP run in one script (one round
+   * trip, atomic); with several, the group probes, then one XACK script a stream, then the read.
+   */
+  ackAndReadGroup(acks: GroupAck[], read: XreadgroupOptions, wait: Wait): Promise<AckAndReadResult>;
   /** XACK: how many of the IDs were pending; null when the stream or the group is missing. */
   ack(stream: string, group: string, ids: StreamId[]): Promise<number | null>;
   /**

@@ -357,6 +357,11 @@ export class StreamCore implements StreamCommands {
     return xinfoGroupsCommand(this.keyspace, key);
   }
 
+  /** Whether `key` is a stream with the consumer group `group`: a lookup, none of groupInfo's counting. */
+  hasGroup(key: string, group: string): boolean {
+    return this.keyspace.streams.get(key)?.groups.has(group) === true;
+  }
+
   groupInfo(key: string, group: string): GroupInfo | null {
     return findGroupInfo(this.keyspace, key, group);
   }

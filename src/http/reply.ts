@@ -6,9 +6,10 @@ import { messageListJson } from './wire/message-json.js';
 /** What fastify sets on a serialized JSON answer. */
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/** Answers `{messages}` as JSON text written straight from the core's entries (wire/message-json.ts). */
-export function sendMessageList(reply: FastifyReply, entries: readonly (Entry | Delivery)[], format: FieldsFormat): FastifyReply {
-  return reply.type(JSON_CONTENT_TYPE).send(messageListJson(entries, format));
+/** Answers `{messages}` (with `acknowledged` after an ack-and-read) as JSON text written straight from the core's entries (wire/message-json.ts). */
+export function sendMessageList(reply: FastifyReply, entries: readonly (Entry | Delivery)[], format: FieldsFormat, acknowledged?: number): FastifyReply {
+  const json = messageListJson(entries, format);
+  return reply.type(JSON_CONTENT_TYPE).send(acknowledged === undefined ? json : `${json.slice(0, -1)},"acknowledged":${acknowledged}}`);
 }
 
 /** Answers JSON text already written by a wire writer. */

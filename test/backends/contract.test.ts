@@ -266,6 +266,33 @@ describe.each(rows)('contract on $name', (row) => {
       expect(e.code).toBe('NO_STREAM');
     });
 
+    it('ackAndReadGroup: acks first (per stream, counted), then reads; a missing group on any stream acks nothing', async () => {
+      const b = env.backend;
+      const s = streamName();
+      const t2 = streamName();
+      const ids = await seed(b, s, 3);
+      const other = await seed(b, t2, 1);
+      await b.createGroup(s, 'g', { startId: 0n });
+      await b.createGroup(t2, 'g', { startId: 0n });
+      await b.readGroup({ group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }, { key: t2, from: '>' }], count: 1 }, { waitMs: 0 });
+      const e = await failure(b.ackAndReadGroup([{ key: s, ids: [ids[0]!] }], { group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }, { key: streamName(), from: '>' }] }, { waitMs: 0 }));
+      expect(e.code).toBe('NO_STREAM');
+      expect((await b.pendingSummary(s, 'g')).count).toBe(1);
+      const one = await b.ackAndReadGroup([{ key: s, ids: [ids[0]!, ids[2]!] }], { group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }], count: 1 }, { waitMs: 0 });
+      expect(one).toEqual({ acknowledged: [1], results: [{ key: s, entries: [{ id: ids[1], fields: ['n', '2'], deliveryCount: 1 }] }] });
+      const both = await b.ackAndReadGroup(
+        [
+          { key: s, ids: [ids[1]!] },
+          { key: t2, ids: [other[0]!] },
+        ],
+        { group: 'g', consumer: 'c', streams: [{ key: s, from: 0n }, { key: t2, from: '>' }] },
+        { waitMs: 0 },
+      );
+      expect(both).toEqual({ acknowledged: [1, 1], results: [{ key: s, entries: [] }] });
+      expect((await b.pendingSummary(s, 'g')).count).toBe(0);
+      expect((await b.pendingSummary(t2, 'g')).count).toBe(0);
+    });
+
     it('readGroup: new entries with delivery count 1, history with counts after the delivery, NOACK, errors', async () => {
       const b = env.backend;
       const s = streamName();

@@ -39,7 +39,7 @@ import type {
   XsetidOptions,
 } from '../../domain/types.js';
 import { MemoryEffectStore, type EffectStore } from '../../storage/effect-store.js';
-import type { BatchOptions, NewEntry, StreamBackend, Wait } from '../contract.js';
+import type { AckAndReadResult, BatchOptions, GroupAck, NewEntry, StreamBackend, Wait } from '../contract.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const POLICY_RETRY_MS = 1000;
@@ -367,6 +367,34 @@ export class EmbeddedBackend implements StreamBackend {
       if (at !== undefined && (first === undefined || at < first)) first = at;
     }
     return first;
+  }
+
+  /**
+   * XACK then XREADGROUP in one event-loop turn: the acks' effects and the first read attempt's join the
+   * same group commit, so one log write (one fsync) makes both durable.
+   */
+  async ackAndReadGroup(acks: GroupAck[], read: XreadgroupOptions, wait: Wait): Promise<AckAndReadResult> {
+    this.assertWritable();
+    // A missing stream or group acknowledges nothing: readGroup then answers NO_STREAM / NOGROUP.
+    if (acks.length === 0 || !read.streams.every((s) => this.core.hasGroup(s.key, read.group))) return { acknowledged: acks.map(() => 0), results: await this.readGroup(read, wait) };
+    this.wroteThisCall = false;
+    const acknowledged = acks.map((a) => this.core.xack(a.key, read.group, a.ids) ?? 0);
+    if (!this.wroteThisCall) return { acknowledged, results: await this.readGroup(read, wait) };
+    // Acks can end pendingBelow waits (SSE in-flight limits): those readers' deliveries share the write too.
+    this.waiters.serveReady();
+    const acksDurable = this.durable();
+    // A failed write fails the request: the read, if it went on waiting, ends with it and takes nothing.
+    const readAbort = new AbortController();
+    const signal = wait.signal === undefined ? readAbort.signal : AbortSignal.any([wait.signal, readAbort.signal]);
+    const reading = this.readGroup(read, { waitMs: wait.waitMs, signal });
+    try {
+      await acksDurable;
+    } catch (err) {
+      readAbort.abort();
+      await reading.catch(() => {});
+      throw err;
+    }
+    return { acknowledged, results: await reading };
   }
 
   /** The earliest time any stream of a CLAIM read has an entry to claim. */

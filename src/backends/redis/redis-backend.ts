@@ -42,7 +42,7 @@ import type {
   DeletionResult,
   IdempotentAddResult,
 } from '../../domain/types.js';
-import type { BatchOptions, NewEntry, StreamBackend, Wait } from '../contract.js';
+import type { AckAndReadResult, BatchOptions, GroupAck, NewEntry, StreamBackend, Wait } from '../contract.js';
 import { atLeast, createRedisClient, createSubscriber, masters, parseServerVersion, type RedisClient, type ServerVersion } from './connection.js';
 import * as decode from './decode.js';
 import type { Reply } from './decode.js';
@@ -509,15 +509,7 @@ export class RedisBackend implements StreamBackend {
   private async readGroupOnce(read: XreadgroupOptions): Promise<XreadgroupResult[]> {
     const { group, consumer, noAck = false } = read;
     const count = read.count ? String(read.count) : '';
-    if (read.streams.length > 1) {
-      await Promise.all(
-        read.streams.map(({ key }) =>
-          this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0)).catch((err: StreamError) => {
-            throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', key, group) : err;
-          }),
-        ),
-      );
-    }
+    if (read.streams.length > 1) await this.probeGroups(read);
     const out: XreadgroupResult[] = [];
     for (const { key, from } of read.streams) {
       const history = from !== '>' && from !== MAX_ID;
@@ -534,6 +526,30 @@ export class RedisBackend implements StreamBackend {
       if (history || entries.length > 0) out.push({ key, entries });
     }
     return out;
+  }
+
+  /** NO_STREAM / NOGROUP for the first stream of `read` without the group (XPENDING key group - + 0 on each). */
+  private async probeGroups(read: XreadgroupOptions): Promise<void> {
+    const { group } = read;
+    await Promise.all(
+      read.streams.map(({ key }) =>
+        this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0)).catch((err: StreamError) => {
+          throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', key, group) : err;
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The acks (one ACK script per stream), then readGroup: two steps, since a group with a delivery policy reads
+   * through its own script (due entries first); the acks stand if the read then waits and times out.
+   */
+  async ackAndReadGroup(acks: GroupAck[], read: XreadgroupOptions, wait: Wait): Promise<AckAndReadResult> {
+    this.refuseRedis8Options(read);
+    if (acks.length === 0) return { acknowledged: [], results: await this.readGroup(read, wait) };
+    await this.probeGroups(read);
+    const acknowledged = await Promise.all(acks.map(async ({ key, ids }) => (await this.ack(key, read.group, ids)) ?? 0));
+    return { acknowledged, results: await this.readGroup(read, wait) };
   }
 
   ack(stream: string, group: string, ids: StreamId[]): Promise<number | null> {
@@ -1039,3 +1055,4 @@ function refuseReserved(consumer: string): void {
 export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   return new RedisBackend(options);
 }
+

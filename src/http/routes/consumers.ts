@@ -6,7 +6,7 @@ import { noConsumer } from '../missing.js';
 import { sendMessageList } from '../reply.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { consumerListSchema, consumerSchema } from '../schemas/group.js';
-import { messageListSchema } from '../schemas/message.js';
+import { ackedMessageListSchema } from '../schemas/message.js';
 import { consumerParams, groupParams } from '../schemas/names.js';
 import { nonNegative } from '../schemas/numbers.js';
 import { BODY_ERRORS, problemResponses } from '../schemas/problem.js';
@@ -80,24 +80,31 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       description:
         'With `after: ">"` (default): entries never delivered to the group, waiting up to `waitMs`. ' +
         "With an ID: this consumer's pending entries after it (no wait; deleted ones have `fields: null`). " +
-        'With `claimMinIdleMs` (XREADGROUP CLAIM, Redis 8.4): idle pending entries of the group first, then new ones.',
+        'With `claimMinIdleMs` (XREADGROUP CLAIM, Redis 8.4): idle pending entries of the group first, then new ones. ' +
+        'With `ack`: XACK of those IDs first, then the read, in one request and one log write (the embedded backend makes both ' +
+        'durable with one fsync; on Redis one script does both for one stream).',
       tags: ['consumers'],
-      'x-redis-command': 'XREADGROUP',
+      'x-redis-command': 'XREADGROUP (XACK first with ack)',
       params: consumerParams,
       querystring: fieldsFormatQuery,
-      body: readGroupBody(appConfig.maxCount, appConfig.maxWaitMs),
-      response: { 200: messageListSchema.meta({ description: 'Delivered messages; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
+      body: readGroupBody(appConfig.maxCount, appConfig.maxWaitMs, appConfig.maxBatch),
+      response: { 200: ackedMessageListSchema.meta({ description: 'Delivered messages; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;
-      const { after, waitMs = DEFAULT_WAIT_MS, noAck, claimMinIdleMs, maxCount, maxBytes } = request.body;
+      const { after, waitMs = DEFAULT_WAIT_MS, noAck, claimMinIdleMs, maxCount, maxBytes, ack } = request.body;
       // Without `count`, the server's cap, lowered to maxCount so that MAXCOUNT >= COUNT holds.
       const count = request.body.count ?? (maxCount === undefined ? appConfig.maxCount : Math.min(maxCount, appConfig.maxCount));
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const streams = [{ key: stream, from: after }];
       const plain = claimMinIdleMs === undefined && maxCount === undefined && maxBytes === undefined;
       const read = plain ? { group, consumer, streams, count, noAck } : { group, consumer, streams, count, noAck, claimMinIdleMs, maxCount, maxBytes };
-      const results = await backend.readGroup(read, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
+      const wait = { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal };
+      if (ack !== undefined) {
+        const { acknowledged, results } = await backend.ackAndReadGroup([{ key: stream, ids: ack }], read, wait);
+        return sendMessageList(reply, results[0]?.entries ?? [], request.query.fieldsFormat, acknowledged[0]);
+      }
+      const results = await backend.readGroup(read, wait);
       return sendMessageList(reply, results[0]?.entries ?? [], request.query.fieldsFormat);
     },
   });

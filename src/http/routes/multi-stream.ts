@@ -80,12 +80,13 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Read as this consumer from several streams at once',
       description:
         'XREADGROUP of several streams with one group name and one consumer name, as Redis does (the group must exist on each). ' +
-        "Per stream: `>` for new entries, an ID for this consumer's pending history after it. Waits up to `waitMs` only when every stream reads `>`.",
+        "Per stream: `>` for new entries, an ID for this consumer's pending history after it. Waits up to `waitMs` only when every stream reads `>`. " +
+        'A stream with `ack` has those IDs acknowledged (XACK) before the read, in the same request and log write.',
       tags: ['consumers'],
       'x-redis-command': 'XREADGROUP GROUP g c STREAMS key ... id ...',
       params: groupConsumerParams,
       querystring: fieldsFormatQuery,
-      body: multiReadGroupBody(appConfig.maxCount, appConfig.maxWaitMs),
+      body: multiReadGroupBody(appConfig.maxCount, appConfig.maxWaitMs, appConfig.maxBatch),
       response: { 200: multiMessageListSchema.meta({ description: 'The streams with deliveries; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
     },
     handler: async (request, reply) => {
@@ -94,11 +95,14 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
       const count = defaultCount(request.body.count, maxCount, appConfig.maxCount);
       const signal = waitMs > 0 ? waitSignal(reply, app.shutdownSignal) : undefined;
       const keys = streams.map((s) => ({ key: s.stream, from: s.after }));
-      const results = await backend.readGroup(
-        maxCount === undefined && maxBytes === undefined ? { group, consumer, streams: keys, count, noAck } : { group, consumer, streams: keys, count, noAck, maxCount, maxBytes },
-        { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal },
-      );
-      return sendJsonText(reply, multiListJson(results, request.query.fieldsFormat));
+      const read = maxCount === undefined && maxBytes === undefined ? { group, consumer, streams: keys, count, noAck } : { group, consumer, streams: keys, count, noAck, maxCount, maxBytes };
+      const wait = { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal };
+      const acks = streams.flatMap((s) => (s.ack === undefined ? [] : [{ key: s.stream, ids: s.ack }]));
+      if (acks.length === 0) return sendJsonText(reply, multiListJson(await backend.readGroup(read, wait), request.query.fieldsFormat));
+      const { acknowledged, results } = await backend.ackAndReadGroup(acks, read, wait);
+      const json = multiListJson(results, request.query.fieldsFormat);
+      const counts = acks.map((a, i) => `${JSON.stringify(a.key)}:${acknowledged[i]!}`).join(',');
+      return sendJsonText(reply, `${json.slice(0, -1)},"acknowledged":{${counts}}}`);
     },
   });
 

@@ -124,6 +124,19 @@ export function messageIdParser(): (id: unknown) => StreamId | Defer {
   };
 }
 
+/** `z.array(messageId).min(1).max(maxBatch)`: the IDs of an ack list. */
+export function fastIdList(value: unknown, maxBatch: number): StreamId[] | Defer {
+  if (!Array.isArray(value) || value.length < 1 || value.length > maxBatch) return DEFER;
+  const ids: StreamId[] = new Array(value.length);
+  const parseId = messageIdParser();
+  for (let i = 0; i < value.length; i++) {
+    const id = parseId(value[i]);
+    if (id === DEFER) return DEFER;
+    ids[i] = id;
+  }
+  return ids;
+}
+
 /** `bodyInteger` of numbers.ts. */
 export function fastInteger(value: unknown, min: number, max: number): number | Defer {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max ? value : DEFER;

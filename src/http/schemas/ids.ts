@@ -10,7 +10,7 @@ import {
   type StreamId,
 } from '../../domain/ids.js';
 import type { GroupReadFrom, ReadFrom } from '../../domain/types.js';
-import { DEFER, isJsonObject, messageIdParser, withFastCheck } from './fast-check.js';
+import { DEFER, fastIdList, isJsonObject, withFastCheck, type Defer } from './fast-check.js';
 
 /** Marks a zod issue so that the error handler answers INVALID_ID instead of VALIDATION. */
 export const INVALID_ID_PARAMS = { code: 'INVALID_ID' } as const;
@@ -119,20 +119,18 @@ export const idOutput = z.string().meta({
 
 /** `{ids: [...]}` of XACK and XDEL: 1 to `maxBatch` message IDs. */
 export function idListBody(maxBatch: number) {
-  return withFastCheck(z.strictObject({ ids: z.array(messageId).min(1).max(maxBatch) }), (body) => {
+  return withFastCheck(z.strictObject({ ids: idList(maxBatch) }), (body) => {
     if (!isJsonObject(body)) return DEFER;
-    let ids: StreamId[] | undefined;
+    let ids: StreamId[] | Defer = DEFER;
     for (const key in body) {
-      const value = body[key];
-      if (key !== 'ids' || !Array.isArray(value) || value.length < 1 || value.length > maxBatch) return DEFER;
-      ids = new Array(value.length);
-      const parseId = messageIdParser();
-      for (let i = 0; i < value.length; i++) {
-        const id = parseId(value[i]);
-        if (id === DEFER) return DEFER;
-        ids[i] = id;
-      }
+      if (key !== 'ids') return DEFER;
+      ids = fastIdList(body[key], maxBatch);
     }
-    return ids === undefined ? DEFER : { ids };
+    return ids === DEFER ? DEFER : { ids };
   });
+}
+
+/** 1 to `maxBatch` message IDs. */
+export function idList(maxBatch: number) {
+  return z.array(messageId).min(1).max(maxBatch);
 }

@@ -20,3 +20,11 @@ export const messageSchema = z
   .meta({ id: 'Message' });
 
 export const messageListSchema = z.object({ messages: z.array(messageSchema) }).meta({ id: 'MessageList' });
+
+/** A group read's answer: with `ack` in the request, how many of those IDs were pending too. */
+export const ackedMessageListSchema = z
+  .object({
+    messages: z.array(messageSchema),
+    acknowledged: z.number().int().min(0).optional().meta({ description: 'With `ack` in the request only: how many of those IDs were pending (XACK\'s reply).' }),
+  })
+  .meta({ id: 'GroupReadMessages' });

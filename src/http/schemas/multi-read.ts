@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_GROUP_READ_FROM } from '../defaults.js';
 import { groupReadFrom, idOutput, readAfter } from './ids.js';
 import { messageSchema } from './message.js';
+import { ackBeforeRead } from './read.js';
 import { consumerName, groupName, streamName } from './names.js';
 import { countBody, waitMsBody } from './numbers.js';
 import { checkMaxCount, replyCapFields } from './read.js';
@@ -36,11 +37,11 @@ export function multiReadBody(maxCount: number, maxWaitMs: number) {
 }
 
 /** POST /v1/groups/{group}/consumers/{consumer}/read: XREADGROUP GROUP g c [COUNT] [BLOCK] [NOACK] STREAMS key ... id ... */
-export function multiReadGroupBody(maxCount: number, maxWaitMs: number) {
+export function multiReadGroupBody(maxCount: number, maxWaitMs: number, maxBatch: number) {
   return z
     .strictObject({
       streams: streamList(
-        z.strictObject({ stream: streamName, after: groupReadFrom.prefault(DEFAULT_GROUP_READ_FROM) }),
+        z.strictObject({ stream: streamName, after: groupReadFrom.prefault(DEFAULT_GROUP_READ_FROM), ack: ackBeforeRead(maxBatch) }),
         'The streams, each with `>` (default) or an ID for history; the group and consumer are the same on every one, as in Redis.',
       ),
       count: countBody(maxCount, maxCount),
@@ -75,6 +76,10 @@ export const multiMessageListSchema = z
     streams: z.array(z.object({ stream: streamName, messages: z.array(messageSchema) })).meta({
       description: 'The streams that had entries, in the order of the request (as XREAD answers); empty when a wait timed out.',
     }),
+    acknowledged: z
+      .record(streamName, z.number().int().min(0))
+      .optional()
+      .meta({ description: 'Group reads with `ack` on some stream only: per such stream, how many of its `ack` IDs were pending.' }),
   })
   .meta({ id: 'MultiStreamMessages' });
 

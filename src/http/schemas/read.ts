@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { GroupReadFrom } from '../../domain/types.js';
 import { DEFAULT_GROUP_READ_FROM } from '../defaults.js';
-import { DEFER, fastInteger, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
-import { groupReadFrom } from './ids.js';
+import { DEFER, fastIdList, fastInteger, fastMessageId, isJsonObject, withFastCheck } from './fast-check.js';
+import { groupReadFrom, idList } from './ids.js';
 import { countBody, waitMsBody } from './numbers.js';
 
 /** Marks a body schema whose request may leave the body out; the OpenAPI document turns it into `required: false`. */
@@ -36,8 +36,20 @@ export function checkMaxCount(read: { count?: number | undefined; maxCount?: num
   }
 }
 
+/** `ack` of a group read: XACK before the read, in the same request. */
+export function ackBeforeRead(maxBatch: number) {
+  return idList(maxBatch)
+    .optional()
+    .meta({
+      description:
+        `XACK these IDs (1 to ${maxBatch}) first, then read (as JetStream's AckNext): one request, one log write. ` +
+        'The reply says how many were pending in `acknowledged`. The acks stand even when the read then waits and times out; ' +
+        'a missing stream or group (404) acknowledges nothing.',
+    });
+}
+
 /** All options are optional, so the body may be left out. */
-export function readGroupBody(maxCount: number, maxWaitMs: number) {
+export function readGroupBody(maxCount: number, maxWaitMs: number, maxBatch: number) {
   const schema = z.preprocess(
     (body) => body ?? {},
     z.strictObject({
@@ -45,6 +57,7 @@ export function readGroupBody(maxCount: number, maxWaitMs: number) {
       count: countBody(maxCount, maxCount),
       waitMs: waitMsBody(maxWaitMs, 'Block up to this many ms when nothing is new (only with `>`).'),
       noAck: z.boolean().optional().meta({ description: 'NOACK: deliver without adding to the pending list (at-most-once). Ignored for history reads.' }),
+      ack: ackBeforeRead(maxBatch),
       claimMinIdleMs: z
         .number()
         .int()
@@ -85,7 +98,11 @@ export function readGroupBody(maxCount: number, maxWaitMs: number) {
         if (waitMs === DEFER) return DEFER;
         read.waitMs = waitMs;
       } else if (key === 'noAck' && typeof value === 'boolean') read.noAck = value;
-      else return DEFER;
+      else if (key === 'ack') {
+        const ids = fastIdList(value, maxBatch);
+        if (ids === DEFER) return DEFER;
+        read.ack = ids;
+      } else return DEFER;
     }
     return read;
   });

@@ -97,6 +97,48 @@ describe.each(httpBackendMatrix())('on $name', (row) => {
       expect((await waiting).json()).toEqual({ messages: [{ id: '9-0', fields: { a: '1' }, deliveryCount: 1 }] });
     });
 
+    it('ack: acknowledges first, then reads, in one request (acknowledged counts the pending ones)', async () => {
+      const s = await withGroup(4);
+      expect((await read(s, 'c', { count: 2 })).json().messages.map((m: { id: string }) => m.id)).toEqual(['1-0', '2-0']);
+      // 3-0 was never delivered and 9-0 does not exist: neither was pending.
+      const next = (await read(s, 'c', { count: 2, ack: ['1-0', '2-0', '3-0', '9-0'] })).json();
+      expect(next).toEqual({
+        messages: [
+          { id: '3-0', fields: { i: '3' }, deliveryCount: 1 },
+          { id: '4-0', fields: { i: '4' }, deliveryCount: 1 },
+        ],
+        acknowledged: 2,
+      });
+      const pending = (await call(t.app, 'GET', streamPath(s, 'groups', 'g', 'pending'))).json();
+      expect(pending).toMatchObject({ count: 2, minId: '3-0', maxId: '4-0' });
+      // A history read after the acks sees only what is still pending; acking twice counts nothing.
+      expect((await read(s, 'c', { after: '0', ack: ['3-0', '1-0'] })).json()).toEqual({ messages: [{ id: '4-0', fields: { i: '4' }, deliveryCount: 2 }], acknowledged: 1 });
+      expect((await read(s, 'c', { ack: ['3-0'] })).json()).toEqual({ messages: [], acknowledged: 0 });
+    });
+
+    it('ack with a wait: the acks stand when the wait times out, and a wait woken by an add delivers', async () => {
+      const s = await withGroup(1);
+      await read(s, 'c', {});
+      const timedOut = (await read(s, 'c', { ack: ['1-0'], waitMs: 50 })).json();
+      expect(timedOut).toEqual({ messages: [], acknowledged: 1 });
+      expect((await call(t.app, 'GET', streamPath(s, 'groups', 'g', 'pending'))).json().count).toBe(0);
+      const waiting = read(s, 'c', { ack: ['1-0'], waitMs: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await call(t.app, 'POST', streamPath(s, 'messages'), { id: '9-0', fields: { a: '1' } });
+      expect((await waiting).json()).toEqual({ messages: [{ id: '9-0', fields: { a: '1' }, deliveryCount: 1 }], acknowledged: 0 });
+    });
+
+    it('ack on a missing group or stream acknowledges nothing; bad ack lists are 400', async () => {
+      const s = await withGroup(2);
+      await read(s, 'c', {});
+      expectProblem(await call(t.app, 'POST', streamPath(s, 'groups', 'nope', 'consumers', 'c', 'read'), { ack: ['1-0'] }), 404, 'NOGROUP');
+      expectProblem(await call(t.app, 'POST', streamPath(streamName(), 'groups', 'g', 'consumers', 'c', 'read'), { ack: ['1-0'] }), 404, 'NO_STREAM');
+      expectProblem(await read(s, 'c', { ack: [] }), 400, 'VALIDATION');
+      expectProblem(await read(s, 'c', { ack: ['1-0', 'x'] }), 400, 'INVALID_ID');
+      expectProblem(await read(s, 'c', { ack: '1-0' }), 400, 'VALIDATION');
+      expect((await call(t.app, 'GET', streamPath(s, 'groups', 'g', 'pending'))).json().count).toBe(2);
+    });
+
     it('answers NOGROUP, NO_STREAM and validation errors', async () => {
       const s = await withGroup();
       expectProblem(await call(t.app, 'POST', streamPath(s, 'groups', 'nope', 'consumers', 'c', 'read'), {}), 404, 'NOGROUP');

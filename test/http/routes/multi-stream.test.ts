@@ -86,6 +86,28 @@ describe('POST /v1/groups/{group}/consumers/{consumer}/read (XREADGROUP of sever
   });
 });
 
+describe('POST /v1/groups/{group}/consumers/{consumer}/read with ack per stream', () => {
+  it('acknowledges each stream\'s IDs first, says how many per stream, then reads; a missing group on any stream acks nothing', async () => {
+    const a = oddName();
+    const b = streamName();
+    for (const s of [a, b]) expect((await post(streamPath(s, 'groups'), { name: 'g', startId: '0', mkStream: true })).status).toBe(201);
+    const a1 = await add(a, 1);
+    const b1 = await add(b, 1);
+    await post('/v1/groups/g/consumers/c/read', { streams: [{ stream: a }, { stream: b }] });
+    const a2 = await add(a, 2);
+    const missing = await post('/v1/groups/g/consumers/c/read', { streams: [{ stream: a, ack: [a1] }, { stream: streamName() }] });
+    expect(missing.status).toBe(404);
+    expect((await fetch(base + streamPath(a, 'groups', 'g', 'pending')).then((r) => r.json()) as { count: number }).count).toBe(1);
+    const next = await post('/v1/groups/g/consumers/c/read', { streams: [{ stream: a, ack: [a1] }, { stream: b, after: '0', ack: [b1, a2] }] });
+    expect(next.body).toEqual({
+      streams: [
+        { stream: a, messages: [{ id: a2, fields: { n: '2' }, deliveryCount: 1 }] },
+      ],
+      acknowledged: { [a]: 1, [b]: 1 },
+    });
+  });
+});
+
 describe('GET /v1/events (tails of several streams)', () => {
   it('names the stream in each event, carries every position in id:, and resumes them all from Last-Event-ID', async () => {
     const a = oddName();
