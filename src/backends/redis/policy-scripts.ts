@@ -16,6 +16,7 @@
  * dropped there and nothing else happens: two replicas racing on one entry,
  * one moves it and the other does nothing.
  */
+import { PRELUDE } from './scripts.js';
 
 /** The owner of entries taken back by a policy (see above). */
 export const RELEASED_OWNER = 'streamgate:released';
@@ -23,23 +24,8 @@ export const RELEASED_OWNER = 'streamgate:released';
 /** How long a dead letter bound for another Cluster slot is leased to the replica moving it (see DUE). */
 export const DEAD_LETTER_LEASE_MS = 30_000;
 
-const PRELUDE = `
+const POLICY_PRELUDE = `${PRELUDE}
 local RES = '${RELEASED_OWNER}'
-local function failed(r) return type(r) == 'table' and r.err ~= nil end
-local function tagged(code, message) return redis.error_reply('SG:' .. code .. ' ' .. message) end
-local function nostream_or(key, r)
-  if string.sub(r.err, 1, 8) == 'NOGROUP ' and redis.call('EXISTS', key) == 0 then return tagged('NO_STREAM', r.err) end
-  return r
-end
-local function field(reply, name)
-  for i = 1, #reply, 2 do if reply[i] == name then return reply[i + 1] end end
-  return nil
-end
-local function group_row(key, group)
-  local rows = redis.call('XINFO', 'GROUPS', key)
-  for _, row in ipairs(rows) do if field(row, 'name') == group then return row end end
-  return false
-end
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -534,7 +520,7 @@ export interface PolicyScriptDefinition {
   lua: string;
 }
 
-const define = (numberOfKeys: number, body: string): PolicyScriptDefinition => ({ numberOfKeys, lua: PRELUDE + body });
+const define = (numberOfKeys: number, body: string): PolicyScriptDefinition => ({ numberOfKeys, lua: POLICY_PRELUDE + body });
 
 /** Installed beside SCRIPTS (connection.ts); KEYS counts as the scripts take them. */
 export const POLICY_SCRIPTS = {

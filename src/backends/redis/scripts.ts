@@ -7,7 +7,8 @@
  * Loaded with ioredis defineCommand: EVALSHA, EVAL once on NOSCRIPT.
  */
 
-const PRELUDE = `
+/** Lua helpers every streamgate script starts with (the policy scripts too). */
+export const PRELUDE = `
 local CHUNK = 1000
 local function failed(r) return type(r) == 'table' and r.err ~= nil end
 local function tagged(code, message) return redis.error_reply('SG:' .. code .. ' ' .. message) end
