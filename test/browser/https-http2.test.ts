@@ -1,5 +1,4 @@
 /// <reference lib="dom" />
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, makeToken, writeTokensFile } from '../helpers/auth.js';
 import { buildTestApp, streamName, streamPath, type TestApp } from '../helpers/app.js';
+import { makeTestCertificate } from '../helpers/tls.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -52,13 +52,7 @@ describe.skipIf(!haveChromium)('20 EventSources on one page over HTTPS and HTTP/
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'streamgate-tls-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    // A certificate made here, for this run only.
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ], { stdio: 'ignore' });
+    const { cert, key } = makeTestCertificate(dir);
 
     site = http.createServer();
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
+import { makeTestCertificate } from '../../helpers/tls.js';
 
 /** The HTTPS + HTTP/2 server (TLS_CERT_FILE) cuts off slow clients as the HTTP/1.1 one does. */
 describe('HTTP/2 deadlines', () => {
@@ -16,13 +16,7 @@ describe('HTTP/2 deadlines', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'streamgate-h2-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    // prettier-ignore
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
+    const { cert, key } = makeTestCertificate(dir);
     t = await buildTestApp({ tlsCertFile: cert, tlsKeyFile: key, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 400 });
     origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
     port = Number(new URL(origin).port);
