@@ -4,7 +4,8 @@
  * Runs the scenarios of bench/scenarios/ one after the other, each with its
  * anchor in the same run, prints a table of medians and ratios, and writes the
  * full results (machine, versions, per-round figures) to bench/RESULTS.md
- * (full run of every scenario) or bench/.out/ (quick or partial runs).
+ * (full run of every scenario; README.md's Performance table is copied from it)
+ * or bench/.out/ (quick or partial runs).
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -15,6 +16,7 @@ import { buildServer } from './lib/build.js';
 import { machineInfo } from './lib/machine.js';
 import { cleanupAll } from './lib/proc.js';
 import { formatProfile, summarizeProfiles } from './lib/profile.js';
+import { syncReadme } from './lib/readme.js';
 import { consoleTable, writeResults, type ScenarioResult } from './lib/report.js';
 import { failedRow, MissingFeature } from './lib/rows.js';
 import type { BenchContext, Row, Scenario } from './lib/types.js';
@@ -82,6 +84,10 @@ async function main(): Promise<number> {
     results,
   );
   log(`results written to ${relative(root, path)} (${Math.round(totalSeconds)} s in all)`);
+  if (path === join(root, 'bench/RESULTS.md')) {
+    syncReadme(join(root, 'README.md'), path);
+    log('README.md: Performance table updated from it');
+  }
   if (crashed > 0) log(`${crashed} scenario(s) failed (see above); exit code 1`);
   return crashed > 0 ? 1 : 0;
 }
