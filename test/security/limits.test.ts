@@ -137,7 +137,10 @@ describe('a flood', () => {
     expect(statuses.get(429)).toBeGreaterThan(statuses.get(200)!);
     expect([...statuses.keys()].sort()).toEqual([200, 429]);
     expect(retryAfterMissing).toBe(0);
+    // Probes answered all through the flood, none shed or queued behind it (a bound far above a healthy
+    // answer, so that a loaded CI machine does not make it a timing test).
+    expect(healthTimes.length).toBeGreaterThanOrEqual(5);
     healthTimes.sort((a, b) => a - b);
-    expect(healthTimes[Math.floor(healthTimes.length / 2)]).toBeLessThan(100);
+    expect(healthTimes[Math.floor(healthTimes.length / 2)]).toBeLessThan(500);
   });
 });

@@ -46,6 +46,10 @@ describe.each(rows)('delivery policies on two replicas on $name', (row) => {
     const ids = await deliveredOnce(a, stream, { ackDeadlineMs: 40, maxDeliveries: 1, deadLetterStream: dlq });
     await sleep(60);
     for (let i = 0; i < 5; i++) await Promise.all([step(a, stream, 'g'), step(b, stream, 'g'), step(a, stream, 'g'), step(b, stream, 'g')]);
+    // A replica's own timer may still hold the lease of a two-step move when the awaited steps return: wait for
+    // every letter (bounded), then once more, so that a duplicate written late would be seen.
+    const deadline = Date.now() + 5_000;
+    while ((await a.length(dlq)) < ENTRIES && Date.now() < deadline) await sleep(25);
     await sleep(100);
     const letters = (await a.range(dlq, { start: ALL.start, end: ALL.end }))!;
     const origins = letters.map((e) => {
