@@ -192,6 +192,13 @@ export interface Config {
    */
   maxConsumersPerGroup: number;
   /**
+   * Bytes of entries the embedded backend may hold (`MAX_MEMORY_BYTES`, Redis's maxmemory with
+   * noeviction): while more are held, appends, group and consumer creation, XSETID and redrive
+   * answer 507 OUT_OF_MEMORY; reads, acks, deletes and trims still work; 0: no cap.
+   * @defaultValue `0`
+   */
+  maxMemoryBytes: number;
+  /**
    * Most open connections; more are refused at accept (`MAX_CONNECTIONS`); 0: no cap.
    * @defaultValue `20000`
    */
@@ -451,6 +458,7 @@ const environment = z.object({
   MAX_RESPONSE_BYTES: integer(1024, 256 * 1024 * 1024, 4 * 1024 * 1024),
   MAX_STREAMS: integer(0, Number.MAX_SAFE_INTEGER, 0),
   MAX_CONSUMERS_PER_GROUP: integer(0, Number.MAX_SAFE_INTEGER, 10_000),
+  MAX_MEMORY_BYTES: integer(0, Number.MAX_SAFE_INTEGER, 0),
   MAX_EVENT_LOOP_DELAY_MS: integer(0, 3_600_000, 1_000),
   MAX_HEAP_USED_BYTES: integer(0, Number.MAX_SAFE_INTEGER, 0),
   TLS_CERT_FILE: optionalText(),
@@ -523,6 +531,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxResponseBytes: e.MAX_RESPONSE_BYTES,
     maxStreams: e.MAX_STREAMS,
     maxConsumersPerGroup: e.MAX_CONSUMERS_PER_GROUP,
+    maxMemoryBytes: e.MAX_MEMORY_BYTES,
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: e.MAX_HEAP_USED_BYTES,
     tlsCertFile: e.TLS_CERT_FILE,

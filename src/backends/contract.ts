@@ -309,6 +309,11 @@ export interface StreamBackend {
 
   /** True while the data is reachable and writes are accepted (GET /readyz). */
   isReady(): boolean;
+  /**
+   * Bytes of entries held, what MAX_MEMORY_BYTES caps (the embedded backend's meter, O(1)); null or
+   * absent where the backend does not meter them (Redis: its own INFO memory and maxmemory).
+   */
+  usedMemoryBytes?(): number | null;
   /** Reads waiting in this process now: parked long-polls, and SSE loops waiting for data or room. */
   readonly waiterCount: number;
   /** Answers every waiter with an empty result, makes what was written durable and releases the data. */

@@ -14,13 +14,18 @@ export const MEMORY_DATA_DIR = ':memory:';
 
 export type BackendConfig = Pick<Config, 'dataDir' | 'fsync' | 'snapshotLogBytes'> &
   Partial<
-    Pick<Config, 'backend' | 'redis' | 'redisKeyPrefix' | 'redisWaitReplicas' | 'redisWaitTimeoutMs' | 'maxResponseBytes' | 'maxStreams' | 'maxConsumersPerGroup'>
+    Pick<Config, 'backend' | 'redis' | 'redisKeyPrefix' | 'redisWaitReplicas' | 'redisWaitTimeoutMs' | 'maxResponseBytes' | 'maxStreams' | 'maxConsumersPerGroup' | 'maxMemoryBytes'>
   >;
 
 /** The backend's caps from the settings (0: no cap). */
 export function backendLimits(config: BackendConfig): BackendLimits {
   const cap = (n: number | undefined) => (n === undefined || n === 0 ? Number.POSITIVE_INFINITY : n);
-  return { replyBytes: cap(config.maxResponseBytes), maxStreams: cap(config.maxStreams), maxConsumersPerGroup: cap(config.maxConsumersPerGroup) };
+  return {
+    replyBytes: cap(config.maxResponseBytes),
+    maxStreams: cap(config.maxStreams),
+    maxConsumersPerGroup: cap(config.maxConsumersPerGroup),
+    maxMemoryBytes: cap(config.maxMemoryBytes),
+  };
 }
 
 export interface CreateBackendOptions {

@@ -1,6 +1,7 @@
 import { BTree } from './btree.js';
 import type { ConsumerGroup } from './consumer-group.js';
 import type { Effect, EffectBatch, EffectSink } from './effects.js';
+import { memoryMeterOf, type MemoryMeter } from './memory-meter.js';
 import { applyEffect } from './replay.js';
 import type { Stream } from './stream.js';
 import { streamError, type StreamError } from '../domain/errors.js';
@@ -27,12 +28,15 @@ export const NO_LIMITS: CoreLimits = {
   replyBytes: Number.POSITIVE_INFINITY,
   maxStreams: Number.POSITIVE_INFINITY,
   maxConsumersPerGroup: Number.POSITIVE_INFINITY,
+  maxMemoryBytes: Number.POSITIVE_INFINITY,
 };
 
 export class Keyspace {
   readonly streams = new BTree<string, Stream>();
   sink: EffectSink | undefined;
   readonly batchListeners: ((batch: EffectBatch) => void)[] = [];
+  /** Bytes of live entries in all streams, kept by every change (memory-meter.ts). */
+  readonly memory: MemoryMeter = memoryMeterOf(this.streams);
   private batch: Effect[] | null = null;
 
   constructor(
@@ -70,6 +74,18 @@ export class Keyspace {
   requireStreamRoom(key: string): void {
     if (this.streams.size >= this.limits.maxStreams && !this.streams.has(key)) {
       throw streamError('MAX_STREAMS_REACHED', 'wouldCreate', key, this.limits.maxStreams);
+    }
+  }
+
+  /**
+   * OUT_OF_MEMORY while the entries held are over MAX_MEMORY_BYTES: called first by Redis 7's `denyoom`
+   * commands (XADD, XGROUP CREATE / CREATECONSUMER, XSETID; and redrive, which appends), as processCommand
+   * checks maxmemory before running one, so a write is refused only once usage is already over the limit.
+   * The steps of a command already running are never refused.
+   */
+  requireMemory(): void {
+    if (this.batch === null && this.memory.used > this.limits.maxMemoryBytes) {
+      throw streamError('OUT_OF_MEMORY', 'embedded', this.memory.used, this.limits.maxMemoryBytes);
     }
   }
 

@@ -3,6 +3,7 @@ import { Consumer, ConsumerGroup } from './consumer-group.js';
 import { installPolicy } from './delivery-policy.js';
 import type { Effect } from './effects.js';
 import { idempotencyOf } from './idempotency.js';
+import { memoryMeterOf } from './memory-meter.js';
 import { Stream } from './stream.js';
 
 /**
@@ -45,7 +46,9 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
     }
     case 'drop': {
       const s = streams.get(e.key);
-      if (s !== undefined) for (const g of s.groups.values()) g.delivery?.detach();
+      if (s === undefined) return;
+      for (const g of s.groups.values()) g.delivery?.detach();
+      memoryMeterOf(streams).used -= s.bytes;
       streams.delete(e.key);
       return;
     }
@@ -186,7 +189,7 @@ export function applyEffect(streams: BTree<string, Stream>, e: Effect): void {
 function streamOrCreate(streams: BTree<string, Stream>, key: string): Stream {
   let s = streams.get(key);
   if (s === undefined) {
-    s = new Stream(key);
+    s = new Stream(key, memoryMeterOf(streams));
     streams.set(key, s);
   }
   return s;

@@ -200,6 +200,7 @@ function xaddBatchUnderKey(
   const trim = options.trim && checkTrim(options.trim);
   const s = ks.streams.get(key);
   if (s === undefined && options.noMkStream) return null;
+  if (s === undefined) ks.requireStreamRoom(key);
   const check = checkBatchIdempotency(s, spec, messages, ks.clock());
   if (check.original !== undefined) {
     const duplicates = s!.idempotency!.duplicates + 1n;

@@ -17,6 +17,7 @@
  *   lag.ts              entries-read and lag, as Redis estimates them
  *   keyspace.ts         the state they share: streams, clock, effect batching, group guards
  *
+ * The commands Redis flags `denyoom` call Keyspace.requireMemory first (MAX_MEMORY_BYTES).
  * Every command parses and checks everything first, then changes state only
  * through effects (`Keyspace.emit`), which the sink persists and replay
  * re-applies (`applyBatch`).
@@ -133,6 +134,11 @@ export class StreamCore implements StreamCommands {
     };
   }
 
+  /** Bytes of live entries held in all streams (memory-meter.ts), what MAX_MEMORY_BYTES caps. O(1). */
+  usedMemoryBytes(): number {
+    return this.keyspace.memory.used;
+  }
+
   now(): number {
     return this.keyspace.clock();
   }
@@ -145,6 +151,7 @@ export class StreamCore implements StreamCommands {
   /** Forgets every stream: before a reload from storage. */
   reset(): void {
     this.keyspace.streams.clear();
+    this.keyspace.memory.used = 0;
     schedulerOf(this.keyspace.streams).clear();
   }
 
@@ -177,11 +184,13 @@ export class StreamCore implements StreamCommands {
   }
 
   xadd(key: string, options: XaddOptions): StreamId | null {
+    this.keyspace.requireMemory();
     return xaddCommand(this.keyspace, key, options);
   }
 
   /** XADD IDMP / IDMPAUTO (8.6): `options.idempotency` required. */
   xaddIdempotent(key: string, options: XaddOptions): IdempotentAddResult | null {
+    this.keyspace.requireMemory();
     return xaddIdempotentCommand(this.keyspace, key, options);
   }
 
@@ -191,6 +200,7 @@ export class StreamCore implements StreamCommands {
     messages: { id: AddIdSpec; fields: FieldList; idempotency?: IdempotencySpec }[],
     options: BatchOptions,
   ): IdempotentAddResult[] | null {
+    this.keyspace.requireMemory();
     return xaddBatchIdempotentCommand(this.keyspace, key, messages, options);
   }
 
@@ -200,6 +210,7 @@ export class StreamCore implements StreamCommands {
   }
 
   xaddBatch(key: string, messages: { id: AddIdSpec; fields: FieldList }[], options: { noMkStream?: boolean; trim?: TrimSpec }): StreamId[] | null {
+    this.keyspace.requireMemory();
     return xaddBatchCommand(this.keyspace, key, messages, options);
   }
 
@@ -224,12 +235,14 @@ export class StreamCore implements StreamCommands {
   }
 
   xsetid(key: string, options: XsetidOptions): void {
+    this.keyspace.requireMemory();
     xsetidCommand(this.keyspace, key, options);
   }
 
   // Groups and consumers (group-commands.ts)
 
   xgroupCreate(key: string, group: string, options: GroupCreateOptions): GroupInfo {
+    this.keyspace.requireMemory();
     return options.policy === undefined ? xgroupCreateCommand(this.keyspace, key, group, options) : groupCreateWithPolicyCommand(this.keyspace, key, group, options);
   }
 
@@ -242,6 +255,7 @@ export class StreamCore implements StreamCommands {
   }
 
   xgroupCreateConsumer(key: string, group: string, consumer: string): boolean {
+    this.keyspace.requireMemory();
     return xgroupCreateConsumerCommand(this.keyspace, key, group, consumer);
   }
 
@@ -278,6 +292,7 @@ export class StreamCore implements StreamCommands {
   }
 
   redrive(deadLetterStream: string, count: number): number {
+    this.keyspace.requireMemory();
     return redriveCommand(this.keyspace, deadLetterStream, count);
   }
 

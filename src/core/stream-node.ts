@@ -1,5 +1,6 @@
 import { MS_HIGH, MS_LOW, SEQ_HIGH, SEQ_LOW, type StreamId } from '../domain/ids.js';
 import type { FieldList } from '../domain/types.js';
+import { ENTRY_ID_BYTES } from './memory-meter.js';
 
 /**
  * Entries live in nodes of at most NODE_MAX_ENTRIES slots, as Redis's
@@ -40,6 +41,10 @@ export class StreamNode {
   count = 0;
   /** Slots that are not tombstones. */
   live = 0;
+  /** The sum of slotBytes over live slots (the memory meter's share of this node). */
+  liveBytes = 0;
+  /** UTF-8 bytes of masterNames, and one header byte each: what a SAME_FIELDS slot holds by reference. */
+  private masterNamesBytes = 0;
 
   /** `slots`: views of room for NODE_MAX_ENTRIES slots, or (for a restored full node) exactly its slots. */
   constructor(slots?: { idWords: BigUint64Array; offsets: Uint32Array }) {
@@ -81,9 +86,21 @@ export class StreamNode {
   kill(slot: number): boolean {
     const at = this.offsets[slot]!;
     if (this.data[at]! & DELETED) return false;
+    this.liveBytes -= this.slotBytes(slot);
     this.data[at] = this.data[at]! | DELETED;
     this.live--;
     return true;
+  }
+
+  /**
+   * What the slot's entry occupies for the memory meter: its record (flags,
+   * count, each string with its header), the names it shares with the node's
+   * first entry when it stores values only, and ENTRY_ID_BYTES. O(1).
+   */
+  slotBytes(slot: number): number {
+    const start = this.offsets[slot]!;
+    const end = slot + 1 < this.count ? this.offsets[slot + 1]! : this.used;
+    return end - start + (this.data[start]! & SAME_FIELDS ? this.masterNamesBytes : 0) + ENTRY_ID_BYTES;
   }
 
   /** First slot whose id is >= the ID split into k0..k3, or count. */
@@ -100,7 +117,10 @@ export class StreamNode {
 
   push(id: StreamId, fields: FieldList): void {
     const slot = this.count;
-    if (slot === 0) this.masterNames = fields.filter((_, i) => i % 2 === 0);
+    if (slot === 0) {
+      this.masterNames = fields.filter((_, i) => i % 2 === 0);
+      this.masterNamesBytes = namesBytes(this.masterNames);
+    }
     this.setIdAt(slot, id);
     const same = this.hasMasterNames(fields);
     let bound = 1 + 5;
@@ -118,6 +138,7 @@ export class StreamNode {
     }
     this.count++;
     this.live++;
+    this.liveBytes += this.slotBytes(slot);
     if (this.full) this.data = this.data.slice(0, this.used);
   }
 
@@ -258,13 +279,23 @@ export class StreamNode {
     }
     node.used = node.data.length;
     node.masterNames = image.masterNames;
+    node.masterNamesBytes = namesBytes(image.masterNames);
     node.count = count;
     for (let slot = 0; slot < count; slot++) {
       if (node.offsets[slot]! >= node.used) throw new RangeError(`stream node slot ${slot} starts past its data`);
-      if (node.isLive(slot)) node.live++;
+      if (node.isLive(slot)) {
+        node.live++;
+        node.liveBytes += node.slotBytes(slot);
+      }
     }
     return node;
   }
+}
+
+function namesBytes(names: readonly string[]): number {
+  let n = 0;
+  for (const name of names) n += 1 + Buffer.byteLength(name, 'utf8');
+  return n;
 }
 
 const fromCharCode = String.fromCharCode;

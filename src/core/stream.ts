@@ -1,5 +1,6 @@
 import type { ConsumerGroup } from './consumer-group.js';
 import type { IdempotencyRecord } from './idempotency.js';
+import { MemoryMeter } from './memory-meter.js';
 import { spend, type ReplyBudget } from './reply-budget.js';
 import { StreamNode } from './stream-node.js';
 import { ID_WORDS, MAX_ID, splitId, type StreamId } from '../domain/ids.js';
@@ -36,8 +37,19 @@ export class Stream {
   readonly groups = new Map<string, ConsumerGroup>();
   /** XADD IDMP / IDMPAUTO's record (Redis 8.6); null until the stream is first configured or written idempotently. */
   idempotency: IdempotencyRecord | null = null;
+  /** The live entries' bytes (the sum of their nodes' liveBytes); every change is also added to `meter`. */
+  bytes = 0;
 
-  constructor(readonly key: string) {}
+  constructor(
+    readonly key: string,
+    /** The keyspace's meter (memoryMeterOf its streams); a stream of its own when alone. */
+    private readonly meter: MemoryMeter = new MemoryMeter(),
+  ) {}
+
+  private account(delta: number): void {
+    this.bytes += delta;
+    this.meter.used += delta;
+  }
 
   append(id: StreamId, fields: FieldList): void {
     let node = this.nodes[this.nodes.length - 1];
@@ -45,7 +57,9 @@ export class Stream {
       node = new StreamNode();
       this.pushNode(node, id);
     }
+    const before = node.liveBytes;
     node.push(id, fields);
+    this.account(node.liveBytes - before);
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
@@ -140,7 +154,9 @@ export class Stream {
     if (at < 0) return false;
     const n = Math.floor(at / SLOT_SPAN);
     const node = this.nodes[n]!;
+    const before = node.liveBytes;
     if (!node.kill(at % SLOT_SPAN)) return false;
+    this.account(node.liveBytes - before);
     this.length--;
     if (node.live === 0) this.removeNode(n);
     return true;
@@ -267,13 +283,16 @@ export class Stream {
       const node = this.nodes[this.head]!;
       if (node.lastId() > upTo) break;
       removed += node.live;
+      this.account(-node.liveBytes);
       this.removeNode(this.head);
     }
     if (this.nodeCount > 0) {
       const node = this.nodes[this.head]!;
+      const before = node.liveBytes;
       for (let slot = 0; slot < node.count && node.idAt(slot) <= upTo; slot++) {
         if (node.kill(slot)) removed++;
       }
+      this.account(node.liveBytes - before);
     }
     this.length -= removed;
     this.firstId = this.length > 0 ? this.firstEntry()!.id : 0n;
@@ -314,6 +333,7 @@ export class Stream {
       if (this.nodeCount > 0 && firstId <= this.lastSlotId()) throw new RangeError(`stream ${this.key}: restored nodes out of order`);
       this.pushNode(node, firstId);
       this.length += node.live;
+      this.account(node.liveBytes);
     }
   }
 }

@@ -171,7 +171,7 @@ export interface XreadStream {
 
 /**
  * Caps a backend enforces in the step that would pass them (set from MAX_RESPONSE_BYTES, MAX_STREAMS,
- * MAX_CONSUMERS_PER_GROUP); Infinity: no cap.
+ * MAX_CONSUMERS_PER_GROUP, MAX_MEMORY_BYTES); Infinity: no cap.
  */
 export interface BackendLimits {
   /** Bytes of field names and values (UTF-8) in one reply that carries entries; the first entry always fits. */
@@ -180,6 +180,12 @@ export interface BackendLimits {
   maxStreams: number;
   /** Consumers in one group: creating one more (explicitly, or by a group read or claim) fails with MAX_CONSUMERS_REACHED. */
   maxConsumersPerGroup: number;
+  /**
+   * Bytes of entries held (the embedded backend's meter, core/memory-meter.ts): while more are held, the
+   * commands Redis flags `denyoom` fail with OUT_OF_MEMORY (maxmemory with noeviction). The Redis
+   * backend leaves this to Redis's own maxmemory.
+   */
+  maxMemoryBytes: number;
 }
 
 /** MAXCOUNT / MAXSIZE (Redis 8.10) of a read over several streams: caps on the whole reply; at least one entry is always returned. */

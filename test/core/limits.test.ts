@@ -125,6 +125,10 @@ describe('MAX_STREAMS (limits.maxStreams)', () => {
     expect(code(() => core.xadd('c', { id: add('*'), fields: ['k', 'v'] }))).toBe('MAX_STREAMS_REACHED');
     expect(code(() => core.xaddBatch('c', [{ id: add('*'), fields: ['k', 'v'] }], {}))).toBe('MAX_STREAMS_REACHED');
     expect(code(() => core.xgroupCreate('c', 'g', { startId: '$', mkStream: true }))).toBe('MAX_STREAMS_REACHED');
+    expect(code(() => core.xaddIdempotent('c', { id: add('*'), fields: ['k', 'v'], idempotency: { producer: 'p', key: 'k' } }))).toBe('MAX_STREAMS_REACHED');
+    expect(code(() => core.xaddBatchIdempotent('c', [{ id: add('*'), fields: ['k', 'v'], idempotency: { producer: 'p', key: 'k' } }], {}))).toBe('MAX_STREAMS_REACHED');
+    // A batch under one key (the Idempotency-Key header) once skipped the check and created the stream.
+    expect(code(() => core.xaddBatchIdempotent('c', [{ id: add('*'), fields: ['k', 'v'] }], { idempotency: { producer: 'p', key: 'b' } }))).toBe('MAX_STREAMS_REACHED');
     expect(core.xadd('c', { id: add('*'), fields: ['k', 'v'], noMkStream: true })).toBeNull();
     expect(core.streamKeys()).toEqual(['a', 'b']);
     expect(core.xadd('a', { id: add('*'), fields: ['k', 'v'] })).not.toBeNull();

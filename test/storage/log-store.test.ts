@@ -29,12 +29,13 @@ async function open(dir: string, options: Partial<LogStoreOptions> = {}, clock =
   return { core, store, clock, logger };
 }
 
-/** Closes, reopens into a fresh core and returns its state. */
-async function reopenState(dir: string, options: Partial<LogStoreOptions> = {}): Promise<{ state: unknown; logger: ReturnType<typeof recordingLogger> }> {
+/** Closes, reopens into a fresh core and returns its state and memory meter. */
+async function reopenState(dir: string, options: Partial<LogStoreOptions> = {}): Promise<{ state: unknown; usedMemoryBytes: number; logger: ReturnType<typeof recordingLogger> }> {
   const { core, store, logger } = await open(dir, options);
   const state = core.debugState();
+  const usedMemoryBytes = core.usedMemoryBytes();
   await store.close();
-  return { state, logger };
+  return { state, usedMemoryBytes, logger };
 }
 
 const yieldOnce = () => new Promise((r) => setImmediate(r));
@@ -48,8 +49,11 @@ describe('log store: close and reopen', () => {
         for (const op of ops) runOp(core, clock, op);
         await store.sync();
         const expected = core.debugState();
+        const used = core.usedMemoryBytes();
         await store.close();
-        expect((await reopenState(dir)).state).toEqual(expected);
+        const reopened = await reopenState(dir);
+        expect(reopened.state).toEqual(expected);
+        expect(reopened.usedMemoryBytes).toBe(used);
       }),
       { numRuns: 60 },
     );
@@ -158,10 +162,15 @@ describe('log store: close and reopen', () => {
       throw err;
     }
     const expected = core.debugState();
+    const used = core.usedMemoryBytes();
+    expect(used).toBeGreaterThan(0);
     await store.close();
     const files = (await readdir(dir)).sort();
     expect(files).toHaveLength(2);
-    expect((await reopenState(dir)).state).toEqual(expected);
+    const reopened = await reopenState(dir);
+    expect(reopened.state).toEqual(expected);
+    // The snapshot's nodes are adopted as they are; the meter counts them as the writes did.
+    expect(reopened.usedMemoryBytes).toBe(used);
   });
 
   it('keeps appending to the same log across restarts', async () => {

@@ -516,6 +516,10 @@ export class EmbeddedBackend implements StreamBackend {
     return !this.closing;
   }
 
+  usedMemoryBytes(): number {
+    return this.core.usedMemoryBytes();
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;

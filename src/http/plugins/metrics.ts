@@ -147,6 +147,16 @@ export const metricsPlugin = unencapsulated<MetricsOptions>('streamgate-metrics'
   app.sseHub.onEnd((seconds) => sseLifetimes.observe(seconds));
 
   new Gauge({ name: 'streamgate_sse_streams_open', help: 'Event streams open now', registers: [registry], collect() { this.set(app.sseHub.size); } });
+  new Gauge({
+    name: 'streamgate_memory_used_bytes',
+    help: 'Bytes of entries the embedded backend holds, what MAX_MEMORY_BYTES caps; absent on Redis (see its INFO memory)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const used = app.backend.usedMemoryBytes?.() ?? null;
+      if (used !== null) this.set(used);
+    },
+  });
   new Gauge({ name: 'streamgate_waiting_reads', help: 'Reads waiting now: parked long-polls and event streams waiting for data or room', registers: [registry], collect() { this.set(app.backend.waiterCount); } });
 
   // One sample per scrape feeds every per-stream gauge: prom-client starts all collects in one synchronous loop.

@@ -80,3 +80,48 @@ describe('maxCount / maxBytes on POST /v1/read and MAX_STREAMS (embedded)', () =
     expect((await call(t.app, 'GET', streamPath('fourth'))).statusCode).toBe(404);
   });
 });
+
+describe('MAX_MEMORY_BYTES (embedded)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ maxMemoryBytes: 2000 });
+  });
+  afterAll(() => t?.close());
+
+  const used = async () => {
+    const metric = /^streamgate_memory_used_bytes (\d+)$/m.exec((await call(t.app, 'GET', '/metrics')).body);
+    return Number(metric![1]);
+  };
+
+  it('over the limit a write is a 507 that changes nothing; reads and acks work; a trim or delete makes room', async () => {
+    const stream = await streamWithGroup(t.app, 0);
+    const big = 'x'.repeat(1500);
+    expect((await call(t.app, 'POST', streamPath(stream, 'messages'), { fields: { v: big } })).statusCode).toBe(201);
+    // Still under 2000: Redis admits the write that passes the limit.
+    expect((await call(t.app, 'POST', streamPath(stream, 'messages'), { fields: { v: big } })).statusCode).toBe(201);
+    const before = await used();
+    expect(before).toBeGreaterThan(2000);
+    expect(before).toBe(t.backend.usedMemoryBytes());
+
+    const detail = expectProblem(await call(t.app, 'POST', streamPath(stream, 'messages'), { fields: { k: 'v' } }), 507, 'OUT_OF_MEMORY');
+    expect(detail).toContain(`MAX_MEMORY_BYTES is 2000`);
+    expectProblem(await call(t.app, 'POST', streamPath(stream, 'messages', 'batch'), { messages: [{ fields: { k: 'v' } }] }), 507, 'OUT_OF_MEMORY');
+    expectProblem(await call(t.app, 'POST', streamPath('other', 'groups'), { name: 'g', startId: '$', mkStream: true }), 507, 'OUT_OF_MEMORY');
+    expectProblem(await call(t.app, 'PUT', streamPath(stream, 'groups', 'g', 'consumers', 'new')), 507, 'OUT_OF_MEMORY');
+    expect(await used()).toBe(before);
+    expect((await call(t.app, 'GET', streamPath('other'))).statusCode).toBe(404);
+    expect(json(await call(t.app, 'GET', streamPath(stream, 'messages'))).messages).toHaveLength(2);
+
+    const read = json(await readGroup(t.app, stream, 'c', { count: 1 })).messages as { id: string }[];
+    expect(read).toHaveLength(1);
+    expect(json(await call(t.app, 'POST', streamPath(stream, 'groups', 'g', 'acks'), { ids: [read[0]!.id] })).acknowledged).toBe(1);
+
+    expect((await call(t.app, 'POST', streamPath(stream, 'trim'), { maxLen: 1 })).statusCode).toBe(200);
+    expect(await used()).toBeLessThan(2000);
+    expect((await call(t.app, 'POST', streamPath(stream, 'messages'), { fields: { v: big } })).statusCode).toBe(201);
+    expectProblem(await call(t.app, 'POST', streamPath(stream, 'messages'), { fields: { k: 'v' } }), 507, 'OUT_OF_MEMORY');
+    expect((await call(t.app, 'DELETE', streamPath(stream))).statusCode).toBe(204);
+    expect(await used()).toBe(0);
+    expect((await call(t.app, 'POST', streamPath(stream, 'messages'), { fields: { k: 'v' } })).statusCode).toBe(201);
+  });
+});
