@@ -84,6 +84,12 @@ local refused = admit(key, group, consumer, ARGV[7])
 if refused then return refused end
 local pj = redis.call('HGET', k[2], group)
 local policy = pj and cjson.decode(pj) or nil
+if policy then
+  -- The deadlines and due sets need ZADD, which maxmemory refuses (OOM): refused here, before anything is
+  -- delivered (ZADD XX of a member no set holds changes nothing).
+  local oom = redis.pcall('ZADD', k[3], 'XX', 0, '')
+  if failed(oom) then return oom end
+end
 local noack = ARGV[5] == '1'
 local limit = tonumber(ARGV[4]) or tonumber(ARGV[6])
 local taken, counts, redelivered, moved = {}, {}, 0, 0
