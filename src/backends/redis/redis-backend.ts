@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisConnectionConfig } from '../../config.js';
+import { MAX_STREAMS_ON_REDIS, type RedisConnectionConfig } from '../../config.js';
 import { compareNames } from '../../core/consumer-group.js';
 import { redisReplyError, StreamError, streamError } from '../../domain/errors.js';
 import { formatId, MAX_ID, type StreamId } from '../../domain/ids.js';
@@ -118,6 +118,7 @@ export class RedisBackend implements StreamBackend {
     this.prefix = options.keyPrefix ?? '';
     this.limits = { replyBytes: Infinity, maxStreams: Infinity, maxConsumersPerGroup: Infinity, ...options.limits };
     this.consumerCap = Number.isFinite(this.limits.maxConsumersPerGroup) ? this.limits.maxConsumersPerGroup : '';
+    if (Number.isFinite(this.limits.maxStreams)) throw new Error(`MAX_STREAMS ${MAX_STREAMS_ON_REDIS}`);
     this.waitReplicas = options.waitReplicas ?? 0;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 1000;
     this.channel = `${this.prefix}streamgate:wake`;
