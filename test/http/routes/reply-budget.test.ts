@@ -133,6 +133,32 @@ describe.each(httpBackendMatrix())('maxCount / maxBytes on the multi-stream read
   });
 });
 
+describe.each(httpBackendMatrix())('the budget on due entries of a delivery policy ($name)', (row) => {
+  const holder = useCappedApp(row, {});
+
+  it('due (nacked) entries past the budget stay due, pending as they were; the next reads take them, then new ones', async () => {
+    const { t } = holder;
+    const stream = await streamWithGroup(t.app, 0);
+    expect((await call(t.app, 'PATCH', streamPath(stream, 'groups', 'g'), { policy: { ackDeadlineMs: 60_000 } })).statusCode).toBe(200);
+    const messages = Array.from({ length: 5 }, (_, i) => ({ fields: { i: String(i), pad: 'p'.repeat(10) } }));
+    expect((await call(t.app, 'POST', streamPath(stream, 'messages', 'batch'), { messages })).statusCode).toBe(201);
+    const first = json(await readGroup(t.app, stream, 'a', { count: 3 })).messages as { id: string }[];
+    expect(first).toHaveLength(3);
+    expect(json(await call(t.app, 'POST', streamPath(stream, 'groups', 'g', 'nacks'), { ids: first.map((m) => m.id), delayMs: 0 })).released).toBe(3);
+    // 15 bytes per entry ('i', a digit, 'pad', 10 x 'p'): a 40-byte cap takes two.
+    const capped = json(await readGroup(t.app, stream, 'b', { maxBytes: 40 })).messages as { id: string; deliveryCount: number }[];
+    expect(capped.map((m) => [m.id, m.deliveryCount])).toEqual([
+      [first[0]!.id, 2],
+      [first[1]!.id, 2],
+    ]);
+    expect(await pendingCount(t, stream)).toBe(3);
+    const next = json(await readGroup(t.app, stream, 'b', { maxCount: 2 })).messages as { id: string; deliveryCount: number }[];
+    expect(next.map((m) => m.deliveryCount)).toEqual([2, 1]);
+    expect(next[0]!.id).toBe(first[2]!.id);
+    expect(await pendingCount(t, stream)).toBe(4);
+  });
+});
+
 describe('MAX_STREAMS (embedded)', () => {
   let t: TestApp;
   beforeAll(async () => {
