@@ -94,7 +94,8 @@ local noack = ARGV[5] == '1'
 local limit = tonumber(ARGV[4]) or tonumber(ARGV[6])
 local taken, counts, redelivered, moved = {}, {}, 0, 0
 local now = 0
-local full = false
+-- A budget spent by the streams before this one: nothing is delivered here (the consumer is still made).
+local full = b ~= nil and spent(b)
 if policy and from == '>' then
   local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
   if failed(probe) then return nostream_or(key, probe) end

@@ -506,7 +506,7 @@ export class RedisBackend implements StreamBackend {
   async readGroup(read: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]> {
     this.refuseRedis8Options(read);
     refuseReserved(read.consumer);
-    if (read.maxCount !== undefined || read.maxBytes !== undefined) checkReplyCaps(read.maxCount, read.maxBytes, read.count || undefined);
+    await this.checkReadCaps(read);
     const { waitMs, signal } = wait;
     const fromHistory = read.streams.some((s) => s.from !== '>' && s.from !== MAX_ID);
     if (fromHistory || waitMs <= 0 || signal?.aborted || this.closing) return this.readGroupOnce(read);
@@ -535,7 +535,8 @@ export class RedisBackend implements StreamBackend {
     if (read.streams.length > 1) await this.probeGroups(read);
     const out: XreadgroupResult[] = [];
     for (const { key, from } of read.streams) {
-      if (budget !== undefined && budgetSpent(budget)) break;
+      // A stream after the budget is spent delivers nothing, but the consumer is made (seen) there too.
+      const skipped = budget !== undefined && budgetSpent(budget);
       const history = from !== '>' && from !== MAX_ID;
       const reply = (await this.run(key, () =>
         this.admitted(key, group, consumer, () =>
@@ -560,7 +561,7 @@ export class RedisBackend implements StreamBackend {
       });
       if (budget !== undefined) charge(budget, entries);
       if (policyJson !== null) this.onPolicyRead(key, group, policyJson as string, entries, deadline, Number(redelivered), Number(doomed));
-      if (history || entries.length > 0) out.push({ key, entries });
+      if (!skipped && (history || entries.length > 0)) out.push({ key, entries });
     }
     return out;
   }
@@ -576,16 +577,32 @@ export class RedisBackend implements StreamBackend {
     }
   }
 
-  /** NO_STREAM / NOGROUP for the first stream of `read` without the group (XPENDING key group - + 0 on each). */
+  /**
+   * NO_STREAM / NOGROUP for the first stream of `read` without the group, else MAX_CONSUMERS_REACHED for the
+   * first where the consumer would pass the cap (PROBE_GROUP on each, which changes nothing), as XREADGROUP
+   * checks them, so a read over several streams refused by any delivers nothing.
+   */
   private async probeGroups(read: XreadgroupOptions): Promise<void> {
-    const { group } = read;
-    await Promise.all(
-      read.streams.map(({ key }) =>
-        this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0)).catch((err: StreamError) => {
-          throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', key, group) : err;
-        }),
-      ),
+    const { group, consumer } = read;
+    const probes = await Promise.allSettled(
+      read.streams.map(({ key }) => this.run(key, () => this.admitted(key, group, consumer, () => this.scripts.sgProbeGroup(this.key(key), group, consumer, this.consumerCap)))),
     );
+    const errors = probes.map((probe) => (probe.status === 'rejected' ? (probe.reason as StreamError) : undefined));
+    const missing = errors.findIndex((err) => err?.code === 'NO_STREAM' || err?.code === 'NOGROUP');
+    if (missing >= 0) throw streamError(errors[missing]!.code as 'NO_STREAM' | 'NOGROUP', 'readGroup', read.streams[missing]!.key, group);
+    const refused = errors.find((err) => err !== undefined);
+    if (refused !== undefined) throw refused;
+  }
+
+  /** MAXCOUNT / MAXSIZE checked as XREADGROUP checks them: after the groups (a missing one is named first). */
+  private async checkReadCaps(read: XreadgroupOptions): Promise<void> {
+    if (read.maxCount === undefined && read.maxBytes === undefined) return;
+    try {
+      checkReplyCaps(read.maxCount, read.maxBytes, read.count || undefined);
+    } catch (err) {
+      await this.probeGroups(read);
+      throw err;
+    }
   }
 
   /**
@@ -594,7 +611,7 @@ export class RedisBackend implements StreamBackend {
    */
   async ackAndReadGroup(acks: GroupAck[], read: XreadgroupOptions, wait: Wait): Promise<AckAndReadResult> {
     this.refuseRedis8Options(read);
-    if (read.maxCount !== undefined || read.maxBytes !== undefined) checkReplyCaps(read.maxCount, read.maxBytes, read.count || undefined);
+    await this.checkReadCaps(read);
     if (acks.length === 0) return { acknowledged: [], results: await this.readGroup(read, wait) };
     await this.probeGroups(read);
     const acknowledged = await Promise.all(acks.map(async ({ key, ids }) => (await this.ack(key, read.group, ids)) ?? 0));

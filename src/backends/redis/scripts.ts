@@ -451,6 +451,20 @@ end
 return redis.pcall('XINFO', 'STREAM', KEYS[1], 'FULL', 'COUNT', count)
 `;
 
+/**
+ * The first step of a read over several streams, on each: ARGV group consumer max-consumers|''.
+ * NO_STREAM / NOGROUP, or MAX_CONSUMERS_REACHED for a consumer new to the group; changes nothing
+ * (a consumer admitted here is deleted again: the read makes it). Reply: 1.
+ */
+const PROBE_GROUP = `
+local probe = redis.pcall('XPENDING', KEYS[1], ARGV[1], '-', '+', 0)
+if failed(probe) then return nostream_or(KEYS[1], probe) end
+local refused, created = admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+if refused then return refused end
+if created then redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+`;
+
 /** ARGV: group consumer max-consumers|''. Reply: 1 when the consumer was created, 0 when it was there. */
 const CREATE_CONSUMER = `
 local refused, created = admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
@@ -492,6 +506,7 @@ export const SCRIPTS = {
   sgConsumerPending: define(CONSUMER_PENDING),
   sgCreateConsumer: define(CREATE_CONSUMER),
   sgInfoFull: define(INFO_FULL),
+  sgProbeGroup: define(PROBE_GROUP),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
