@@ -252,6 +252,13 @@ export interface Config {
   redisWaitTimeoutMs: number;
 }
 
+/**
+ * Why MAX_STREAMS is refused with BACKEND=redis: Redis keeps no count of keys by type, so an exact cap
+ * would walk the keyspace (SCAN) on every write that may create a stream.
+ */
+export const MAX_STREAMS_ON_REDIS =
+  "is enforced by the embedded backend only: Redis cannot count its streams without walking the whole keyspace on every write; with BACKEND=redis leave it 0 and cap memory with Redis's maxmemory (maxmemory-policy noeviction: writes over it answer 507 OUT_OF_MEMORY)";
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -482,6 +489,9 @@ function crossChecks(e: z.output<typeof environment>): { variable: string; messa
   }
   if ((e.TLS_CERT_FILE === undefined) !== (e.TLS_KEY_FILE === undefined)) {
     problems.push({ variable: e.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
+  }
+  if (e.BACKEND === 'redis' && e.MAX_STREAMS > 0) {
+    problems.push({ variable: 'MAX_STREAMS', message: MAX_STREAMS_ON_REDIS });
   }
   if (e.REQUEST_TIMEOUT_MS < e.HEADERS_TIMEOUT_MS) {
     problems.push({ variable: 'REQUEST_TIMEOUT_MS', message: `must be at least HEADERS_TIMEOUT_MS (${e.HEADERS_TIMEOUT_MS})` });

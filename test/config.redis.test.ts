@@ -63,4 +63,12 @@ describe('loadConfig: the Redis backend', () => {
     expect(problems({ REDIS_URL: 'redis://host/db1' }).map((p) => p.variable)).toEqual(['REDIS_URL']);
     expect(problems({ REDIS_URL: 'not a url' }).map((p) => p.variable)).toEqual(['REDIS_URL']);
   });
+
+  it('refuses MAX_STREAMS with BACKEND=redis, naming maxmemory as the alternative', () => {
+    const [problem] = problems({ BACKEND: 'redis', MAX_STREAMS: '10' });
+    expect(problem!.variable).toBe('MAX_STREAMS');
+    expect(problem!.message).toContain('maxmemory');
+    expect(loadConfig({ BACKEND: 'redis', MAX_STREAMS: '0' }).maxStreams).toBe(0);
+    expect(loadConfig({ MAX_STREAMS: '10' }).maxStreams).toBe(10);
+  });
 });

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { StreamBackend } from '../../src/backends/contract.js';
 import { StreamError } from '../../src/domain/errors.js';
 import { makeId, MAX_ID, type StreamId } from '../../src/domain/ids.js';
+import type { BackendLimits } from '../../src/domain/types.js';
 import { backendMatrix, embeddedRow, useBackend } from '../helpers/backends.js';
 
 const rows = backendMatrix().filter((row) => row.kind === 'redis' && row.available);
@@ -94,6 +95,38 @@ const ops: fc.Arbitrary<Op>[] = [
     run: (b: StreamBackend, p: string) =>
       b.appendBatch(p + a.s, a.msgs.map((m) => ({ id: m.id, fields: m.f })), { noMkStream: a.noMk, trim: { minId: a.minId, approximate: false } }),
   })),
+  // MAXCOUNT / MAXSIZE over both streams (maxCount below count included: a VALIDATION error on both).
+  fc
+    .record({
+      after: fc.tuple(anId, anId),
+      count: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+      maxCount: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      maxBytes: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+    })
+    .map((a) => ({
+      name: `readStreams MAXCOUNT/MAXSIZE ${JSON.stringify(a, big)}`,
+      run: (b: StreamBackend, p: string) =>
+        b.readStreams([{ key: `${p}s0`, after: a.after[0] }, { key: `${p}s1`, after: a.after[1] }], a.count, { waitMs: 0 }, { maxCount: a.maxCount, maxBytes: a.maxBytes }),
+    })),
+  fc
+    .record({
+      g: group,
+      c: consumer,
+      history: fc.boolean(),
+      count: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+      maxCount: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      maxBytes: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+    })
+    // maxCount below count is left to the HTTP tests: it and MAX_CONSUMERS_REACHED together are ordered differently.
+    .map((a) => ({ ...a, maxCount: a.maxCount === undefined ? undefined : Math.max(a.maxCount, a.count ?? 1) }))
+    .map((a) => ({
+      name: `readGroup MAXCOUNT/MAXSIZE ${JSON.stringify(a)}`,
+      run: (b: StreamBackend, p: string) =>
+        b.readGroup(
+          { group: a.g, consumer: a.c, streams: ['s0', 's1'].map((s) => ({ key: p + s, from: a.history ? 0n : ('>' as const) })), count: a.count, maxCount: a.maxCount, maxBytes: a.maxBytes },
+          { waitMs: 0 },
+        ),
+    })),
   fc.record({ s: stream, after: fc.constantFrom('$' as const, '+' as const) }).map((a) => ({
     name: `readStreams ${JSON.stringify(a)}`,
     run: (b: StreamBackend, p: string) => b.readStreams([{ key: p + a.s, after: a.after }], 2, { waitMs: 0 }),
@@ -167,9 +200,16 @@ async function outcome(run: () => Promise<unknown>, prefix: string, redis72: boo
   }
 }
 
-describe.each(rows)('the Redis backend answers as the embedded one: $name', (row) => {
-  const env = useBackend(row, row.cluster ? { keyPrefix: 'sg:' } : {});
-  const embedded = useBackend(embeddedRow);
+/**
+ * Caps tight enough that the random calls meet them: a reply budget of 5 bytes (one or two of the
+ * generated entries) and 2 consumers per group (3 names are generated).
+ */
+const TIGHT_LIMITS: BackendLimits = { replyBytes: 5, maxStreams: Number.POSITIVE_INFINITY, maxConsumersPerGroup: 2 };
+
+describe.each(rows.flatMap((row) => [{ ...row, caps: 'default caps', limits: undefined as BackendLimits | undefined }, { ...row, caps: 'tight caps', limits: TIGHT_LIMITS }]))('the Redis backend answers as the embedded one: $name, $caps', (row) => {
+  const limits = row.limits === undefined ? {} : { limits: row.limits };
+  const env = useBackend(row, { ...(row.cluster ? { keyPrefix: 'sg:' } : {}), ...limits });
+  const embedded = useBackend(embeddedRow, limits);
   const redis72 = row.name.startsWith('valkey');
   let runNumber = 0;
   let answeredTotal = 0;
@@ -179,7 +219,7 @@ describe.each(rows)('the Redis backend answers as the embedded one: $name', (row
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 60 }), async (ops) => {
         const prefix = `run${runNumber++}-${Date.now()}-`;
-        const theirs = await embedded.servers.makeBackend();
+        const theirs = await embedded.servers.makeBackend(limits);
         let answered = 0;
         try {
           for (const o of [...SETUP, ...ops]) {

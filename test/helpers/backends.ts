@@ -14,7 +14,8 @@ import { afterAll, beforeAll } from 'vitest';
 import type { StreamBackend } from '../../src/backends/contract.js';
 import { createEmbeddedBackend } from '../../src/backends/embedded/embedded-backend.js';
 import { RedisBackend, type RedisBackendOptions } from '../../src/backends/redis/redis-backend.js';
-import type { RedisConnectionConfig } from '../../src/config.js';
+import { backendLimits } from '../../src/backends/create-backend.js';
+import { loadConfig, type RedisConnectionConfig } from '../../src/config.js';
 import { StreamCore } from '../../src/core/stream-core.js';
 import { redisKind, serverKindAvailable, startCluster, valkeyKind, type ServerKind } from './redis-cluster.js';
 import { startRedisServer } from './redis-server.js';
@@ -39,6 +40,9 @@ export interface BackendRow {
   start(): Promise<BackendServers>;
 }
 
+/** The caps a server has with default settings (MAX_RESPONSE_BYTES, MAX_CONSUMERS_PER_GROUP), unless a test sets its own. */
+const DEFAULT_LIMITS = backendLimits(loadConfig({}));
+
 function connection(port: number, clusterPorts: number[] = []): RedisConnectionConfig {
   return { host: '127.0.0.1', port, tls: false, db: 0, clusterNodes: clusterPorts.map((p) => ({ host: '127.0.0.1', port: p })) };
 }
@@ -55,7 +59,7 @@ function redisServers(conn: RedisConnectionConfig, stop: () => Promise<void>): B
   return {
     connection: conn,
     async makeBackend(options = {}) {
-      const backend = await redisBackend({ connection: conn, ...options });
+      const backend = await redisBackend({ connection: conn, limits: DEFAULT_LIMITS, ...options });
       backends.push(backend);
       return backend;
     },
@@ -114,7 +118,7 @@ export const embeddedRow: BackendRow = {
     const backends: StreamBackend[] = [];
     return {
       async makeBackend(options = {}) {
-        const backend = createEmbeddedBackend({ core: new StreamCore(options.limits ? { limits: options.limits } : {}) });
+        const backend = createEmbeddedBackend({ core: new StreamCore({ limits: options.limits ?? DEFAULT_LIMITS }) });
         backends.push(backend);
         return backend;
       },

@@ -24,7 +24,9 @@ const MESSAGE_CODES: [RegExp, ErrorCode][] = [
   [/^ERR The entries_added specified in XSETID is smaller than the target stream length/, 'SETID_ENTRIES_ADDED_TOO_SMALL'],
   [/^ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id/, 'SETID_MAXDELETED_TOO_BIG'],
   [/XSETID|max_deleted_entry_id/, 'SETID_TOO_SMALL'],
-  [/^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOREPLICAS|BUSY|MOVED|ASK|OOM|NOSCRIPT|NOAUTH|WRONGPASS|NOPERM) /, 'STORAGE_UNAVAILABLE'],
+  // maxmemory with noeviction refuses writes that need memory; reads, acks and deletes still run.
+  [/^OOM /, 'OUT_OF_MEMORY'],
+  [/^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOREPLICAS|BUSY|MOVED|ASK|NOSCRIPT|NOAUTH|WRONGPASS|NOPERM) /, 'STORAGE_UNAVAILABLE'],
 ];
 
 /** The catalogue error for a Redis error line (from a ReplyError or a script's error reply). */

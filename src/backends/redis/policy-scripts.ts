@@ -16,10 +16,10 @@
  * dropped there and nothing else happens: two replicas racing on one entry,
  * one moves it and the other does nothing.
  */
-import { PRELUDE } from './scripts.js';
+import { PRELUDE, RELEASED_OWNER } from './scripts.js';
 
 /** The owner of entries taken back by a policy (see above). */
-export const RELEASED_OWNER = 'streamgate:released';
+export { RELEASED_OWNER };
 
 /** How long a dead letter bound for another Cluster slot is leased to the replica moving it (see DUE). */
 export const DEAD_LETTER_LEASE_MS = 30_000;
@@ -60,7 +60,9 @@ end
 
 /**
  * XREADGROUP without BLOCK in a group that may have a policy.
- * ARGV: group consumer from(>|id) count|'' noack(0|1) limit-without-count.
+ * ARGV: group consumer from(>|id) count|'' noack(0|1) limit-without-count max-consumers|''
+ * then the reply's budget: bytes|'' entries|'' taken.
+ * A consumer new to the group is admitted first (MAX_CONSUMERS_PER_GROUP), before anything changes.
  * A \`>\` read in a group with a policy first takes due entries (NOACK does not apply to them):
  * nacked ones whose delay passed (R, by due time), then those taken back at
  * their deadline (O), then owned ones past it that no timer took back yet
@@ -68,17 +70,32 @@ end
  * entry at maxDeliveries is never handed out but moved to X, due now, for the
  * timer's dead-letter step. Then XREADGROUP > for the rest of COUNT. Every
  * delivery gets its deadline in T when the policy has ackDeadlineMs.
+ * With a budget every entry is weighed before it is delivered: a due entry that does not fit stays
+ * due; the new entries XREADGROUP > would deliver (after the group's last-delivered-id) are read
+ * with XRANGE first and only the k that fit are delivered (XREADGROUP COUNT k); a history read
+ * takes the consumer's pending entries in chunks up to the first that does not fit.
  * Reply: { entries, counts, deadline|false, redelivered, policy-json|false, doomed-moved }.
  */
 const READ = `
 local key, group, consumer, from = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local k = KEYS
+local b = budget_of(ARGV[8], ARGV[9], ARGV[10])
+local refused = admit(key, group, consumer, ARGV[7])
+if refused then return refused end
 local pj = redis.call('HGET', k[2], group)
 local policy = pj and cjson.decode(pj) or nil
+if policy then
+  -- The deadlines and due sets need ZADD, which maxmemory refuses (OOM): refused here, before anything is
+  -- delivered (ZADD XX of a member no set holds changes nothing).
+  local oom = redis.pcall('ZADD', k[3], 'XX', 0, '')
+  if failed(oom) then return oom end
+end
 local noack = ARGV[5] == '1'
 local limit = tonumber(ARGV[4]) or tonumber(ARGV[6])
 local taken, counts, redelivered, moved = {}, {}, 0, 0
 local now = 0
+-- A budget spent by the streams before this one: nothing is delivered here (the consumer is still made).
+local full = b ~= nil and spent(b)
 if policy and from == '>' then
   local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
   if failed(probe) then return nostream_or(key, probe) end
@@ -87,13 +104,18 @@ if policy and from == '>' then
   local sources = { { k[5], now, true }, { k[4], '+inf', true }, { k[3], now, false } }
   for _, source in ipairs(sources) do
     local z, upto, released = source[1], source[2], source[3]
-    while #taken < limit do
+    while #taken < limit and not full do
       local ids = redis.call('ZRANGEBYSCORE', z, '-inf', upto, 'LIMIT', 0, limit - #taken)
       if #ids == 0 then break end
       for _, id in ipairs(ids) do
-        redis.call('ZREM', z, id)
         local owner, n = pel_entry(key, group, id)
-        if owner ~= nil and (owner == RES) == released then
+        local valid = owner ~= nil and (owner == RES) == released
+        if valid and b and not doomed(policy, n) then
+          local entry = redis.call('XRANGE', key, id, id)
+          if entry[1] ~= nil and not spend(b, entry[1][2]) then full = true; break end
+        end
+        redis.call('ZREM', z, id)
+        if valid then
           if doomed(policy, n) then
             if not released then redis.call('XCLAIM', key, group, RES, 0, id, 'JUSTID') end
             redis.call('ZADD', k[6], now, id)
@@ -115,7 +137,50 @@ if policy and from == '>' then
 end
 local rest = ''
 if ARGV[4] ~= '' then rest = tostring(tonumber(ARGV[4]) - #taken) end
+if b and (full or spent(b)) then rest = '0' end
 local entries = taken
+local history = from ~= '>'
+if rest ~= '0' and b and not history then
+  -- The entries XREADGROUP > delivers: those after last-delivered-id, in order; deleted ones are not there.
+  local rows = redis.pcall('XINFO', 'GROUPS', key)
+  if not failed(rows) then
+    for _, row in ipairs(rows) do
+      if field(row, 'name') == group then
+        local last = field(row, 'last-delivered-id')
+        local fit = {}
+        if last ~= MAXID then
+          local err
+          fit, err = budget_range('XRANGE', key, '(' .. last, '+', tonumber(rest), b)
+          if fit == nil then return err end
+        end
+        rest = tostring(#fit)
+      end
+    end
+  end
+elseif rest ~= '0' and b then
+  -- The pending entries a history read returns (and bumps): this consumer's after from, weighed first.
+  local fit, cursor, chunk = 0, '(' .. from, 8
+  local want_all = tonumber(rest)
+  while true do
+    local want = chunk
+    if want_all then want = math.min(want, want_all - fit) end
+    if want <= 0 then break end
+    local page = redis.pcall('XPENDING', key, group, cursor, '+', want, consumer)
+    -- No key or group: XREADGROUP below raises the error in its own words.
+    if failed(page) then fit = 1; break end
+    local stop = false
+    for _, p in ipairs(page) do
+      local e = redis.call('XRANGE', key, p[1], p[1])
+      if not spend(b, e[1] and e[1][2]) then stop = true; break end
+      fit = fit + 1
+    end
+    if stop or spent(b) or #page < want or page[#page][1] == MAXID then break end
+    cursor = '(' .. page[#page][1]
+    chunk = math.min(chunk * 2, CHUNK)
+  end
+  rest = tostring(fit)
+  if fit == 0 then rest = '0' end
+end
 if rest ~= '0' then
   local args = { 'XREADGROUP', 'GROUP', group, consumer }
   if rest ~= '' then args[#args + 1] = 'COUNT'; args[#args + 1] = rest end
@@ -125,7 +190,7 @@ if rest ~= '0' then
   if failed(r) then return nostream_or(key, r) end
   if r then
     local fresh = r[1][2]
-    if from ~= '>' and #fresh > 0 then
+    if history and #fresh > 0 then
       local pending = redis.call('XPENDING', key, group, fresh[1][1], fresh[#fresh][1], #fresh, consumer)
       local byId = {}
       for _, p in ipairs(pending) do byId[p[1]] = p[4] end
@@ -135,7 +200,8 @@ if rest ~= '0' then
     end
   end
 end
-redis.call('XGROUP', 'CREATECONSUMER', key, group, consumer)
+-- Refused under maxmemory (OOM): then XREADGROUP, which is not, made the consumer.
+redis.pcall('XGROUP', 'CREATECONSUMER', key, group, consumer)
 local deadline = false
 if policy and policy.ackDeadlineMs and #entries > 0 then
   if now == 0 then now = now_ms() end

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisConnectionConfig } from '../../config.js';
+import { MAX_STREAMS_ON_REDIS, type RedisConnectionConfig } from '../../config.js';
 import { compareNames } from '../../core/consumer-group.js';
 import { redisReplyError, StreamError, streamError } from '../../domain/errors.js';
 import { formatId, MAX_ID, type StreamId } from '../../domain/ids.js';
@@ -55,6 +55,7 @@ import { checkTime, validateDeliveryPolicy } from '../../domain/delivery-policy.
 import { XNACK_FATAL_DELIVERY_COUNT } from '../../domain/defaults.js';
 import { DEAD_LETTER_FIELDS, type DeliveryPolicy } from '../../domain/types.js';
 import { parseDeadLetter } from '../../core/policy-commands.js';
+import { budgetSpent, checkReplyCaps, entryBytes, replyBudget, type ReplyBudget } from '../../core/reply-budget.js';
 import type { ScriptName } from './scripts.js';
 import { WakeHub, type HubWaiter, type Notice } from './wake-hub.js';
 
@@ -109,9 +110,15 @@ export class RedisBackend implements StreamBackend {
   private readonly knownPolicies = new Map<string, DeliveryPolicy>();
   /** INFO server, read at each (re)connection; undefined until the first. */
   serverVersion: ServerVersion | undefined;
+  private readonly limits: BackendLimits;
+  /** MAX_CONSUMERS_PER_GROUP as the scripts take it ('' : no cap). */
+  private readonly consumerCap: Arg;
 
   constructor(options: RedisBackendOptions) {
     this.prefix = options.keyPrefix ?? '';
+    this.limits = { replyBytes: Infinity, maxStreams: Infinity, maxConsumersPerGroup: Infinity, ...options.limits };
+    this.consumerCap = Number.isFinite(this.limits.maxConsumersPerGroup) ? this.limits.maxConsumersPerGroup : '';
+    if (Number.isFinite(this.limits.maxStreams)) throw new Error(`MAX_STREAMS ${MAX_STREAMS_ON_REDIS}`);
     this.waitReplicas = options.waitReplicas ?? 0;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 1000;
     this.channel = `${this.prefix}streamgate:wake`;
@@ -354,17 +361,17 @@ export class RedisBackend implements StreamBackend {
     const start = boundArg(options.start, 'start');
     const end = boundArg(options.end, 'end');
     const args: Arg[] = options.reverse ? ['XREVRANGE', end, start] : ['XRANGE', start, end];
-    if (options.count !== undefined) args.push('COUNT', options.count);
+    args.push(options.count ?? '', ...budgetArgs(replyBudget(this.limits.replyBytes)));
     const reply = await this.run(stream, () => this.scripts.sgRange(this.key(stream), ...args));
     return reply === null ? null : decode.entries(reply);
   }
 
   async readStreams(streams: XreadStream[], count: number | undefined, wait: Wait, caps?: ReplyCaps): Promise<XreadResult[]> {
-    if (caps !== undefined && (caps.maxCount !== undefined || caps.maxBytes !== undefined)) throw this.unsupported('XREAD MAXCOUNT / MAXSIZE', 8, 10);
+    if (caps !== undefined && (caps.maxCount !== undefined || caps.maxBytes !== undefined)) checkReplyCaps(caps.maxCount, caps.maxBytes, count || undefined);
     const pinned = await Promise.all(
       streams.map(async (s) => ({ key: s.key, after: s.after === '$' ? await this.lastIdOf(s.key) : s.after })),
     );
-    const read = (): Promise<XreadResult[]> => this.readOnce(pinned, count);
+    const read = (): Promise<XreadResult[]> => this.readOnce(pinned, count, replyBudget(this.limits.replyBytes, caps?.maxCount, caps?.maxBytes));
     const { waitMs, signal } = wait;
     if (waitMs <= 0 || signal?.aborted || this.closing || pinned.some((s) => s.after === '+')) return read();
     return this.block(
@@ -380,24 +387,32 @@ export class RedisBackend implements StreamBackend {
     );
   }
 
-  /** XREAD without BLOCK, one XRANGE per key (a Cluster refuses one XREAD over keys of several slots). */
-  private async readOnce(streams: { key: string; after: StreamId | '+' }[], count: number | undefined): Promise<XreadResult[]> {
-    const replies = await Promise.all(
-      streams.map(({ key, after }) =>
-        this.run(key, async () => {
-          if (after === '+') return (await this.client.xrevrange(this.key(key), '+', '-', 'COUNT', 1)) as Reply;
-          if (after === MAX_ID) return [];
-          return count
-            ? ((await this.client.xrange(this.key(key), `(${formatId(after)}`, '+', 'COUNT', count)) as Reply)
-            : ((await this.client.xrange(this.key(key), `(${formatId(after)}`, '+')) as Reply);
-        }),
-      ),
-    );
+  /**
+   * XREAD without BLOCK, one XRANGE per key (a Cluster refuses one XREAD over keys of several slots);
+   * with a budget one key after the other, each within what the keys before it left.
+   */
+  private async readOnce(streams: { key: string; after: StreamId | '+' }[], count: number | undefined, budget: ReplyBudget | undefined): Promise<XreadResult[]> {
+    const readKey = ({ key, after }: { key: string; after: StreamId | '+' }): Promise<Reply> =>
+      this.run(key, async () => {
+        if (after === MAX_ID) return [];
+        const args: Arg[] = after === '+' ? ['XREVRANGE', '+', '-', 1] : ['XRANGE', `(${formatId(after)}`, '+', count || ''];
+        return ((await this.scripts.sgRange(this.key(key), ...args, ...budgetArgs(budget))) as Reply) ?? [];
+      });
     const out: XreadResult[] = [];
-    streams.forEach(({ key }, i) => {
-      const entries = decode.entries(replies[i]!);
-      if (entries.length > 0) out.push({ key, entries });
-    });
+    if (budget === undefined) {
+      const replies = await Promise.all(streams.map(readKey));
+      streams.forEach(({ key }, i) => {
+        const entries = decode.entries(replies[i]!);
+        if (entries.length > 0) out.push({ key, entries });
+      });
+      return out;
+    }
+    for (const s of streams) {
+      if (budgetSpent(budget)) break;
+      const entries = decode.entries(await readKey(s));
+      charge(budget, entries);
+      if (entries.length > 0) out.push({ key: s.key, entries });
+    }
     return out;
   }
 
@@ -472,7 +487,9 @@ export class RedisBackend implements StreamBackend {
 
   createConsumer(stream: string, group: string, consumer: string): Promise<boolean> {
     refuseReserved(consumer);
-    return this.write(stream, async () => Number(await this.client.xgroup('CREATECONSUMER', this.key(stream), group, consumer)) === 1);
+    return this.write(stream, () =>
+      this.admitted(stream, group, consumer, async () => Number(await this.scripts.sgCreateConsumer(this.key(stream), group, consumer, this.consumerCap)) === 1),
+    );
   }
 
   deleteConsumer(stream: string, group: string, consumer: string): Promise<number | null> {
@@ -489,6 +506,7 @@ export class RedisBackend implements StreamBackend {
   async readGroup(read: XreadgroupOptions, wait: Wait): Promise<XreadgroupResult[]> {
     this.refuseRedis8Options(read);
     refuseReserved(read.consumer);
+    await this.checkReadCaps(read);
     const { waitMs, signal } = wait;
     const fromHistory = read.streams.some((s) => s.from !== '>' && s.from !== MAX_ID);
     if (fromHistory || waitMs <= 0 || signal?.aborted || this.closing) return this.readGroupOnce(read);
@@ -505,16 +523,35 @@ export class RedisBackend implements StreamBackend {
     );
   }
 
-  /** XREADGROUP without BLOCK, one script per stream; with several streams every group is checked first, so a failing read delivers nothing. */
+  /**
+   * XREADGROUP without BLOCK, one script per stream; with several streams every group is checked first, so a failing
+   * read delivers nothing. The reply's budget goes from stream to stream: each script delivers only what fits what
+   * the streams before it left, and once it is spent the streams after it are not read.
+   */
   private async readGroupOnce(read: XreadgroupOptions): Promise<XreadgroupResult[]> {
     const { group, consumer, noAck = false } = read;
     const count = read.count ? String(read.count) : '';
+    const budget = replyBudget(this.limits.replyBytes, read.maxCount, read.maxBytes);
     if (read.streams.length > 1) await this.probeGroups(read);
     const out: XreadgroupResult[] = [];
     for (const { key, from } of read.streams) {
+      // A stream after the budget is spent delivers nothing, but the consumer is made (seen) there too.
+      const skipped = budget !== undefined && budgetSpent(budget);
       const history = from !== '>' && from !== MAX_ID;
       const reply = (await this.run(key, () =>
-        this.scripts.sgPolicyRead(...groupKeyList(groupKeys(this.key(key), group)), group, consumer, history ? formatId(from) : '>', count, noAck ? '1' : '0', DUE_READ_LIMIT),
+        this.admitted(key, group, consumer, () =>
+          this.scripts.sgPolicyRead(
+            ...groupKeyList(groupKeys(this.key(key), group)),
+            group,
+            consumer,
+            history ? formatId(from) : '>',
+            count,
+            noAck ? '1' : '0',
+            DUE_READ_LIMIT,
+            this.consumerCap,
+            ...budgetArgs(budget),
+          ),
+        ),
       )) as [Reply, Reply[], Reply, Reply, Reply, Reply];
       const [entriesReply, counts, deadline, redelivered, policyJson, doomed] = reply;
       const entries: Delivery[] = decode.entries(entriesReply);
@@ -522,22 +559,50 @@ export class RedisBackend implements StreamBackend {
         const n = counts[i];
         if (n !== null && n !== undefined) e.deliveryCount = Number(n);
       });
+      if (budget !== undefined) charge(budget, entries);
       if (policyJson !== null) this.onPolicyRead(key, group, policyJson as string, entries, deadline, Number(redelivered), Number(doomed));
-      if (history || entries.length > 0) out.push({ key, entries });
+      if (!skipped && (history || entries.length > 0)) out.push({ key, entries });
     }
     return out;
   }
 
-  /** NO_STREAM / NOGROUP for the first stream of `read` without the group (XPENDING key group - + 0 on each). */
+  /** A script's MAX_CONSUMERS_REACHED (tagged with the limit) in the catalogue's words. */
+  private async admitted<T>(stream: string, group: string, consumer: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      const error = toStreamError(err);
+      if (error.code === 'MAX_CONSUMERS_REACHED') throw streamError('MAX_CONSUMERS_REACHED', 'wouldCreate', stream, group, consumer, this.limits.maxConsumersPerGroup);
+      throw error;
+    }
+  }
+
+  /**
+   * NO_STREAM / NOGROUP for the first stream of `read` without the group, else MAX_CONSUMERS_REACHED for the
+   * first where the consumer would pass the cap (PROBE_GROUP on each, which changes nothing), as XREADGROUP
+   * checks them, so a read over several streams refused by any delivers nothing.
+   */
   private async probeGroups(read: XreadgroupOptions): Promise<void> {
-    const { group } = read;
-    await Promise.all(
-      read.streams.map(({ key }) =>
-        this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0)).catch((err: StreamError) => {
-          throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', key, group) : err;
-        }),
-      ),
+    const { group, consumer } = read;
+    const probes = await Promise.allSettled(
+      read.streams.map(({ key }) => this.run(key, () => this.admitted(key, group, consumer, () => this.scripts.sgProbeGroup(this.key(key), group, consumer, this.consumerCap)))),
     );
+    const errors = probes.map((probe) => (probe.status === 'rejected' ? (probe.reason as StreamError) : undefined));
+    const missing = errors.findIndex((err) => err?.code === 'NO_STREAM' || err?.code === 'NOGROUP');
+    if (missing >= 0) throw streamError(errors[missing]!.code as 'NO_STREAM' | 'NOGROUP', 'readGroup', read.streams[missing]!.key, group);
+    const refused = errors.find((err) => err !== undefined);
+    if (refused !== undefined) throw refused;
+  }
+
+  /** MAXCOUNT / MAXSIZE checked as XREADGROUP checks them: after the groups (a missing one is named first). */
+  private async checkReadCaps(read: XreadgroupOptions): Promise<void> {
+    if (read.maxCount === undefined && read.maxBytes === undefined) return;
+    try {
+      checkReplyCaps(read.maxCount, read.maxBytes, read.count || undefined);
+    } catch (err) {
+      await this.probeGroups(read);
+      throw err;
+    }
   }
 
   /**
@@ -546,6 +611,7 @@ export class RedisBackend implements StreamBackend {
    */
   async ackAndReadGroup(acks: GroupAck[], read: XreadgroupOptions, wait: Wait): Promise<AckAndReadResult> {
     this.refuseRedis8Options(read);
+    await this.checkReadCaps(read);
     if (acks.length === 0) return { acknowledged: [], results: await this.readGroup(read, wait) };
     await this.probeGroups(read);
     const acknowledged = await Promise.all(acks.map(async ({ key, ids }) => (await this.ack(key, read.group, ids)) ?? 0));
@@ -581,7 +647,8 @@ export class RedisBackend implements StreamBackend {
 
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {
     refuseReserved(options.consumer);
-    const args: Arg[] = [options.justId ? '1' : '0', group, options.consumer, Math.max(0, options.minIdleMs), options.ids.length, ...options.ids.map(formatId)];
+    const budget = options.justId ? undefined : replyBudget(this.limits.replyBytes);
+    const args: Arg[] = [options.justId ? '1' : '0', group, options.consumer, Math.max(0, options.minIdleMs), this.consumerCap, ...budgetArgs(budget), options.ids.length, ...options.ids.map(formatId)];
     if (options.idleMs !== undefined) args.push('IDLE', options.idleMs);
     else if (options.timeMs !== undefined) args.push('TIME', options.timeMs);
     if (options.retryCount !== undefined && options.retryCount >= 0) args.push('RETRYCOUNT', options.retryCount);
@@ -591,7 +658,7 @@ export class RedisBackend implements StreamBackend {
     return this.write(
       stream,
       async () => {
-        const claimed = decode.deliveries(await this.scripts.sgClaim(this.key(stream), ...args), !options.justId);
+        const claimed = decode.deliveries(await this.admitted(stream, group, options.consumer, () => this.scripts.sgClaim(this.key(stream), ...args)), !options.justId);
         if (options.retryCount === undefined || options.retryCount < 0) countRepeatedClaims(claimed);
         await this.afterClaim(stream, group, options.consumer, claimed);
         return claimed;
@@ -605,14 +672,19 @@ export class RedisBackend implements StreamBackend {
     return this.write(
       stream,
       async () => {
-        const [next, claimed, deleted] = (await this.scripts.sgAutoclaim(
-          this.key(stream),
-          options.justId ? '1' : '0',
-          group,
-          options.consumer,
-          Math.max(0, options.minIdleMs),
-          formatId(options.start),
-          options.count ?? 100,
+        const budget = options.justId ? undefined : replyBudget(this.limits.replyBytes);
+        const [next, claimed, deleted] = (await this.admitted(stream, group, options.consumer, () =>
+          this.scripts.sgAutoclaim(
+            this.key(stream),
+            options.justId ? '1' : '0',
+            group,
+            options.consumer,
+            Math.max(0, options.minIdleMs),
+            formatId(options.start),
+            options.count ?? 100,
+            this.consumerCap,
+            ...budgetArgs(budget),
+          ),
         )) as [Reply, Reply, Reply[]];
         const entries = decode.deliveries(claimed, true);
         await this.afterClaim(stream, group, options.consumer, entries);
@@ -717,7 +789,6 @@ export class RedisBackend implements StreamBackend {
     const refs = options.refs ?? options.trim?.refs;
     if (refs !== undefined && refs !== 'keepRef') throw this.unsupported(`${refs === 'delRef' ? 'DELREF' : 'ACKED'} (trim)`, 8, 2);
     if (options.claimMinIdleMs !== undefined) throw this.unsupported('XREADGROUP CLAIM', 8, 4);
-    if (options.maxCount !== undefined || options.maxBytes !== undefined) throw this.unsupported('XREADGROUP MAXCOUNT / MAXSIZE', 8, 10);
   }
 
   async appendIdempotent(_stream: string, _options: XaddOptions): Promise<IdempotentAddResult | null> {
@@ -985,7 +1056,8 @@ export class RedisBackend implements StreamBackend {
   }
 
   async streamInfoFull(stream: string, count = 10): Promise<StreamInfoFull | null> {
-    const reply = await this.orNull(stream, () => this.client.call('XINFO', 'STREAM', this.key(stream), 'FULL', 'COUNT', count) as Promise<Reply>);
+    const budget = replyBudget(this.limits.replyBytes);
+    const reply = await this.orNull(stream, () => this.scripts.sgInfoFull(this.key(stream), count, ...budgetArgs(budget)));
     return reply === null ? null : decode.streamInfoFull(reply);
   }
 
@@ -1044,6 +1116,22 @@ export class RedisBackend implements StreamBackend {
     };
     if (this.subscriber !== this.client) await quit(this.subscriber);
     await quit(this.client);
+  }
+}
+
+/** A reply's budget as the scripts take it: bytes|'' entries|'' taken (scripts.ts budget_of). */
+function budgetArgs(budget: ReplyBudget | undefined): Arg[] {
+  if (budget === undefined) return ['', '', 0];
+  const finite = (n: number): Arg => (Number.isFinite(n) ? Math.max(0, n) : '');
+  return [finite(budget.bytes), finite(budget.entries), budget.taken];
+}
+
+/** Takes what a script delivered from the budget it was given (the script weighed each entry the same way). */
+function charge(budget: ReplyBudget, entries: Entry[]): void {
+  for (const e of entries) {
+    budget.entries--;
+    budget.bytes -= entryBytes(e.fields ?? []);
+    budget.taken++;
   }
 }
 

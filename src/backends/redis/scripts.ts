@@ -7,9 +7,13 @@
  * Loaded with ioredis defineCommand: EVALSHA, EVAL once on NOSCRIPT.
  */
 
+/** The owner of entries taken back by a delivery policy (policy-scripts.ts); never counted as a consumer. */
+export const RELEASED_OWNER = 'streamgate:released';
+
 /** Lua helpers every streamgate script starts with (the policy scripts too). */
 export const PRELUDE = `
 local CHUNK = 1000
+local MAXID = '18446744073709551615-18446744073709551615'
 local function failed(r) return type(r) == 'table' and r.err ~= nil end
 local function tagged(code, message) return redis.error_reply('SG:' .. code .. ' ' .. message) end
 -- XPENDING, XCLAIM, XREADGROUP ... on a missing key answer NOGROUP; the contract's code for that is NO_STREAM.
@@ -25,6 +29,78 @@ local function group_row(key, group)
   local rows = redis.call('XINFO', 'GROUPS', key)
   for _, row in ipairs(rows) do if field(row, 'name') == group then return row end end
   return false
+end
+-- A reply's budget (src/core/reply-budget.ts, the same measure: bytes of field names and values) from
+-- ARGV bytes-left|'' entries-left|'' taken; nil when nothing caps the reply.
+local function budget_of(bytes, entries, taken)
+  if (bytes or '') == '' and (entries or '') == '' then return nil end
+  return { bytes = tonumber(bytes) or math.huge, entries = tonumber(entries) or math.huge, taken = tonumber(taken) or 0 }
+end
+local function entry_bytes(fields)
+  local n = 0
+  if fields then for _, v in ipairs(fields) do n = n + #v end end
+  return n
+end
+-- Takes an entry from the budget, or false when it does not fit; the first entry of a reply always fits.
+local function spend(b, fields)
+  local n = entry_bytes(fields)
+  if b.taken > 0 and (b.entries < 1 or n > b.bytes) then return false end
+  b.entries = b.entries - 1; b.bytes = b.bytes - n; b.taken = b.taken + 1
+  return true
+end
+local function spent(b) return b.taken > 0 and (b.entries <= 0 or b.bytes <= 0) end
+-- XRANGE key first last / XREVRANGE key first(high) last(low), at most count (nil: no count), the leading
+-- entries that fit b; read in chunks growing from 8, so no chunk holds much more than the budget.
+-- Returns the entries, or nil and Redis's error.
+local function budget_range(cmd, key, first, last, count, b)
+  local out = {}
+  local chunk = 8
+  while true do
+    local want = chunk
+    if count then want = math.min(want, count - #out) end
+    if want <= 0 then return out end
+    local r = redis.pcall(cmd, key, first, last, 'COUNT', want)
+    if failed(r) then return nil, r end
+    for _, e in ipairs(r) do
+      if not spend(b, e[2]) then return out end
+      out[#out + 1] = e
+    end
+    local lastid = r[#r] and r[#r][1]
+    if #r < want or spent(b) or lastid == MAXID then return out end
+    first = '(' .. lastid
+    chunk = math.min(chunk * 2, CHUNK)
+  end
+end
+-- MAX_CONSUMERS_PER_GROUP before anything else changes: an error reply when consumer is new to the group
+-- and the group already has max (max '': no cap). Without the group it answers nil and lets the command
+-- that follows raise NOGROUP. The second answer: whether it created the consumer (nil: not known). Under maxmemory CREATECONSUMER is refused (OOM), so existence is then
+-- read from XINFO CONSUMERS (O(consumers), only then); the released owner is not counted.
+local function admit(key, group, consumer, max)
+  if max == '' then return nil end
+  local limit = tonumber(max)
+  local created = redis.pcall('XGROUP', 'CREATECONSUMER', key, group, consumer)
+  local n
+  if failed(created) then
+    if string.sub(created.err, 1, 4) ~= 'OOM ' then return nil end
+    local rows = redis.pcall('XINFO', 'CONSUMERS', key, group)
+    if failed(rows) then return nil end
+    n = 0
+    for _, row in ipairs(rows) do
+      local name = field(row, 'name')
+      if name == consumer then return nil end
+      if name ~= '${RELEASED_OWNER}' then n = n + 1 end
+    end
+    n = n + 1
+  else
+    if created == 0 then return nil, false end
+    local row = group_row(key, group)
+    n = tonumber(field(row, 'consumers'))
+    if #redis.call('XPENDING', key, group, '-', '+', 1, '${RELEASED_OWNER}') > 0 then n = n - 1 end
+    if n > limit then redis.call('XGROUP', 'DELCONSUMER', key, group, consumer) end
+  end
+  if n > limit then return tagged('MAX_CONSUMERS_REACHED', tostring(limit)) end
+  if created == nil then return nil end
+  return nil, true
 end
 `;
 
@@ -133,12 +209,23 @@ end
 return ids
 `;
 
-/** ARGV: XRANGE|XREVRANGE bound bound [COUNT n]. Reply: the entries, or nil for a missing key. */
+/**
+ * ARGV: XRANGE|XREVRANGE bound bound count|'' then the budget: bytes|'' entries|'' taken.
+ * Reply: the entries (within the budget), or nil for a missing key.
+ */
 const RANGE = `
-local args = { ARGV[1], KEYS[1] }
-for i = 2, #ARGV do args[#args + 1] = ARGV[i] end
-local r = redis.pcall(unpack(args))
-if failed(r) then return r end
+local b = budget_of(ARGV[5], ARGV[6], ARGV[7])
+local count = tonumber(ARGV[4])
+local r
+if b then
+  local err
+  r, err = budget_range(ARGV[1], KEYS[1], ARGV[2], ARGV[3], count, b)
+  if r == nil then return err end
+else
+  if count then r = redis.pcall(ARGV[1], KEYS[1], ARGV[2], ARGV[3], 'COUNT', count)
+  else r = redis.pcall(ARGV[1], KEYS[1], ARGV[2], ARGV[3]) end
+  if failed(r) then return r end
+end
 if #r == 0 and redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return r
 `;
@@ -204,28 +291,67 @@ return r
 `;
 
 /**
- * ARGV: justid(0|1) group consumer min-idle nids id... option...
+ * ARGV: justid(0|1) group consumer min-idle max-consumers|'' bytes|'' entries|'' taken nids id... option...
  * XCLAIM in chunks of IDs (unpack's bound), each with the same options; an ID
- * listed twice is claimed as XCLAIM would claim it twice in one call.
+ * listed twice is claimed as XCLAIM would claim it twice in one call. With a
+ * budget (not JUSTID) each ID is claimed on its own, after a peek: the first
+ * entry XCLAIM would take (pending and idle enough, or FORCE) that does not
+ * fit ends the claim, and it and the IDs after it are left as they are.
  * Reply: { id, fields, delivery-count|nil } per claimed entry (JUSTID: the
  * fields read back, no count).
  */
 const CLAIM = `
 local key = KEYS[1]
 local group, consumer = ARGV[2], ARGV[3]
-local nids = tonumber(ARGV[5])
+local nids = tonumber(ARGV[9])
+local first_id, last_id = 10, 9 + nids
 local options = {}
-for i = 6 + nids, #ARGV do options[#options + 1] = ARGV[i] end
-local r = {}
-for first = 6, 5 + nids, CHUNK do
-  local args = { 'XCLAIM', key, group, consumer, ARGV[4] }
-  for i = first, math.min(first + CHUNK - 1, 5 + nids) do args[#args + 1] = ARGV[i] end
-  for _, o in ipairs(options) do args[#args + 1] = o end
-  local part = redis.pcall(unpack(args))
-  if failed(part) then return nostream_or(key, part) end
-  for _, e in ipairs(part) do r[#r + 1] = e end
+local force = false
+for i = last_id + 1, #ARGV do
+  options[#options + 1] = ARGV[i]
+  if ARGV[i] == 'FORCE' then force = true end
 end
-redis.call('XGROUP', 'CREATECONSUMER', key, group, consumer)
+local b = nil
+if ARGV[1] ~= '1' then b = budget_of(ARGV[6], ARGV[7], ARGV[8]) end
+local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
+if failed(probe) then return nostream_or(key, probe) end
+local refused = admit(key, group, consumer, ARGV[5])
+if refused then return refused end
+local function xclaim(from, to)
+  local args = { 'XCLAIM', key, group, consumer, ARGV[4] }
+  for i = from, to do args[#args + 1] = ARGV[i] end
+  for _, o in ipairs(options) do args[#args + 1] = o end
+  return redis.pcall(unpack(args))
+end
+local r = {}
+if b then
+  local minidle = tonumber(ARGV[4])
+  local seen = {}
+  for i = first_id, last_id do
+    if spent(b) then break end
+    local id = ARGV[i]
+    if not seen[id] then
+      local e = redis.call('XRANGE', key, id, id)
+      if e[1] ~= nil then
+        local p = redis.call('XPENDING', key, group, id, id, 1)
+        local claimable = force
+        if p[1] ~= nil then claimable = minidle <= 0 or tonumber(p[1][3]) >= minidle end
+        if claimable and not spend(b, e[1][2]) then break end
+      end
+    end
+    local part = xclaim(i, i)
+    if failed(part) then return nostream_or(key, part) end
+    for _, c in ipairs(part) do r[#r + 1] = c; seen[c[1]] = true end
+  end
+else
+  for first = first_id, last_id, CHUNK do
+    local part = xclaim(first, math.min(first + CHUNK - 1, last_id))
+    if failed(part) then return nostream_or(key, part) end
+    for _, e in ipairs(part) do r[#r + 1] = e end
+  end
+end
+-- Refused under maxmemory (OOM); the claim stands and XCLAIM made the consumer when it claimed anything.
+redis.pcall('XGROUP', 'CREATECONSUMER', key, group, consumer)
 local out = {}
 for i, e in ipairs(r) do
   if ARGV[1] == '1' then
@@ -240,17 +366,62 @@ return out
 `;
 
 /**
- * ARGV: justid(0|1) group consumer min-idle start count.
+ * ARGV: justid(0|1) group consumer min-idle start count max-consumers|'' bytes|'' entries|'' taken.
+ * With a budget (not JUSTID) XAUTOCLAIM is done here step by step, as Redis does it: the PEL from
+ * start in pages (XPENDING), at most count * 10 entries looked at; a deleted entry is dropped
+ * (XACK) and counts against count; an entry idle at least min-idle is claimed (XCLAIM, count +1)
+ * while it fits; the first that does not fit is the next cursor, and is left as it is.
  * Reply: { next-start, { {id, fields, count}... }, deleted-ids } (JUSTID: the fields read back, the count as it was).
  */
 const AUTOCLAIM = `
 local key = KEYS[1]
 local group, consumer = ARGV[2], ARGV[3]
+local b = nil
+if ARGV[1] ~= '1' then b = budget_of(ARGV[8], ARGV[9], ARGV[10]) end
+local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
+if failed(probe) then return nostream_or(key, probe) end
+local refused = admit(key, group, consumer, ARGV[7])
+if refused then return refused end
+if b then
+  local minidle = tonumber(ARGV[4])
+  local remaining = tonumber(ARGV[6])
+  local attempts = remaining * 10
+  local out, deleted = {}, {}
+  local nextid = '0-0'
+  local from = ARGV[5]
+  local done = false
+  while not done do
+    local want = math.min(attempts + 1, CHUNK)
+    local page = redis.call('XPENDING', key, group, from, '+', want)
+    for _, p in ipairs(page) do
+      local id = p[1]
+      if attempts == 0 or remaining == 0 then nextid = id; done = true; break end
+      attempts = attempts - 1
+      local e = redis.call('XRANGE', key, id, id)
+      if e[1] == nil then
+        redis.call('XACK', key, group, id)
+        deleted[#deleted + 1] = id
+        remaining = remaining - 1
+      elseif minidle <= 0 or tonumber(p[3]) >= minidle then
+        if not spend(b, e[1][2]) then nextid = id; done = true; break end
+        local c = redis.call('XCLAIM', key, group, consumer, 0, id)
+        out[#out + 1] = { id, c[1][2], tonumber(p[4]) + 1 }
+        remaining = remaining - 1
+      end
+    end
+    if not done then
+      if #page < want or page[#page][1] == MAXID then break end
+      from = '(' .. page[#page][1]
+    end
+  end
+  redis.pcall('XGROUP', 'CREATECONSUMER', key, group, consumer)
+  return { nextid, out, deleted }
+end
 local args = { 'XAUTOCLAIM', key, group, consumer, ARGV[4], ARGV[5], 'COUNT', ARGV[6] }
 if ARGV[1] == '1' then args[#args + 1] = 'JUSTID' end
 local r = redis.pcall(unpack(args))
 if failed(r) then return nostream_or(key, r) end
-redis.call('XGROUP', 'CREATECONSUMER', key, group, consumer)
+redis.pcall('XGROUP', 'CREATECONSUMER', key, group, consumer)
 local out = {}
 for i, e in ipairs(r[2]) do
   if ARGV[1] == '1' then
@@ -263,6 +434,43 @@ for i, e in ipairs(r[2]) do
   end
 end
 return { r[1], out, r[3] or {} }
+`;
+
+/**
+ * XINFO STREAM key FULL COUNT n within a reply's budget. ARGV: count (0: all) bytes|'' entries|'' taken.
+ * The entries that fit are counted first (XRANGE in chunks), and FULL is asked for that many: COUNT
+ * also bounds each group's PEL and consumer lists, so those are cut to the same number.
+ */
+const INFO_FULL = `
+local b = budget_of(ARGV[2], ARGV[3], ARGV[4])
+local count = tonumber(ARGV[1])
+if b then
+  local fit = budget_range('XRANGE', KEYS[1], '-', '+', count > 0 and count or nil, b)
+  if fit ~= nil and #fit > 0 then count = #fit end
+end
+return redis.pcall('XINFO', 'STREAM', KEYS[1], 'FULL', 'COUNT', count)
+`;
+
+/**
+ * The first step of a read over several streams, on each: ARGV group consumer max-consumers|''.
+ * NO_STREAM / NOGROUP, or MAX_CONSUMERS_REACHED for a consumer new to the group; changes nothing
+ * (a consumer admitted here is deleted again: the read makes it). Reply: 1.
+ */
+const PROBE_GROUP = `
+local probe = redis.pcall('XPENDING', KEYS[1], ARGV[1], '-', '+', 0)
+if failed(probe) then return nostream_or(KEYS[1], probe) end
+local refused, created = admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+if refused then return refused end
+if created then redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+`;
+
+/** ARGV: group consumer max-consumers|''. Reply: 1 when the consumer was created, 0 when it was there. */
+const CREATE_CONSUMER = `
+local refused, created = admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+if refused then return refused end
+if created ~= nil then return created and 1 or 0 end
+return redis.pcall('XGROUP', 'CREATECONSUMER', KEYS[1], ARGV[1], ARGV[2])
 `;
 
 /** ARGV: group consumer. Reply: the consumer's pending count (0 when it does not exist). */
@@ -296,6 +504,9 @@ export const SCRIPTS = {
   sgClaim: define(CLAIM),
   sgAutoclaim: define(AUTOCLAIM),
   sgConsumerPending: define(CONSUMER_PENDING),
+  sgCreateConsumer: define(CREATE_CONSUMER),
+  sgInfoFull: define(INFO_FULL),
+  sgProbeGroup: define(PROBE_GROUP),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

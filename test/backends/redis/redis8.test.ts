@@ -37,7 +37,6 @@ describe.each([redisStandaloneRow, valkeyStandaloneRow].filter((row) => row.avai
       ['XADD IDMP needs Redis 8.6', () => b.appendIdempotent(s, { id: { kind: 'auto' }, fields: ['a', '2'], idempotency: { producer: 'p', key: 'k' } } as never)],
       ['XCFGSET needs Redis 8.6', () => b.configureStream(s, { idempotencyDurationS: 10 })],
       ['XREADGROUP CLAIM needs Redis 8.4', () => b.readGroup({ group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }], claimMinIdleMs: 0 }, { waitMs: 0 })],
-      ['XREADGROUP MAXCOUNT / MAXSIZE needs Redis 8.10', () => b.readGroup({ group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }], maxCount: 1 }, { waitMs: 0 })],
       ['DELREF (trim) needs Redis 8.2', () => b.trim(s, { maxLen: 0n, approximate: false, refs: 'delRef' })],
       ['ACKED (trim) needs Redis 8.2', () => b.append(s, { id: { kind: 'auto' }, fields: ['a', '3'], trim: { maxLen: 0n, approximate: false, refs: 'acked' } })],
     ];
