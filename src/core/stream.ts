@@ -30,6 +30,8 @@ export class Stream {
   private head = 0;
   /** nodes[i]'s first ID as four words (see splitId) at 4 * i: the node index, searched without touching the nodes. */
   private firstIdWords = new Uint32Array(64);
+  /** nodeIndexFor's last answer; only a hint, checked against the index before use. */
+  private lastNodeIndex = -1;
   /** Live entries. */
   length = 0;
   /** last-generated-id: the top ID ever added (or set by XSETID), deleted or not. */
@@ -116,6 +118,11 @@ export class Stream {
     const first = this.head;
     const last = this.nodes.length - 1;
     if (first === last) return first;
+    // The last answer first: commands that look up IDs near each other (a PEL's, a claim's) find the node again in two probes.
+    const known = this.lastNodeIndex;
+    if (known >= first && known <= last && startsAtOrBelow(words, known, k0, k1, k2, k3) && (known === last || !startsAtOrBelow(words, known + 1, k0, k1, k2, k3))) {
+      return known;
+    }
     const firstMs = words[first * 4]! * WORD + words[first * 4 + 1]!;
     const lastMs = words[last * 4]! * WORD + words[last * 4 + 1]!;
     const ms = k0 * WORD + k1;
@@ -152,6 +159,7 @@ export class Stream {
       if (startsAtOrBelow(words, mid, k0, k1, k2, k3)) lo = mid + 1;
       else hi = mid;
     }
+    this.lastNodeIndex = lo - 1;
     return lo - 1;
   }
 
