@@ -5,7 +5,7 @@ import { median } from '../lib/stats.js';
 import type { Scenario } from '../lib/types.js';
 import type { MemoryInput, MemoryResult } from '../workers/memory.js';
 
-const MAX_RATIO = 2;
+const MAX_RATIO = 1.25;
 
 async function redisBytesPerEntry(redis: RedisHandle, n: number): Promise<number> {
   const client = redis.client();

@@ -103,6 +103,13 @@ export class IdTree<V extends Keyed> {
   private readonly pathIndexes: number[] = [];
   private depth = 0;
   /**
+   * The leaf of the last full descent, which pathNodes and pathIndexes lead
+   * to; null after a split or merge. A key between its first and last keys
+   * can only be in it, so operations on neighbouring IDs (a claim's, an
+   * ack's) skip the descent.
+   */
+  private finger: Leaf<V> | null = null;
+  /**
    * The last leaf and branch removed, kept for the next split: a PEL that
    * entries pass through (delivered, then acknowledged) would otherwise
    * allocate nodes, and their off-heap key buffers, as it grows and shrinks.
@@ -217,6 +224,11 @@ export class IdTree<V extends Keyed> {
   }
 
   private descend(k0: number, k1: number, k2: number, k3: number): Leaf<V> {
+    const finger = this.finger;
+    if (finger !== null) {
+      const size = finger.values.length;
+      if (size > 0 && compareAt(finger.keys, 0, k0, k1, k2, k3) <= 0 && compareAt(finger.keys, (size - 1) * 4, k0, k1, k2, k3) >= 0) return finger;
+    }
     let node = this.root;
     let depth = 0;
     while (!node.isLeaf) {
@@ -227,6 +239,7 @@ export class IdTree<V extends Keyed> {
       node = node.children[i]!;
     }
     this.depth = depth;
+    this.finger = node;
     return node;
   }
 
@@ -236,6 +249,7 @@ export class IdTree<V extends Keyed> {
    * node takes only the last item, so that IDs added in order fill nodes.
    */
   private splitUp(full: TreeNode<V>, appended: boolean): void {
+    this.finger = null;
     let node = full;
     for (let level = this.depth; ; level--) {
       const size = node.size;
@@ -277,6 +291,7 @@ export class IdTree<V extends Keyed> {
 
   /** Merges or removes an underfull node of the last descent, and its parents as they fall below MIN_FILL in turn. */
   private rebalanceUp(underfull: TreeNode<V>): void {
+    this.finger = null;
     let node = underfull;
     for (let level = this.depth; level > 0 && node.size < MIN_FILL; level--) {
       const parent = this.pathNodes[level - 1]!;

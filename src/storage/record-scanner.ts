@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { crc32Range } from './crc32.js';
 import { FILE_HEADER_BYTES, decodeFileHeader, type FileKind } from './file-header.js';
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordKind } from './record-codec.js';
-import { STREAM_NODES_RECORD_KIND, StoredRecordDecoder, type StoredRecord } from './stream-nodes-record.js';
+import { STREAM_NODES_RECORD_KIND, StoredRecordDecoder, WIDE_STREAM_NODES_RECORD_KIND, type StoredRecord } from './stream-nodes-record.js';
 
 /**
  * What stopped a scan before the end of the file.
@@ -169,7 +169,7 @@ function validFrameEnd(buf: Buffer, p: number, limit: number): number | undefine
   const length = buf.readUInt32LE(p);
   if (length === 0 || length > limit - p - RECORD_HEADER_BYTES) return undefined;
   const kind = buf[p + RECORD_HEADER_BYTES];
-  if (kind !== RecordKind.batch && kind !== RecordKind.snapshotEnd && kind !== STREAM_NODES_RECORD_KIND) return undefined;
+  if (kind !== RecordKind.batch && kind !== RecordKind.snapshotEnd && kind !== STREAM_NODES_RECORD_KIND && kind !== WIDE_STREAM_NODES_RECORD_KIND) return undefined;
   const end = p + RECORD_HEADER_BYTES + length;
   return crc32Range(buf, p + RECORD_HEADER_BYTES, end) === buf.readUInt32LE(p + 4) ? end : undefined;
 }

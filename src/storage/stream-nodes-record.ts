@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { StreamNode } from '../core/stream-node.js';
+import { StreamNode, type NodeImage } from '../core/stream-node.js';
 import type { ByteWriter, RawBuffer } from './byte-writer.js';
 import { crc32Range } from './crc32.js';
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordDecoder, RecordFormatError, type DecodedRecord } from './record-codec.js';
@@ -7,21 +7,29 @@ import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RecordDecoder, RecordFormatError
 /**
  * A snapshot record that holds stream nodes byte for byte, so that loading a
  * node is a few copies instead of decoding every entry to strings and
- * encoding it again (see `NodeImage` in core/stream.ts). Framed like every
+ * encoding it again (see `NodeImage` in core/stream-node.ts). Framed like every
  * record (record-codec.ts); its payload:
  *
- *   u8 kind (3), string key, u32 node count, then per node:
- *   varint slots, varint master-name count, each name as a string,
- *   varint data bytes, zero padding to a multiple of 8 bytes from the
- *   payload's start, slots * (u64 ms, u64 seq) IDs, slots * u32 offsets, the data
+ *   u8 kind (4), string key, u32 node count, then per node:
+ *   varint slots, u8 layout (0 packed, 1 wide), varint master-name count,
+ *   each name as a string, varint data bytes, zero padding to a multiple of
+ *   8 bytes from the payload's start, then
+ *     packed: u64 base ms, slots * 2 u32 slot words
+ *     wide:   slots * (u64 ms, u64 seq) IDs, slots * u32 offsets
+ *   then the data.
  *
- * IDs and offsets are the node's typed arrays as they are in memory:
- * little-endian, the only byte order this format is written or read in. The
- * padding lets a loaded payload, copied once into its own buffer, be the full
- * nodes' memory as it is. Only snapshots hold these records; a log never does.
- * The kind sits next to record-codec.ts's RecordKind (1 and 2), which must never take it.
+ * Kind 3, written before packed slots, is kind 4 without the layout byte and
+ * always wide; it is still read. Words and offsets are the node's typed
+ * arrays as they are in memory: little-endian, the only byte order this
+ * format is written or read in. The padding lets a loaded payload, copied
+ * once into its own buffer, be the full nodes' memory as it is. Only
+ * snapshots hold these records; a log never does. The kinds sit next to
+ * record-codec.ts's RecordKind (1 and 2), which must never take them.
  */
-export const STREAM_NODES_RECORD_KIND = 3;
+export const STREAM_NODES_RECORD_KIND = 4;
+export const WIDE_STREAM_NODES_RECORD_KIND = 3;
+const PACKED = 0;
+const WIDE = 1;
 
 /** A snapshot writes a stream's nodes this many at a time (about 6,400 entries), yielding between records. */
 export const NODES_PER_RECORD = 64;
@@ -63,6 +71,7 @@ export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: Str
     taken++;
     const image = node.snapshotImage();
     out.varint(node.count);
+    out.u8(image.packed !== undefined ? PACKED : WIDE);
     out.varint(image.masterNames.length);
     for (const name of image.masterNames) out.string(name);
     out.varint(image.data.length);
@@ -70,8 +79,15 @@ export function encodeStreamNodesRecord(out: ByteWriter, key: string, nodes: Str
     out.ensure(padding);
     out.buf.fill(0, out.pos, out.pos + padding);
     out.pos += padding;
-    writeBytes(out, image.idWords);
-    writeBytes(out, image.offsets);
+    if (image.packed !== undefined) {
+      out.ensure(8);
+      out.buf.writeBigUInt64LE(image.packed.baseMs, out.pos);
+      out.pos += 8;
+      writeBytes(out, image.packed.words);
+    } else {
+      writeBytes(out, image.wide.idWords);
+      writeBytes(out, image.wide.offsets);
+    }
     writeBytes(out, image.data);
   }
   out.buf.writeUInt32LE(taken, countAt);
@@ -106,7 +122,8 @@ export class StoredRecordDecoder {
 
   /** Decodes the payload `buf[start, end)` (already CRC-checked). */
   decode(buf: Buffer, start: number, end: number): StoredRecord {
-    if (buf[start] !== STREAM_NODES_RECORD_KIND) return this.records.decode(buf, start, end);
+    const kind = buf[start];
+    if (kind !== STREAM_NODES_RECORD_KIND && kind !== WIDE_STREAM_NODES_RECORD_KIND) return this.records.decode(buf, start, end);
     assertLittleEndian();
     // The restored nodes' memory: one copy of the payload, at offset 0 of its own buffer, so the padding aligns the IDs.
     const memory = new ArrayBuffer(end - start);
@@ -119,14 +136,23 @@ export class StoredRecordDecoder {
     const nodes: StreamNode[] = new Array(payload.readUInt32LE(this.skip(4)));
     for (let i = 0; i < nodes.length; i++) {
       const slots = this.varint();
+      const layout = kind === WIDE_STREAM_NODES_RECORD_KIND ? WIDE : payload[this.skip(1)]!;
+      if (layout !== PACKED && layout !== WIDE) throw new RecordFormatError(`stream node layout ${layout}`);
       const masterNames = this.names();
       const dataBytes = this.varint();
       this.skip((8 - (this.pos % 8)) % 8);
-      const idWords = new BigUint64Array(memory, this.skip(slots * 16), slots * 2);
-      const offsets = new Uint32Array(memory, this.skip(slots * 4), slots);
-      const data = new Uint8Array(memory, this.skip(dataBytes), dataBytes);
+      let image: NodeImage;
+      if (layout === PACKED) {
+        const baseMs = payload.readBigUInt64LE(this.skip(8));
+        const words = new Uint32Array(memory, this.skip(slots * 8), slots * 2);
+        image = { masterNames, data: new Uint8Array(memory, this.skip(dataBytes), dataBytes), packed: { baseMs, words } };
+      } else {
+        const idWords = new BigUint64Array(memory, this.skip(slots * 16), slots * 2);
+        const offsets = new Uint32Array(memory, this.skip(slots * 4), slots);
+        image = { masterNames, data: new Uint8Array(memory, this.skip(dataBytes), dataBytes), wide: { idWords, offsets } };
+      }
       try {
-        nodes[i] = StreamNode.adopt({ masterNames, data, offsets, idWords });
+        nodes[i] = StreamNode.adopt(image);
       } catch (err) {
         throw new RecordFormatError((err as Error).message);
       }

@@ -69,6 +69,43 @@ describe('IdTree', () => {
     );
   });
 
+  it('stays a sorted map under runs of neighbouring sets, inserts, deletes and seeks (the last leaf reused) in a large tree', () => {
+    const run = fc.tuple(fc.nat(5_000), fc.array(fc.tuple(fc.constantFrom('set' as const, 'insert' as const, 'delete' as const, 'get' as const), fc.integer({ min: -70, max: 70 })), { maxLength: 150 }));
+    fc.assert(
+      fc.property(fc.array(run, { maxLength: 30 }), (runs) => {
+        const tree = new IdTree<Item>();
+        const model = new Map<StreamId, Item>();
+        const id = (i: number): StreamId => makeId(BigInt(i >> 1), BigInt(i & 1) * 0x1_0000_0001n);
+        for (let i = 0; i < 5_000; i += 3) {
+          const item = { id: id(i), tag: i };
+          tree.set(item);
+          model.set(item.id, item);
+        }
+        for (const [at, ops] of runs) {
+          for (const [kind, offset] of ops) {
+            const key = id(Math.max(0, at + offset));
+            const item = { id: key, tag: offset };
+            if (kind === 'set') {
+              tree.set(item);
+              model.set(key, item);
+            } else if (kind === 'insert') {
+              expect(tree.insert(item)).toBe(model.get(key));
+              if (!model.has(key)) model.set(key, item);
+            } else if (kind === 'delete') {
+              expect(tree.delete(key)).toBe(model.get(key));
+              model.delete(key);
+            } else {
+              expect(tree.get(key)).toBe(model.get(key));
+              expect(tree.cursor(key).next()?.id).toBe([...model.keys()].filter((k) => k >= key).sort((a, b) => (a < b ? -1 : 1))[0]);
+            }
+          }
+        }
+        expectSameAs(tree, model, [0n, id(2_500), MAX_ID]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('keeps order through splits and merges of a three-level tree', () => {
     const tree = new IdTree<Item>();
     const model = new Map<StreamId, Item>();

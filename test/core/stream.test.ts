@@ -68,6 +68,41 @@ describe('Stream node index', () => {
     );
   });
 
+  it('seeks every ID and every gap between IDs, however unevenly their ms are spread', () => {
+    const gap = fc.oneof(
+      fc.constant([0n, 1n] as const),
+      fc.tuple(fc.bigInt({ min: 1n, max: 3n }), fc.constant(0n)),
+      fc.tuple(fc.bigInt({ min: 1n, max: 1n << 40n }), fc.bigInt({ min: 0n, max: 1n << 20n })),
+      fc.tuple(fc.bigInt({ min: 1n << 50n, max: 1n << 62n }), fc.constant(0n)),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(gap, fc.integer({ min: 1, max: 250 })), { minLength: 1, maxLength: 12 }), (runs) => {
+        const stream = new Stream('s');
+        const ids: StreamId[] = [];
+        let ms = 5n;
+        let seq = 0n;
+        for (const [[msGap, seqStart], n] of runs) {
+          for (let i = 0; i < n; i++) {
+            if (i === 0 || msGap > 3n) [ms, seq] = msGap === 0n ? [ms, seq + 1n] : [ms + msGap, seqStart];
+            else [ms, seq] = msGap === 0n ? [ms, seq + 1n] : [ms + msGap, 0n];
+            if (ms >= 1n << 64n) break;
+            ids.push(makeId(ms, seq));
+            stream.append(ids.at(-1)!, ['i', String(ids.length)]);
+          }
+        }
+        for (const [i, id] of ids.entries()) {
+          expect(stream.has(id)).toBe(true);
+          expect(stream.has(id - 1n)).toBe(i > 0 && ids[i - 1] === id - 1n);
+          expect(stream.range(id, MAX_ID, 1)[0]?.id).toBe(id);
+          expect(stream.range(id + 1n, MAX_ID, 1)[0]?.id).toBe(ids[i + 1]);
+          expect(stream.range(0n, id - 1n, 1, true)[0]?.id).toBe(ids[i - 1]);
+        }
+        expect(stream.range(0n, ids[0]! - 1n, 1)).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('keeps the node count after many head removals and appends (compaction)', () => {
     const stream = new Stream('s');
     let next = 1;

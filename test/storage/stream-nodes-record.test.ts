@@ -6,7 +6,7 @@ import { MAX_ID, MIN_ID } from '../../src/domain/ids.js';
 import { ByteWriter } from '../../src/storage/byte-writer.js';
 import { RECORD_HEADER_BYTES, RecordKind, checkRecord } from '../../src/storage/record-codec.js';
 import { encodeStreamSnapshot } from '../../src/storage/snapshot.js';
-import { STREAM_NODES_RECORD_KIND, StoredRecordDecoder, encodeStreamNodesRecord } from '../../src/storage/stream-nodes-record.js';
+import { STREAM_NODES_RECORD_KIND, StoredRecordDecoder, WIDE_STREAM_NODES_RECORD_KIND, encodeStreamNodesRecord } from '../../src/storage/stream-nodes-record.js';
 import { openLogStore } from '../../src/storage/log-store.js';
 import { FakeClock, opArb, runOp } from './helpers/core-ops.js';
 import { recordingLogger, useTempDirs } from './helpers/temp-dir.js';
@@ -48,6 +48,7 @@ const bulk = fc.record({ key: fc.nat(3), n: fc.integer({ min: 0, max: 450 }), sa
 describe('stream-nodes snapshot records', () => {
   it('take a record kind of their own', () => {
     expect(Object.values(RecordKind)).not.toContain(STREAM_NODES_RECORD_KIND);
+    expect(Object.values(RecordKind)).not.toContain(WIDE_STREAM_NODES_RECORD_KIND);
   });
 
   it('converge with the log when writes run between records, nodes and tombstones included', () => {
