@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { StreamError } from '../../../src/domain/errors.js';
 import { LineSplitter } from '../../../src/http/ingest/line-splitter.js';
 
-/** All lines of `chunks` through one splitter. */
-function split(chunks: (string | Buffer)[], maxLineBytes = 1024): string[] {
+/** All lines of `chunks` through one splitter; throws its failure after the lines before it. */
+function split(chunks: (string | Buffer)[], maxLineBytes = 1024, good: string[] = []): string[] {
   const splitter = new LineSplitter(maxLineBytes);
-  const lines = chunks.flatMap((chunk) => splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-  return [...lines, ...splitter.end()];
+  for (const chunk of chunks) {
+    good.push(...splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    if (splitter.failure !== undefined) throw splitter.failure;
+  }
+  return [...good, ...splitter.end()];
 }
 
 function refusal(run: () => unknown): StreamError {
@@ -43,10 +46,12 @@ describe('LineSplitter', () => {
     expect(split(chunks)).toEqual(['é€😀']);
   });
 
-  it('refuses a line that is not valid UTF-8, naming it', () => {
-    const error = refusal(() => split(['ok\n', Buffer.from([0x61, 0xc3, 0x28, 0x0a])]));
+  it('refuses a line that is not valid UTF-8, naming it, after the good lines before it', () => {
+    const good: string[] = [];
+    const error = refusal(() => split(['ok\n', Buffer.from([0x61, 0x0a, 0x61, 0xc3, 0x28, 0x0a, 0x62, 0x0a])], 1024, good));
     expect(error.code).toBe('VALIDATION');
-    expect(error.message).toBe('line 2: not valid UTF-8');
+    expect(error.message).toBe('line 3: not valid UTF-8');
+    expect(good).toEqual(['ok', 'a']);
     // A character cut by the end of the body is invalid too.
     expect(refusal(() => split([Buffer.from([0xe2, 0x82])])).message).toBe('line 1: not valid UTF-8');
   });
@@ -55,9 +60,12 @@ describe('LineSplitter', () => {
     const splitter = new LineSplitter(8);
     expect(splitter.push(Buffer.from('12345678\n'))).toEqual(['12345678']);
     expect(splitter.push(Buffer.from('12345'))).toEqual([]);
-    const error = refusal(() => splitter.push(Buffer.from('6789')));
+    expect(splitter.push(Buffer.from('6789'))).toEqual([]);
+    const error = splitter.failure!;
     expect(error.code).toBe('PAYLOAD_TOO_LARGE');
     expect(error.message).toBe('line 2 is longer than 8 bytes, the most one line may hold');
+    expect(refusal(() => splitter.push(Buffer.from('\n')))).toBe(error);
+    expect(refusal(() => splitter.end())).toBe(error);
     expect(refusal(() => split(['123456789\n'], 8)).code).toBe('PAYLOAD_TOO_LARGE');
   });
 
