@@ -142,8 +142,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Append several messages, all or none
+         * Append several messages: JSON all or none, NDJSON chunk by chunk
          * @description With the `Idempotency-Key` header, the batch is one unit under that key: a retry with the same messages answers 200 with the first IDs (every `duplicate` true) and appends nothing; the same key with other messages is 422 `IDEMPOTENCY_KEY_REUSED`.
+         *
+         *     With `content-type: application/x-ndjson` the body is one message per line (an item of `messages`; empty lines skipped), read as it arrives, with no size cap but BODY_LIMIT_BYTES per line. Lines are appended in chunks of up to 1,000 messages (MAX_BATCH if lower) or 1 MiB of lines, each chunk all or none, in order. The first bad line (or a chunk the stream refuses) stops the request: the chunks before it stay appended, and the problem has the extension members `line` (or `lines`, the refused chunk's first and last), `appended`, `duplicates` and `lastId` (null when nothing was written). Success answers 201 (200 when every line was a duplicate) `{appended, duplicates, firstId, lastId}`, not every ID. No `noMkStream`, `trim` or `Idempotency-Key` in this form.
          */
         post: operations["appendMessages"];
         delete?: never;
@@ -1961,6 +1963,11 @@ export interface operations {
                         refs?: components["schemas"]["RefPolicyInput"];
                     };
                 };
+                /**
+                 * @example {"fields":{"sku":"A-1","qty":"2"}}
+                 *     {"fields":{"sku":"B-7","qty":"1"}}
+                 */
+                "application/x-ndjson": string;
             };
         };
         responses: {

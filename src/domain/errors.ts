@@ -208,12 +208,21 @@ export const ERROR_CATALOGUE = {
       notJson: (contentType: string) => `unsupported content type ${JSON.stringify(contentType)}: send application/json (UTF-8)`,
       /** `why`: Node's parser, in words */
       notHttp: (why: string) => why,
+      /** NDJSON ingest: line numbers count from 1, empty lines included */
+      lineNotUtf8: (line: number) => `line ${line}: not valid UTF-8`,
+      lineInvalid: (line: number, why: string) => `line ${line}: ${why}`,
+      idempotencyKeyNdjson: () =>
+        'the Idempotency-Key header covers a whole request, which an NDJSON batch is not (it appends in chunks): give `idempotency` per line',
     },
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'Payload too large',
-    messages: { body: () => 'the request body is larger than the server accepts' },
+    messages: {
+      body: () => 'the request body is larger than the server accepts',
+      /** NDJSON ingest: one line longer than the per-line cap (BODY_LIMIT_BYTES) */
+      line: (line: number, cap: number) => `line ${line} is longer than ${cap} bytes, the most one line may hold`,
+    },
   },
   STORAGE_UNAVAILABLE: {
     status: 503,

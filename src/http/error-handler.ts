@@ -51,11 +51,16 @@ function describePath(context: string, path: Path): string {
 
 const CONTEXT_NAMES: Record<string, string> = { querystring: 'query', params: 'path', body: 'body', headers: 'headers' };
 
-function validationProblem(entries: FastifyValidationEntry[], context: string | undefined): Problem {
-  const findings = entries.flatMap((entry) => flatten(fromFastify(entry), []));
-  const where = CONTEXT_NAMES[context ?? ''] ?? context ?? 'request';
+/** What a validator found, in words, paths starting at `where`; INVALID_ID when every finding is an ID's. */
+export function describeValidation(entries: readonly object[], where: string): { code: ErrorCode; detail: string } {
+  const findings = (entries as FastifyValidationEntry[]).flatMap((entry) => flatten(fromFastify(entry), []));
   const detail = findings.map((f) => `${describePath(where, f.path)}: ${f.message}`).join('; ');
   const code: ErrorCode = findings.length > 0 && findings.every((f) => f.invalidId) ? 'INVALID_ID' : 'VALIDATION';
+  return { code, detail };
+}
+
+function validationProblem(entries: FastifyValidationEntry[], context: string | undefined): Problem {
+  const { code, detail } = describeValidation(entries, CONTEXT_NAMES[context ?? ''] ?? context ?? 'request');
   return makeProblem(code, errorMessage('VALIDATION', 'invalid', detail));
 }
 

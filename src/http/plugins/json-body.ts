@@ -43,6 +43,29 @@ function poisonedKey(value: unknown): string | undefined {
 }
 
 /**
+ * JSON.parse with prototype-poisoning keys refused: the value, or why `what`
+ * (`the body`, `the line`) is refused, in words.
+ */
+export function parseJsonText(text: string, what: string): { value: unknown } | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `${what} is not valid JSON: ${(error as Error).message}`;
+  }
+  if (!cannotBePoisoned(text)) {
+    const key = poisonedKey(value);
+    if (key !== undefined) {
+      return (
+        `${what} has an object key "${key}"${key === 'constructor' ? ' holding a "prototype"' : ''}, which JSON objects may not use here (prototype poisoning); ` +
+        'to store a field of that name, send fields as [name, value] pairs'
+      );
+    }
+  }
+  return { value };
+}
+
+/**
  * JSON bodies: UTF-8 only (a body that is not valid UTF-8 is refused, not
  * stored with U+FFFD), a leading byte-order mark dropped, prototype-poisoning
  * keys refused with words saying so, and an empty body counted as no body:
@@ -57,24 +80,9 @@ export function registerJsonBody(app: FastifyInstance): void {
     let text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.trim() === '') return done(null, undefined);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return done(new BodyError(`the body is not valid JSON: ${(error as Error).message}`), undefined);
-    }
-    if (!cannotBePoisoned(text)) {
-      const key = poisonedKey(value);
-      if (key !== undefined) {
-        return done(
-          new BodyError(
-            `the body has an object key "${key}"${key === 'constructor' ? ' holding a "prototype"' : ''}, which JSON objects may not use here (prototype poisoning); ` +
-              'to store a field of that name, send fields as [name, value] pairs',
-          ),
-          undefined,
-        );
-      }
-    }
+    const parsed = parseJsonText(text, 'the body');
+    if (typeof parsed === 'string') return done(new BodyError(parsed), undefined);
+    const value = parsed.value;
     return done(null, value);
   });
 }

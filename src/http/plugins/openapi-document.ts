@@ -42,6 +42,7 @@ export function refineDocument<D extends Json>(document: D): D {
     for (const operation of Object.values(pathItem)) {
       addExamples(operation);
       markOptionalBody(operation);
+      addNdjsonBody(operation);
       declareHeaders(operation);
     }
   }
@@ -63,6 +64,29 @@ function addExamples(operation: Operation): void {
   delete media.example;
   delete media.examples;
   if (examples.body !== undefined) media.examples = examples.body;
+}
+
+/**
+ * A route's `x-ndjson-body` (its NDJSON form, in words) becomes an `application/x-ndjson` request body
+ * beside the JSON one: OpenAPI 3.1 has no schema for a sequence of lines, so the line's shape is the
+ * JSON body's `messages` item, given as `x-line-schema`.
+ */
+function addNdjsonBody(operation: Operation): void {
+  const description = operation['x-ndjson-body'];
+  if (typeof description !== 'string') return;
+  delete operation['x-ndjson-body'];
+  const json = operation.requestBody?.content?.['application/json']?.schema as { properties?: { messages?: { items?: Json } } } | undefined;
+  const line = json?.properties?.messages?.items;
+  operation.requestBody = {
+    ...operation.requestBody,
+    content: {
+      ...operation.requestBody?.content,
+      'application/x-ndjson': {
+        schema: { type: 'string', description, ...(line === undefined ? {} : { 'x-line-schema': line }) },
+        example: '{"fields":{"sku":"A-1","qty":"2"}}\n{"fields":{"sku":"B-7","qty":"1"}}\n',
+      },
+    },
+  };
 }
 
 function markOptionalBody(operation: Operation): void {

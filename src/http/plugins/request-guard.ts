@@ -48,10 +48,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** `application/json`, with at most a UTF-8 charset parameter. */
 export function isJsonContentType(header: string | undefined): boolean {
+  return isTypeWithUtf8(header, 'application/json');
+}
+
+/** What a POST may carry: JSON, or NDJSON (the batch route's streaming form), with at most a UTF-8 charset parameter. */
+export function isBodyContentType(header: string | undefined): boolean {
+  return isJsonContentType(header) || isTypeWithUtf8(header, 'application/x-ndjson');
+}
+
+function isTypeWithUtf8(header: string | undefined, mediaType: string): boolean {
   if (header === undefined) return false;
-  if (header === 'application/json') return true;
+  if (header === mediaType) return true;
   const [type, ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
-  if (type !== 'application/json') return false;
+  if (type !== mediaType) return false;
   return parameters.every((parameter) => parameter === '' || /^charset="?utf-8"?$/.test(parameter));
 }
 
@@ -64,7 +73,9 @@ function refuse(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, d
  * What a browser must not be able to make the server do for another site:
  * - DNS rebinding: a `Host` outside ALLOWED_HOSTS is refused (403 HOST_NOT_ALLOWED);
  * - CSRF: every POST must say `content-type: application/json` (a plain HTML
- *   form or a no-cors fetch cannot), an empty body included (415); and a
+ *   form or a no-cors fetch cannot), an empty body included (415), or
+ *   `application/x-ndjson` (not CORS-safelisted either; only routes with its
+ *   parser take it, the others answer 415); and a
  *   write (any method but GET, HEAD, OPTIONS) carrying an `Origin` that is
  *   neither this server's nor in CORS_ORIGINS is refused (403 ORIGIN_NOT_ALLOWED).
  */
@@ -88,7 +99,7 @@ export const requestGuardPlugin = unencapsulated<{ config: Config }>('streamgate
       return refuse(request, reply, 'ORIGIN_NOT_ALLOWED', errorMessage('ORIGIN_NOT_ALLOWED', 'writesRefused', origin));
     }
     const given = request.headers['content-type'];
-    if (((method === 'POST' && !request.is404) || given !== undefined) && !isJsonContentType(given)) {
+    if (((method === 'POST' && !request.is404) || given !== undefined) && !isBodyContentType(given)) {
       const detail =
         given === undefined
           ? errorMessage('VALIDATION', 'postWithoutJson')

@@ -1,13 +1,18 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { streamError } from '../../domain/errors.js';
 import { formatId, MAX_ID, MIN_ID, type StreamId } from '../../domain/ids.js';
 import type { Entry } from '../../domain/types.js';
 import { DEFAULT_WAIT_MS } from '../defaults.js';
-import { waitSignal } from '../plugins/lifecycle.js';
+import { sendProblem, toProblem } from '../error-handler.js';
+import { IngestError, ingestNdjson, NdjsonBody, ndjsonPassing, registerNdjsonBody } from '../ingest/ndjson-ingest.js';
+import { assertServing, waitSignal } from '../plugins/lifecycle.js';
+import type { Problem } from '../problem.js';
 import { noMessage, noStream, orNoStream } from '../missing.js';
 import { sendMessageList } from '../reply.js';
-import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema, duplicateSchema } from '../schemas/append.js';
+import { appendBatchBody, appendBody, appendedBatchSchema, appendedSchema, duplicateSchema, ingestedSchema, parseBatchLine } from '../schemas/append.js';
+import { fastValidatorCompiler } from '../schemas/fast-check.js';
 import { headerIdempotency, idempotencyHeaders, idempotencyOf } from '../schemas/idempotency.js';
 import { fieldsFormatQuery } from '../schemas/fields.js';
 import { messageId, rangeEnd, rangeStart, readAfter } from '../schemas/ids.js';
@@ -21,6 +26,10 @@ import { messageToWire } from '../wire/message.js';
 
 const messageParams = streamParams.extend({ id: messageId });
 
+/** An NDJSON chunk: at most this many messages (and MAX_BATCH) or this many characters of lines. */
+const NDJSON_CHUNK_MESSAGES = 1_000;
+const NDJSON_CHUNK_CHARS = 1024 * 1024;
+
 function messageLocation(stream: string, id: string): string {
   return `/v1/streams/${encodeURIComponent(stream)}/messages/${id}`;
 }
@@ -33,6 +42,50 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!(await backend.streamExists(stream))) throw noStream();
     const results = await backend.readStreams([{ key: stream, after }], count, { waitMs: Math.min(waitMs, appConfig.maxWaitMs), signal });
     return results[0]?.entries ?? [];
+  }
+
+  const ndjsonChunkMessages = Math.min(NDJSON_CHUNK_MESSAGES, appConfig.maxBatch);
+
+  /** The NDJSON form of appendMessages (see its description). */
+  async function ingest(request: FastifyRequest<{ Params: { stream: string } }>, reply: FastifyReply, body: NdjsonBody): Promise<FastifyReply> {
+    const { stream } = request.params;
+    try {
+      if (request.headers['idempotency-key'] !== undefined) throw new IngestError(streamError('VALIDATION', 'idempotencyKeyNdjson'), { appended: 0, duplicates: 0 }, undefined);
+      const done = await ingestNdjson(body.stream, {
+        maxLineBytes: appConfig.bodyLimitBytes,
+        chunkMessages: ndjsonChunkMessages,
+        chunkChars: NDJSON_CHUNK_CHARS,
+        parseLine: parseBatchLine,
+        beforeChunk: () => assertServing(app),
+        appendChunk: async (messages) => {
+          if (!messages.some((m) => m.idempotency !== undefined)) return { ids: orNoStream(await backend.appendBatch(stream, messages, {})), duplicates: 0 };
+          const results = orNoStream(await backend.appendBatchIdempotent(stream, messages, {}));
+          return { ids: results.map((r) => r.id), duplicates: results.filter((r) => r.duplicate).length };
+        },
+      });
+      const answer: z.output<typeof ingestedSchema> = { appended: done.appended, duplicates: done.duplicates, firstId: formatId(done.firstId!), lastId: formatId(done.lastId!) };
+      // Not the JSON form's `{ids}` schema: this answer is bounded whatever the number of lines (see the route's description).
+      return reply
+        .code(done.appended === 0 ? 200 : 201)
+        .type('application/json; charset=utf-8')
+        .serializer(JSON.stringify)
+        .send(answer);
+    } catch (error) {
+      if (!(error instanceof IngestError)) throw error;
+      // The client went (or the request deadline cut it): there is no one to answer; the chunks written stay.
+      if (request.raw.destroyed) {
+        request.log.info({ err: error.cause, ...error.progress }, 'NDJSON ingest ended by the connection');
+        return reply.hijack();
+      }
+      const { problem, internal } = toProblem(error.cause, request);
+      const { appended, duplicates, lastId } = error.progress;
+      const extended = { ...problem, ...error.where, appended, duplicates, lastId: lastId === undefined ? null : formatId(lastId) };
+      if (internal) request.log.error({ err: error.cause }, 'request failed');
+      else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request rejected');
+      // Lines left unread would otherwise be read (and dropped) for keep-alive, however many there are.
+      if (!body.stream.readableEnded) reply.header('connection', 'close');
+      return sendProblem(reply, extended as Problem);
+    }
   }
 
   app.post('/streams/:stream/messages', {
@@ -64,37 +117,51 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   });
 
-  app.post('/streams/:stream/messages/batch', {
-    schema: {
-      operationId: 'appendMessages',
-      summary: 'Append several messages, all or none',
-      tags: ['messages'],
-      'x-redis-command': 'XADD',
-      description:
-        'With the `Idempotency-Key` header, the batch is one unit under that key: a retry with the same messages answers 200 with the ' +
-        'first IDs (every `duplicate` true) and appends nothing; the same key with other messages is 422 `IDEMPOTENCY_KEY_REUSED`.',
-      params: streamParams,
-      headers: idempotencyHeaders,
-      body: appendBatchBody(appConfig.maxBatch),
-      response: {
-        201: appendedBatchSchema.meta({ description: 'All appended (duplicates of idempotent ones excepted), IDs in order' }),
-        200: appendedBatchSchema.meta({ description: 'Every message was a duplicate of an idempotent append (or the batch a retry of its Idempotency-Key): nothing appended' }),
-        ...problemResponses(...BODY_ERRORS, 404, 422),
+  // Its own context: the NDJSON parser serves this route only.
+  await app.register(async (scope: typeof app) => {
+    registerNdjsonBody(scope);
+    scope.setValidatorCompiler(ndjsonPassing(fastValidatorCompiler));
+    scope.post('/streams/:stream/messages/batch', {
+      schema: {
+        operationId: 'appendMessages',
+        summary: 'Append several messages: JSON all or none, NDJSON chunk by chunk',
+        tags: ['messages'],
+        'x-redis-command': 'XADD',
+        'x-ndjson-body': 'One message per line, shaped as an item of the JSON form\'s `messages` (see x-line-schema); empty lines skipped; LF or CRLF.',
+        description:
+          'With the `Idempotency-Key` header, the batch is one unit under that key: a retry with the same messages answers 200 with the ' +
+          'first IDs (every `duplicate` true) and appends nothing; the same key with other messages is 422 `IDEMPOTENCY_KEY_REUSED`.\n\n' +
+          'With `content-type: application/x-ndjson` the body is one message per line (an item of `messages`; empty lines skipped), read as it ' +
+          'arrives, with no size cap but BODY_LIMIT_BYTES per line. Lines are appended in chunks of up to 1,000 messages (MAX_BATCH if lower) or ' +
+          '1 MiB of lines, each chunk all or none, in order. The first bad line (or a chunk the stream refuses) stops the request: the chunks ' +
+          "before it stay appended, and the problem has the extension members `line` (or `lines`, the refused chunk's first and last), " +
+          '`appended`, `duplicates` and `lastId` (null when nothing was written). Success answers 201 (200 when every line was a duplicate) ' +
+          '`{appended, duplicates, firstId, lastId}`, not every ID. No `noMkStream`, `trim` or `Idempotency-Key` in this form.',
+        params: streamParams,
+        headers: idempotencyHeaders,
+        body: appendBatchBody(appConfig.maxBatch),
+        response: {
+          201: appendedBatchSchema.meta({ description: 'All appended (duplicates of idempotent ones excepted), IDs in order' }),
+          200: appendedBatchSchema.meta({ description: 'Every message was a duplicate of an idempotent append (or the batch a retry of its Idempotency-Key): nothing appended' }),
+          ...problemResponses(...BODY_ERRORS, 404, 422),
+        },
       },
-    },
-    handler: async (request, reply) => {
-      const { messages, noMkStream, trim } = request.body;
-      const key = request.headers['idempotency-key'];
-      if (key !== undefined || messages.some((m) => m.idempotency !== undefined)) {
-        const idempotency = key === undefined ? undefined : headerIdempotency(key, request.headers, request.principal?.name);
-        if (idempotency !== undefined && messages.some((m) => m.idempotency !== undefined)) throw streamError('VALIDATION', 'idempotencyTwice');
-        const results = orNoStream(await backend.appendBatchIdempotent(request.params.stream, messages, { noMkStream, trim, idempotency }));
-        const duplicate = results.map((r) => r.duplicate);
-        return reply.code(duplicate.every(Boolean) ? 200 : 201).send({ ids: formatIds(results.map((r) => r.id)), duplicate });
-      }
-      const ids = orNoStream(await backend.appendBatch(request.params.stream, messages, { noMkStream, trim }));
-      return reply.code(201).send({ ids: formatIds(ids) });
-    },
+      handler: async (request, reply) => {
+        const body: unknown = request.body;
+        if (body instanceof NdjsonBody) return ingest(request, reply, body);
+        const { messages, noMkStream, trim } = request.body;
+        const key = request.headers['idempotency-key'];
+        if (key !== undefined || messages.some((m) => m.idempotency !== undefined)) {
+          const idempotency = key === undefined ? undefined : headerIdempotency(key, request.headers, request.principal?.name);
+          if (idempotency !== undefined && messages.some((m) => m.idempotency !== undefined)) throw streamError('VALIDATION', 'idempotencyTwice');
+          const results = orNoStream(await backend.appendBatchIdempotent(request.params.stream, messages, { noMkStream, trim, idempotency }));
+          const duplicate = results.map((r) => r.duplicate);
+          return reply.code(duplicate.every(Boolean) ? 200 : 201).send({ ids: formatIds(results.map((r) => r.id)), duplicate });
+        }
+        const ids = orNoStream(await backend.appendBatch(request.params.stream, messages, { noMkStream, trim }));
+        return reply.code(201).send({ ids: formatIds(ids) });
+      },
+    });
   });
 
   app.get('/streams/:stream/messages', {

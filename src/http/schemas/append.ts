@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { streamError } from '../../domain/errors.js';
+import { describeValidation } from '../error-handler.js';
+import { parseJsonText } from '../plugins/json-body.js';
 import { DEFAULT_APPEND_ID } from '../defaults.js';
-import { AUTO_ID, DEFER, fastAddId, fastFields, isJsonObject, withFastCheck, type Defer } from './fast-check.js';
+import { AUTO_ID, DEFER, fastAddId, fastFields, fastValidatorCompiler, isJsonObject, withFastCheck, type Defer } from './fast-check.js';
+import { nonNegative } from './numbers.js';
 import { fieldsInput } from './fields.js';
 import { addId, idOutput } from './ids.js';
 import { trimInput } from './trim.js';
@@ -51,10 +55,13 @@ export const appendBody = withFastCheck(
   (body) => fastMessage(body, true),
 );
 
+/** One item of a batch's `messages`, and one line of its NDJSON form. */
+const batchMessage = appendMessage.extend({ idempotency: idempotencyInput });
+
 export function appendBatchBody(maxBatch: number) {
   const schema = z.strictObject({
     messages: z
-      .array(appendMessage.extend({ idempotency: idempotencyInput }))
+      .array(batchMessage)
       .min(1)
       .max(maxBatch)
       .meta({ description: `1 to ${maxBatch} messages, added in order; explicit IDs must increase. Validated whole: all are added or none.` }),
@@ -81,6 +88,27 @@ export function appendBatchBody(maxBatch: number) {
     return noMkStream === undefined ? { messages } : { messages, noMkStream };
   });
 }
+
+const batchLineValidator = fastValidatorCompiler({ schema: withFastCheck(batchMessage, (body) => fastMessage(body, false)), method: 'POST', url: '', httpPart: 'body' });
+
+/** One line of the NDJSON batch form (a batch's `messages` item) to its message; VALIDATION `lineInvalid` naming `line`. */
+export function parseBatchLine(text: string, line: number): z.output<typeof batchMessage> {
+  const parsed = parseJsonText(text, 'the line');
+  if (typeof parsed === 'string') throw streamError('VALIDATION', 'lineInvalid', line, parsed);
+  const result = batchLineValidator(parsed.value) as { value: z.output<typeof batchMessage> } | { error: object[] };
+  if ('error' in result) throw streamError('VALIDATION', 'lineInvalid', line, describeValidation(result.error, 'message').detail);
+  return result.value;
+}
+
+/** The NDJSON form's answer: counts and the first and last ID, whatever the number of lines. */
+export const ingestedSchema = z
+  .object({
+    appended: nonNegative().meta({ description: 'Messages appended.' }),
+    duplicates: nonNegative().meta({ description: 'Messages that were duplicates of idempotent appends (nothing appended for them).' }),
+    firstId: idOutput.meta({ description: "The first message's ID (a duplicate's is the original one)." }),
+    lastId: idOutput.meta({ description: "The last message's ID." }),
+  })
+  .meta({ description: 'The NDJSON form (`content-type: application/x-ndjson`): every line written' });
 
 export const appendedSchema = z.object({ id: idOutput });
 export const duplicateSchema = z.object({ id: idOutput.meta({ description: 'The ID the first append with this key produced.' }), duplicate: z.literal(true) });
