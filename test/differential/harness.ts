@@ -170,23 +170,47 @@ function consumersCreatedBy(argv: string[]): [string, string, string][] {
   return argv.slice(at + 1, at + 1 + n).map((key) => [key, argv[2]!, argv[3]!]);
 }
 
+/**
+ * What a sequence runs on beside Redis: our core (coreSubject), or a backend
+ * through the contract (backend-bridge.ts).
+ */
+export interface Subject {
+  /** Runs `argv`; for an XADD with `*`, `auto` is Redis's clock at its XADD (normalisation 1) and Redis's reply. */
+  run(argv: string[], auto?: { clockMs: number; redis: Outcome }): Promise<Outcome>;
+}
+
+/** The core as a Subject: its clock pinned to Redis's for an auto-ID XADD. */
+export function coreSubject(handle: CoreHandle): Subject {
+  return {
+    async run(argv, auto) {
+      if (auto === undefined) return callOurs(handle.core, argv);
+      handle.pin(auto.clockMs);
+      try {
+        return callOurs(handle.core, argv);
+      } finally {
+        handle.pin(null);
+      }
+    },
+  };
+}
+
 /** Runs one command on both sides, applying normalisations 1 and 3. */
 export async function runBoth(redis: Redis, handle: CoreHandle, argv: string[]): Promise<[Outcome, Outcome]> {
+  return await runBothOn(redis, coreSubject(handle), argv);
+}
+
+/** runBoth on any Subject. */
+export async function runBothOn(redis: Redis, subject: Subject, argv: string[]): Promise<[Outcome, Outcome]> {
   let redisOutcome: Outcome;
   let ourOutcome: Outcome;
   if (isAutoIdXadd(argv)) {
     const before = await redisTimeMs(redis);
     redisOutcome = await callRedis(redis, argv);
     const after = await redisTimeMs(redis);
-    handle.pin(redisClockAt(before, after, redisOutcome));
-    try {
-      ourOutcome = callOurs(handle.core, argv);
-    } finally {
-      handle.pin(null);
-    }
+    ourOutcome = await subject.run(argv, { clockMs: redisClockAt(before, after, redisOutcome), redis: redisOutcome });
   } else {
     redisOutcome = await callRedis(redis, argv);
-    ourOutcome = callOurs(handle.core, argv);
+    ourOutcome = await subject.run(argv);
   }
   if (redisOutcome.kind === 'reply') {
     for (const [key, group, consumer] of consumersCreatedBy(argv)) {
@@ -411,12 +435,24 @@ export async function runSeed(
   generator: { next(): string[]; observe(argv: string[], reply: Reply | Error): void },
   keys: readonly string[],
 ): Promise<SeedResult> {
+  return await runSeedOn(redis, async () => coreSubject(makeCore()), seed, ops, generator, keys);
+}
+
+/** runSeed on any Subject; `makeSubject` starts it empty (after Redis's FLUSHALL). */
+export async function runSeedOn(
+  redis: Redis,
+  makeSubject: () => Promise<Subject>,
+  seed: number,
+  ops: number,
+  generator: { next(): string[]; observe(argv: string[], reply: Reply | Error): void },
+  keys: readonly string[],
+): Promise<SeedResult> {
   await redis.call('FLUSHALL');
-  const handle = makeCore();
+  const subject = await makeSubject();
   const history: HistoryRow[] = [];
   let compared = 0;
   const check = async (index: number, argv: string[], audit: boolean): Promise<string | undefined> => {
-    const [r, o] = await runBoth(redis, handle, argv);
+    const [r, o] = await runBothOn(redis, subject, argv);
     compared++;
     const diff = compareOutcomes(argv, r, o);
     if (diff !== null) {
