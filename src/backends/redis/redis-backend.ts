@@ -528,16 +528,18 @@ export class RedisBackend implements StreamBackend {
     return out;
   }
 
-  /** NO_STREAM / NOGROUP for the first stream of `read` without the group (XPENDING key group - + 0 on each). */
+  /**
+   * NO_STREAM / NOGROUP for the first stream of `read` without the group (XPENDING key group - + 0 on each):
+   * first in the request's order, as XREADGROUP checks its streams, not first to answer (a Cluster's nodes
+   * answer in any order).
+   */
   private async probeGroups(read: XreadgroupOptions): Promise<void> {
     const { group } = read;
-    await Promise.all(
-      read.streams.map(({ key }) =>
-        this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0)).catch((err: StreamError) => {
-          throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', key, group) : err;
-        }),
-      ),
-    );
+    const probes = await Promise.allSettled(read.streams.map(({ key }) => this.run(key, () => this.scripts.sgPending(this.key(key), group, '-', '+', 0))));
+    const index = probes.findIndex((probe) => probe.status === 'rejected');
+    if (index < 0) return;
+    const err = (probes[index] as PromiseRejectedResult).reason as StreamError;
+    throw err.code === 'NO_STREAM' || err.code === 'NOGROUP' ? streamError(err.code, 'readGroup', read.streams[index]!.key, group) : err;
   }
 
   /**
