@@ -10,7 +10,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamBackend } from '../../src/backends/contract.js';
-import { redisStandaloneRow, useBackend, type BackendRow } from '../helpers/backends.js';
+import { redisClusterRow, redisStandaloneRow, useBackend, type BackendRow } from '../helpers/backends.js';
 import { redisServerAvailable } from '../helpers/redis-server.js';
 import { backendSubject } from './backend-bridge.js';
 import { CommandGenerator, KEYS } from './generator.js';
@@ -19,7 +19,7 @@ import { runSeedOn, useOracle } from './harness.js';
 const OPS_PER_SEED = Number(process.env.DIFF_OPS ?? 700);
 const SEEDS = (process.env.DIFF_SEED ? process.env.DIFF_SEED.split(',').map((s) => Number(s.trim())) : [1, 2, 3, 4, 5, 6, 7, 8]).map((seed) => ({ seed, ops: OPS_PER_SEED }));
 
-const rows: BackendRow[] = [redisStandaloneRow].filter((row) => row.available);
+const rows: BackendRow[] = [redisStandaloneRow, redisClusterRow].filter((row) => row.available);
 
 describe.skipIf(!redisServerAvailable()).each(rows)('differential: the Redis backend ($name) vs redis-server', (row) => {
   const oracle = useOracle();
