@@ -176,4 +176,57 @@ describe.skipIf(!serverKindAvailable('redis'))('a Cluster master crashing and co
         `back ${recoveredAt - backAt} ms after the restart; parked read on it answered ${parkedDownAnswer.statusCode} after ${parkedDownAt - downAt} ms`,
     );
   }, 60_000);
+
+  // Nothing times out a command to a frozen node (no commandTimeout; it might be applied later): its requests wait for it.
+  it('a frozen master (SIGSTOP) holds only requests for its slots, which answer once it resumes; the others serve', async () => {
+    const owner = await slotOwners(cluster.ports[0]!);
+    const frozen = cluster.nodes[1]!;
+    const healthyPort = cluster.ports[2]!;
+    const held = streamOn(owner, frozen.port, 'frozen');
+    const served = streamOn(owner, healthyPort, 'served');
+    const watched = streamOn(owner, healthyPort, 'watched');
+    for (const stream of [held, served, watched]) {
+      expect((await t.app.inject({ method: 'POST', url: streamPath(stream, 'messages'), payload: { fields: { k: 'first' } } })).statusCode).toBe(201);
+    }
+    const foreign = new Redis({ host: '127.0.0.1', port: healthyPort });
+    try {
+      frozen.pause();
+      const frozenAt = Date.now();
+      const heldAppend = t.app.inject({ method: 'POST', url: streamPath(held, 'messages'), payload: { fields: { k: 'held' } } });
+      const heldRead = t.app.inject({ method: 'GET', url: `${streamPath(held, 'messages')}?after=$&waitMs=1000` });
+      const servedStatuses: number[] = [];
+      while (Date.now() - frozenAt < 1500) {
+        servedStatuses.push((await t.app.inject({ method: 'POST', url: streamPath(served, 'messages'), payload: { fields: { k: 'v' } } })).statusCode);
+        await sleep(10);
+      }
+      // A parked read on a healthy master, woken by a foreign XADD while the other master is frozen.
+      const parked = t.app.inject({ method: 'GET', url: `${streamPath(watched, 'messages')}?after=$&waitMs=10000` });
+      await sleep(100);
+      await foreign.xadd(`${PREFIX}${watched}`, '*', 'k', 'foreign');
+      const parkedStarted = Date.now();
+      const parkedAnswer = await parked;
+      const parkedMs = Date.now() - parkedStarted;
+      await sleep(Math.max(0, frozenAt + 3000 - Date.now()));
+      frozen.resume();
+      const resumedAt = Date.now();
+      const heldAnswer = await heldAppend;
+      const heldReadAnswer = await heldRead;
+      const heldReadMs = Date.now() - frozenAt;
+
+      expect(servedStatuses.length).toBeGreaterThan(20);
+      expect(servedStatuses.every((status) => status === 201)).toBe(true);
+      expect(parkedAnswer.statusCode).toBe(200);
+      expect(parkedAnswer.json().messages.map((m: { fields: Record<string, string> }) => m.fields.k)).toEqual(['foreign']);
+      console.log(`frozen master: parked read on a healthy master woken by a foreign XADD after ${parkedMs} ms; held append answered ${heldAnswer.statusCode} ${Date.now() - resumedAt} ms after SIGCONT; a read parked on it for 1000 ms answered ${heldReadAnswer.statusCode} after ${heldReadMs} ms`);
+      expect(heldAnswer.statusCode, heldAnswer.body).toBe(201);
+      // A read parked on the frozen master answers once its read returns, past its wait if the node was frozen then.
+      expect(heldReadAnswer.statusCode, heldReadAnswer.body).toBe(200);
+      expect(['', 'held']).toContain(heldReadAnswer.json().messages.map((m: { fields: Record<string, string> }) => m.fields.k).join());
+      const after = await t.app.inject({ method: 'GET', url: `${streamPath(held, 'messages')}?count=10` });
+      expect(after.json().messages.map((m: { fields: Record<string, string> }) => m.fields.k)).toEqual(['first', 'held']);
+    } finally {
+      frozen.resume();
+      foreign.disconnect();
+    }
+  }, 60_000);
 });
