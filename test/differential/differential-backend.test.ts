@@ -2,7 +2,8 @@
  * The argv differential over the Redis backend: the same seeded command
  * sequences as differential.test.ts, as raw commands on one redis-server
  * (the oracle) and through the backend contract (backend-bridge.ts) on
- * another, every reply compared by the same harness.
+ * another, every reply compared by the same harness. The Valkey rows run
+ * against a Valkey oracle (Redis 7.2 semantics on both sides).
  *
  * DIFF_SEED and DIFF_OPS as in differential.test.ts; by default the fixed
  * seeds, 700 commands each.
@@ -10,7 +11,8 @@
 import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamBackend } from '../../src/backends/contract.js';
-import { redisClusterRow, redisStandaloneRow, useBackend, type BackendRow } from '../helpers/backends.js';
+import { redisClusterRow, redisStandaloneRow, useBackend, valkeyClusterRow, valkeyStandaloneRow } from '../helpers/backends.js';
+import { redisKind, valkeyKind } from '../helpers/redis-cluster.js';
 import { redisServerAvailable } from '../helpers/redis-server.js';
 import { backendSubject } from './backend-bridge.js';
 import { CommandGenerator, KEYS } from './generator.js';
@@ -19,16 +21,19 @@ import { runSeedOn, useOracle } from './harness.js';
 const OPS_PER_SEED = Number(process.env.DIFF_OPS ?? 700);
 const SEEDS = (process.env.DIFF_SEED ? process.env.DIFF_SEED.split(',').map((s) => Number(s.trim())) : [1, 2, 3, 4, 5, 6, 7, 8]).map((seed) => ({ seed, ops: OPS_PER_SEED }));
 
-const rows: BackendRow[] = [redisStandaloneRow, redisClusterRow].filter((row) => row.available);
+/** Each backend row against an oracle of its own server: Redis 7.0.15 for the Redis rows, Valkey 8.0.1 for the Valkey ones. */
+const rows = [redisStandaloneRow, redisClusterRow, valkeyStandaloneRow, valkeyClusterRow]
+  .filter((row) => row.available)
+  .map((row) => ({ row, name: row.name, oracleBin: (row.name.startsWith('valkey') ? valkeyKind() : redisKind())!.server }));
 
-describe.skipIf(!redisServerAvailable()).each(rows)('differential: the Redis backend ($name) vs redis-server', (row) => {
-  const oracle = useOracle();
+describe.skipIf(!redisServerAvailable()).each(rows)('differential: the Redis backend ($name) vs its server', ({ row, oracleBin }) => {
+  const oracle = useOracle({}, oracleBin);
   const env = useBackend(row, row.cluster ? { keyPrefix: 'sg:' } : {});
   let totalOps = 0;
   let raw: Redis | Cluster | undefined;
 
   beforeAll(() => {
-    console.info(`differential over ${row.name}: oracle redis-server ${oracle.server.version}; seeds ${SEEDS.map((r) => `${r.seed} (${r.ops} ops)`).join(', ')}`);
+    console.info(`differential over ${row.name}: oracle ${oracleBin.split('/').pop()} ${oracle.server.version}; seeds ${SEEDS.map((r) => `${r.seed} (${r.ops} ops)`).join(', ')}`);
   });
 
   afterAll(() => {
@@ -51,6 +56,7 @@ describe.skipIf(!redisServerAvailable()).each(rows)('differential: the Redis bac
         ops,
         new CommandGenerator(seed),
         KEYS,
+        oracle.redis72,
       );
       totalOps += result.ops;
       if (result.mismatch) expect.fail(result.mismatch);
