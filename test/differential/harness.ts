@@ -86,12 +86,16 @@ export interface Oracle {
   server: RedisServerHandle;
   redis: Redis;
   makeCore: CoreFactory;
+  /** The oracle has Redis 7.2's fields (`inactive`, `active-time`: Valkey 8), compared as times instead of dropped. */
+  redis72: boolean;
 }
 
-export async function openOracle(clientOptions: RedisOptions = {}): Promise<Oracle> {
-  const server = await startRedisServer();
+/** `bin`: another server than redis-server (Valkey, for the Redis backend over Valkey). */
+export async function openOracle(clientOptions: RedisOptions = {}, bin?: string): Promise<Oracle> {
+  const server = await startRedisServer(bin === undefined ? {} : { bin });
   const redis = new Redis({ port: server.port, host: '127.0.0.1', protocol: 2, maxRetriesPerRequest: 1, ...clientOptions });
-  return { server, redis, makeCore: await loadCoreFactory() };
+  const [major = 0, minor = 0] = (/^redis_version:(\d+)\.(\d+)/m.exec(await redis.info('server')) ?? []).slice(1).map(Number);
+  return { server, redis, makeCore: await loadCoreFactory(), redis72: major > 7 || (major === 7 && minor >= 2) };
 }
 
 export async function closeOracle(oracle: Partial<Oracle>): Promise<void> {
@@ -100,10 +104,10 @@ export async function closeOracle(oracle: Partial<Oracle>): Promise<void> {
 }
 
 /** The suite's oracle: opened before its tests, closed after them; its fields are set once `beforeAll` ran. */
-export function useOracle(clientOptions: RedisOptions = {}): Oracle {
+export function useOracle(clientOptions: RedisOptions = {}, bin?: string): Oracle {
   const oracle = {} as Oracle;
   beforeAll(async () => {
-    Object.assign(oracle, await openOracle(clientOptions));
+    Object.assign(oracle, await openOracle(clientOptions, bin));
   }, 30_000);
   afterAll(() => closeOracle(oracle));
   return oracle;
@@ -170,23 +174,47 @@ function consumersCreatedBy(argv: string[]): [string, string, string][] {
   return argv.slice(at + 1, at + 1 + n).map((key) => [key, argv[2]!, argv[3]!]);
 }
 
+/**
+ * What a sequence runs on beside Redis: our core (coreSubject), or a backend
+ * through the contract (backend-bridge.ts).
+ */
+export interface Subject {
+  /** Runs `argv`; for an XADD with `*`, `auto` is Redis's clock at its XADD (normalisation 1) and Redis's reply. */
+  run(argv: string[], auto?: { clockMs: number; redis: Outcome }): Promise<Outcome>;
+}
+
+/** The core as a Subject: its clock pinned to Redis's for an auto-ID XADD. */
+export function coreSubject(handle: CoreHandle): Subject {
+  return {
+    async run(argv, auto) {
+      if (auto === undefined) return callOurs(handle.core, argv);
+      handle.pin(auto.clockMs);
+      try {
+        return callOurs(handle.core, argv);
+      } finally {
+        handle.pin(null);
+      }
+    },
+  };
+}
+
 /** Runs one command on both sides, applying normalisations 1 and 3. */
 export async function runBoth(redis: Redis, handle: CoreHandle, argv: string[]): Promise<[Outcome, Outcome]> {
+  return await runBothOn(redis, coreSubject(handle), argv);
+}
+
+/** runBoth on any Subject. */
+export async function runBothOn(redis: Redis, subject: Subject, argv: string[]): Promise<[Outcome, Outcome]> {
   let redisOutcome: Outcome;
   let ourOutcome: Outcome;
   if (isAutoIdXadd(argv)) {
     const before = await redisTimeMs(redis);
     redisOutcome = await callRedis(redis, argv);
     const after = await redisTimeMs(redis);
-    handle.pin(redisClockAt(before, after, redisOutcome));
-    try {
-      ourOutcome = callOurs(handle.core, argv);
-    } finally {
-      handle.pin(null);
-    }
+    ourOutcome = await subject.run(argv, { clockMs: redisClockAt(before, after, redisOutcome), redis: redisOutcome });
   } else {
     redisOutcome = await callRedis(redis, argv);
-    ourOutcome = callOurs(handle.core, argv);
+    ourOutcome = await subject.run(argv);
   }
   if (redisOutcome.kind === 'reply') {
     for (const [key, group, consumer] of consumersCreatedBy(argv)) {
@@ -250,9 +278,10 @@ const timed = (tolerance: number) => (value: Norm) => (typeof value === 'number'
 
 /**
  * The comparable form of a reply: time values become Timed, 7.2-only fields
- * are dropped from ours after an invariant check (problems go to `issues`).
+ * are dropped from ours after an invariant check (problems go to `issues`),
+ * or compared as times when the oracle has them too (`redis72`).
  */
-export function normalise(argv: string[], reply: Reply, side: 'redis' | 'ours', issues: string[]): Norm {
+export function normalise(argv: string[], reply: Reply, side: 'redis' | 'ours', issues: string[], redis72 = false): Norm {
   const copy = structuredClone(reply) as Norm;
   if (TRIAGE_IGNORED_FIELDS.length > 0) ignoreFields(copy);
   const cmd = argv[0]!.toUpperCase();
@@ -264,13 +293,14 @@ export function normalise(argv: string[], reply: Reply, side: 'redis' | 'ours', 
     for (const c of copy) {
       if (!Array.isArray(c)) continue;
       if (side === 'ours') {
-        const inactive = dropField(c, 'inactive');
+        const inactive = redis72 ? fieldOf(c, 'inactive') : dropField(c, 'inactive');
         const idle = fieldOf(c, 'idle');
         if (typeof inactive !== 'number' || typeof idle !== 'number' || (inactive !== -1 && inactive < idle)) {
           issues.push(`consumer ${String(fieldOf(c, 'name'))}: inactive ${String(inactive)} vs idle ${String(idle)} (inactive must be -1 or >= idle)`);
         }
       }
       mapField(c, 'idle', timed(CONSUMER_TOLERANCE_MS));
+      if (redis72) mapField(c, 'inactive', timed(CONSUMER_TOLERANCE_MS));
     }
   }
   if (cmd === 'XINFO' && sub === 'STREAM' && argv.length > 3 && Array.isArray(copy)) {
@@ -283,13 +313,14 @@ export function normalise(argv: string[], reply: Reply, side: 'redis' | 'ours', 
       for (const c of Array.isArray(consumers) ? consumers : []) {
         if (!Array.isArray(c)) continue;
         if (side === 'ours') {
-          const active = dropField(c, 'active-time');
+          const active = redis72 ? fieldOf(c, 'active-time') : dropField(c, 'active-time');
           const seen = fieldOf(c, 'seen-time');
           if (typeof active !== 'number' || typeof seen !== 'number' || (active !== -1 && active > seen)) {
             issues.push(`consumer ${String(fieldOf(c, 'name'))}: active-time ${String(active)} vs seen-time ${String(seen)} (must be -1 or <= seen-time)`);
           }
         }
         mapField(c, 'seen-time', timed(CONSUMER_TOLERANCE_MS));
+        if (redis72) mapField(c, 'active-time', timed(CONSUMER_TOLERANCE_MS));
         const cp = fieldOf(c, 'pending');
         for (const p of Array.isArray(cp) ? cp : []) if (Array.isArray(p)) p[1] = timed(PEL_TOLERANCE_MS)(p[1]!);
       }
@@ -325,7 +356,7 @@ function knownWording(redis: string, ours: string): boolean {
 }
 
 /** Compares two outcomes; null when they agree, else what differs. */
-export function compareOutcomes(argv: string[], redis: Outcome, ours: Outcome): string | null {
+export function compareOutcomes(argv: string[], redis: Outcome, ours: Outcome, redis72 = false): string | null {
   if (ours.kind === 'crash') return `our core crashed: ${ours.message}`;
   if (redis.kind === 'crash') return `redis crashed?! ${redis.message}`;
   if (redis.kind === 'error' || ours.kind === 'error') {
@@ -337,8 +368,8 @@ export function compareOutcomes(argv: string[], redis: Outcome, ours: Outcome): 
     return 'error message differs';
   }
   const issues: string[] = [];
-  const a = normalise(argv, redis.value, 'redis', issues);
-  const b = normalise(argv, ours.value, 'ours', issues);
+  const a = normalise(argv, redis.value, 'redis', issues, redis72);
+  const b = normalise(argv, ours.value, 'ours', issues, redis72);
   if (issues.length > 0) return `invariant: ${issues.join('; ')}`;
   return difference(a, b);
 }
@@ -411,14 +442,27 @@ export async function runSeed(
   generator: { next(): string[]; observe(argv: string[], reply: Reply | Error): void },
   keys: readonly string[],
 ): Promise<SeedResult> {
+  return await runSeedOn(redis, async () => coreSubject(makeCore()), seed, ops, generator, keys);
+}
+
+/** runSeed on any Subject; `makeSubject` starts it empty (after Redis's FLUSHALL). */
+export async function runSeedOn(
+  redis: Redis,
+  makeSubject: () => Promise<Subject>,
+  seed: number,
+  ops: number,
+  generator: { next(): string[]; observe(argv: string[], reply: Reply | Error): void },
+  keys: readonly string[],
+  redis72 = false,
+): Promise<SeedResult> {
   await redis.call('FLUSHALL');
-  const handle = makeCore();
+  const subject = await makeSubject();
   const history: HistoryRow[] = [];
   let compared = 0;
   const check = async (index: number, argv: string[], audit: boolean): Promise<string | undefined> => {
-    const [r, o] = await runBoth(redis, handle, argv);
+    const [r, o] = await runBothOn(redis, subject, argv);
     compared++;
-    const diff = compareOutcomes(argv, r, o);
+    const diff = compareOutcomes(argv, r, o, redis72);
     if (diff !== null) {
       return mismatchReport({
         title: `Differential mismatch: seed ${seed}${audit ? ' (state audit)' : ''} (reproduce: DIFF_SEED=${seed} DIFF_OPS=${ops})`,

@@ -73,7 +73,8 @@ export function serverKindAvailable(name: 'redis' | 'valkey'): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startCluster(kind: ServerKind, masters = 3): Promise<ClusterHandle> {
+/** `args`: more server arguments for every node (e.g. `--cluster-require-full-coverage no`). */
+export async function startCluster(kind: ServerKind, masters = 3, args: string[] = []): Promise<ClusterHandle> {
   const nodes: RedisServerHandle[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -83,7 +84,7 @@ export async function startCluster(kind: ServerKind, masters = 3): Promise<Clust
       nodes.push(
         await startRedisServer({
           bin: kind.server,
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', '{dir}/nodes.conf', '--cluster-node-timeout', '2000'],
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', '{dir}/nodes.conf', '--cluster-node-timeout', '2000', ...args],
         }),
       );
     }

@@ -15,7 +15,16 @@ export interface RedisServerHandle {
   port: number;
   /** The server's own `redis-server --version` line. */
   version: string;
+  /** Its working directory (a Cluster node's nodes.conf is there), removed by stop(). */
+  dir: string;
   stop(): Promise<void>;
+  /** A crash without data: SIGKILL (as SHUTDOWN NOSAVE, with --save ''), keeping `dir` for restart(). */
+  kill(): Promise<void>;
+  /** Starts the server again, same port, arguments and directory (a Cluster node rejoins from its nodes.conf). */
+  restart(): Promise<void>;
+  /** SIGSTOP: the process holds its sockets open and answers nothing, until resume() (SIGCONT). */
+  pause(): void;
+  resume(): void;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -98,6 +107,29 @@ export interface StartServerOptions {
   port?: number;
 }
 
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** Spawns the server and waits for PONG; kills it and throws when it does not come up. */
+async function spawnServer(bin: string, args: string[], port: number): Promise<Running> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await ping(port))) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      await exited(child);
+      throw new Error(`redis-server did not start on port ${port}:\n${output.slice(-2000)}`);
+    }
+    await sleep(20);
+  }
+  return { child, output: () => output };
+}
+
 async function startOnce(bin: string, extraArgs: string[] = [], fixedPort?: number): Promise<RedisServerHandle> {
   const port = fixedPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'streamgate-redis-'));
@@ -105,36 +137,45 @@ async function startOnce(bin: string, extraArgs: string[] = [], fixedPort?: numb
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
     ...extraArgs.map((arg) => arg.replaceAll('{dir}', dir)),
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await ping(port))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      await exited(child);
-      cleanup();
-      throw new Error(`redis-server did not start on port ${port}:\n${output.slice(-2000)}`);
-    }
-    await sleep(20);
+  let running: Running;
+  try {
+    running = await spawnServer(bin, args, port);
+  } catch (error) {
+    cleanup();
+    throw error;
   }
-  const version = /version=([0-9.]+)/.exec(output)?.[1] ?? 'unknown';
+  const version = /version=([0-9.]+)/.exec(running.output())?.[1] ?? 'unknown';
 
   let stopped: Promise<void> | undefined;
+  const halt = async (signal: NodeJS.Signals) => {
+    const { child } = running;
+    child.kill('SIGCONT');
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited(child);
+    clearTimeout(timer);
+  };
   const stop = () => {
     stopped ??= (async () => {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited(child);
-      clearTimeout(timer);
+      await halt('SIGTERM');
       cleanup();
     })();
     return stopped;
   };
-  return { port, version, stop };
+  return {
+    port,
+    version,
+    dir,
+    stop,
+    kill: () => halt('SIGKILL'),
+    async restart() {
+      if (running.child.exitCode === null && running.child.signalCode === null) throw new Error(`redis-server on ${port} is still running`);
+      running = await spawnServer(bin, args, port);
+    },
+    pause: () => void running.child.kill('SIGSTOP'),
+    resume: () => void running.child.kill('SIGCONT'),
+  };
 }
 
 /** Starts a private redis-server and waits until it answers PING. Retries a few times on a port race. */
