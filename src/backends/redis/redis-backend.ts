@@ -100,6 +100,17 @@ export class RedisBackend implements StreamBackend {
   private readonly channel: string;
   /** Tells our own notices apart on the channel: they were acted on before they were sent. */
   private readonly origin = randomUUID();
+  /** Streams with a write notice to send at the end of this turn (notify). */
+  private readonly announced = new Set<string>();
+  private flushScheduled = false;
+  /**
+   * Whether an XADD's notice may be queued before its reply: on one standalone
+   * connection the autopipeline keeps call order, so Redis runs the XADD before
+   * the PUBLISH and before any read a local waiter then sends, and the wake
+   * saves a round trip. Not in a Cluster (PUBLISH may leave through another
+   * node) nor with WAIT (readers are woken once the write is replicated).
+   */
+  private readonly announceEarly: boolean;
   readonly hub: WakeHub;
   private closing = false;
   /** SET of JSON [stream, group] of every group with a policy (the timers' sweep finds groups created elsewhere here). */
@@ -124,6 +135,7 @@ export class RedisBackend implements StreamBackend {
     this.channel = `${this.prefix}streamgate:wake`;
     this.registry = `${this.prefix}streamgate:policy-groups`;
     this.client = createRedisClient(options.connection, options.connectionName ?? 'streamgate');
+    this.announceEarly = !(this.client instanceof Cluster) && this.waitReplicas === 0;
     this.scripts = this.client as unknown as ScriptCommands;
     this.hub = new WakeHub(
       (stream) => this.probe(stream),
@@ -187,8 +199,36 @@ export class RedisBackend implements StreamBackend {
     }
   }
 
-  /** Wakes the waiters here at once and tells the other replicas. */
+  /**
+   * Wakes the waiters here and tells the other replicas. Write notices ('w')
+   * wait for the end of this event-loop turn (the check phase, before any
+   * timer), so the writes of one turn to one stream cost one PUBLISH and one
+   * read per waiter; 'd' and 'g' go at once, behind the write notices queued
+   * before them, in the order they happened.
+   */
   private notify(notice: Notice): void {
+    if (notice[0] === 'w') return this.announce(notice[1]);
+    this.flushNotices();
+    this.send(notice);
+  }
+
+  /** Queues a write notice for `stream` (see notify). */
+  private announce(stream: string): void {
+    this.announced.add(stream);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushNotices);
+  }
+
+  private readonly flushNotices = (): void => {
+    this.flushScheduled = false;
+    if (this.announced.size === 0) return;
+    const streams = [...this.announced];
+    this.announced.clear();
+    for (const stream of streams) this.send(['w', stream]);
+  };
+
+  private send(notice: Notice): void {
     this.hub.onNotice(notice);
     this.client.publish(this.channel, `${this.origin} ${JSON.stringify(notice)}`).catch(() => {});
   }
@@ -319,23 +359,31 @@ export class RedisBackend implements StreamBackend {
     const trim = options.trim && trimArgs(options.trim);
     if (options.id.kind === 'explicit' && options.id.id === 0n) throw streamError('ID_NOT_GREATER', 'zero');
     const key = this.key(stream);
-    return this.write(
-      stream,
-      async () => {
-        if (options.id.kind === 'auto-seq') {
-          const reply = await this.scripts.sgAddBatch(key, options.noMkStream ? '1' : '0', '0', ...batchArgs(trim, [{ id: options.id, fields: options.fields }]));
+    const { id } = options;
+    if (id.kind === 'auto-seq') {
+      // A script: were its EVALSHA refused (NOSCRIPT, after SCRIPT FLUSH), ioredis would resend it behind an early notice.
+      return this.write(
+        stream,
+        async () => {
+          const reply = await this.scripts.sgAddBatch(key, options.noMkStream ? '1' : '0', '0', ...batchArgs(trim, [{ id, fields: options.fields }]));
           return reply === null ? null : decode.id((reply as Reply[])[0]!);
-        }
-        // `*` and explicit IDs: XADD checks exactly what the embedded core checks, in the same order.
-        const args: Arg[] = [key];
-        if (options.noMkStream) args.push('NOMKSTREAM');
-        if (trim) args.push(...trim);
-        args.push(options.id.kind === 'auto' ? '*' : formatId(options.id.id), ...options.fields);
-        const reply = (await this.client.call('XADD', ...args)) as Reply;
-        return reply === null ? null : decode.id(reply);
-      },
-      (id) => (id === null ? undefined : ['w', stream]),
-    );
+        },
+        (added) => (added === null ? undefined : ['w', stream]),
+      );
+    }
+    // `*` and explicit IDs: XADD checks exactly what the embedded core checks, in the same order.
+    const args: Arg[] = [key];
+    if (options.noMkStream) args.push('NOMKSTREAM');
+    if (trim) args.push(...trim);
+    args.push(id.kind === 'auto' ? '*' : formatId(id.id), ...options.fields);
+    const xadd = async (): Promise<StreamId | null> => {
+      const reply = (await this.client.call('XADD', ...args)) as Reply;
+      return reply === null ? null : decode.id(reply);
+    };
+    if (!this.announceEarly) return this.write(stream, xadd, (added) => (added === null ? undefined : ['w', stream]));
+    // Queued before the XADD's own flush, so the notice rides in the same pipeline, behind it; a failed XADD costs waiters one read.
+    this.announce(stream);
+    return this.run(stream, xadd);
   }
 
   async appendBatch(stream: string, messages: NewEntry[], options: BatchOptions): Promise<StreamId[] | null> {

@@ -74,6 +74,29 @@ describe.each(rows)('two replicas on $name', (row) => {
     expect(result.map((r) => r.entries.map((e) => formatId(e.id)))).toEqual([[added]]);
   });
 
+  it('the appends of one turn to one stream send one wake notice, and every one of them reaches the readers on B', async () => {
+    const [a, b] = await replicas();
+    const s = streamName();
+    await a.createGroup(s, 'g', { startId: '$', mkStream: true });
+    const listener = env.servers.rawClient()!;
+    const notices: string[] = [];
+    listener.on('message', (_channel: string, message: string) => {
+      if (message.includes(JSON.stringify(s))) notices.push(message);
+    });
+    await listener.subscribe('streamgate:wake');
+    const read = b.readGroup({ group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }], count: 100 }, { waitMs: 5_000 });
+    await sleep(20);
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => a.append(s, { id: { kind: 'auto' }, fields: ['i', String(i)] })));
+    const first = await read;
+    const rest = await b.readGroup({ group: 'g', consumer: 'c', streams: [{ key: s, from: '>' }], count: 100 }, { waitMs: 0 });
+    const delivered = [...first, ...rest].flatMap((r) => r.entries.map((e) => e.id));
+    expect(delivered).toEqual(ids);
+    await sleep(50);
+    // Standalone: the notice is queued behind the turn's XADDs; a Cluster sends it after the replies of a turn.
+    if (row.cluster) expect(notices.length).toBeGreaterThanOrEqual(1);
+    else expect(notices).toHaveLength(1);
+  });
+
   it('SSE room (pendingBelow) parked on A is made by an ack through B', async () => {
     const [a, b] = await replicas();
     const s = streamName();
