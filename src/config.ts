@@ -259,6 +259,10 @@ export interface Config {
 export const MAX_STREAMS_ON_REDIS =
   "is enforced by the embedded backend only: Redis cannot count its streams without walking the whole keyspace on every write; with BACKEND=redis leave it 0 and cap memory with Redis's maxmemory (maxmemory-policy noeviction: writes over it answer 507 OUT_OF_MEMORY)";
 
+/** Why MAX_MEMORY_BYTES is refused with BACKEND=redis: the memory is Redis's, and Redis caps it itself. */
+export const MAX_MEMORY_BYTES_ON_REDIS =
+  "caps the embedded backend's memory only: with BACKEND=redis leave it 0 and set Redis's maxmemory with maxmemory-policy noeviction (writes over it answer 507 OUT_OF_MEMORY)";
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -492,6 +496,9 @@ function crossChecks(e: z.output<typeof environment>): { variable: string; messa
   }
   if (e.BACKEND === 'redis' && e.MAX_STREAMS > 0) {
     problems.push({ variable: 'MAX_STREAMS', message: MAX_STREAMS_ON_REDIS });
+  }
+  if (e.BACKEND === 'redis' && e.MAX_MEMORY_BYTES > 0) {
+    problems.push({ variable: 'MAX_MEMORY_BYTES', message: MAX_MEMORY_BYTES_ON_REDIS });
   }
   if (e.REQUEST_TIMEOUT_MS < e.HEADERS_TIMEOUT_MS) {
     problems.push({ variable: 'REQUEST_TIMEOUT_MS', message: `must be at least HEADERS_TIMEOUT_MS (${e.HEADERS_TIMEOUT_MS})` });

@@ -71,4 +71,12 @@ describe('loadConfig: the Redis backend', () => {
     expect(loadConfig({ BACKEND: 'redis', MAX_STREAMS: '0' }).maxStreams).toBe(0);
     expect(loadConfig({ MAX_STREAMS: '10' }).maxStreams).toBe(10);
   });
+
+  it("refuses MAX_MEMORY_BYTES with BACKEND=redis, naming Redis's maxmemory instead", () => {
+    const [problem] = problems({ BACKEND: 'redis', MAX_MEMORY_BYTES: '1000000' });
+    expect(problem!.variable).toBe('MAX_MEMORY_BYTES');
+    expect(problem!.message).toContain('maxmemory-policy noeviction');
+    expect(loadConfig({ BACKEND: 'redis', MAX_MEMORY_BYTES: '0' }).maxMemoryBytes).toBe(0);
+    expect(loadConfig({ MAX_MEMORY_BYTES: '1000000' }).maxMemoryBytes).toBe(1000000);
+  });
 });

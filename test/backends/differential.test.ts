@@ -204,7 +204,7 @@ async function outcome(run: () => Promise<unknown>, prefix: string, redis72: boo
  * Caps tight enough that the random calls meet them: a reply budget of 5 bytes (one or two of the
  * generated entries) and 2 consumers per group (3 names are generated).
  */
-const TIGHT_LIMITS: BackendLimits = { replyBytes: 5, maxStreams: Number.POSITIVE_INFINITY, maxConsumersPerGroup: 2 };
+const TIGHT_LIMITS: BackendLimits = { replyBytes: 5, maxStreams: Number.POSITIVE_INFINITY, maxConsumersPerGroup: 2, maxMemoryBytes: Number.POSITIVE_INFINITY };
 
 describe.each(rows.flatMap((row) => [{ ...row, caps: 'default caps', limits: undefined as BackendLimits | undefined }, { ...row, caps: 'tight caps', limits: TIGHT_LIMITS }]))('the Redis backend answers as the embedded one: $name, $caps', (row) => {
   const limits = row.limits === undefined ? {} : { limits: row.limits };

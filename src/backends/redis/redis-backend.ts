@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
-import { MAX_STREAMS_ON_REDIS, type RedisConnectionConfig } from '../../config.js';
+import { MAX_MEMORY_BYTES_ON_REDIS, MAX_STREAMS_ON_REDIS, type RedisConnectionConfig } from '../../config.js';
 import { compareNames } from '../../core/consumer-group.js';
 import { redisReplyError, StreamError, streamError } from '../../domain/errors.js';
 import { formatId, MAX_ID, type StreamId } from '../../domain/ids.js';
@@ -127,9 +127,10 @@ export class RedisBackend implements StreamBackend {
 
   constructor(options: RedisBackendOptions) {
     this.prefix = options.keyPrefix ?? '';
-    this.limits = { replyBytes: Infinity, maxStreams: Infinity, maxConsumersPerGroup: Infinity, ...options.limits };
+    this.limits = { replyBytes: Infinity, maxStreams: Infinity, maxConsumersPerGroup: Infinity, maxMemoryBytes: Infinity, ...options.limits };
     this.consumerCap = Number.isFinite(this.limits.maxConsumersPerGroup) ? this.limits.maxConsumersPerGroup : '';
     if (Number.isFinite(this.limits.maxStreams)) throw new Error(`MAX_STREAMS ${MAX_STREAMS_ON_REDIS}`);
+    if (Number.isFinite(this.limits.maxMemoryBytes)) throw new Error(`MAX_MEMORY_BYTES ${MAX_MEMORY_BYTES_ON_REDIS}`);
     this.waitReplicas = options.waitReplicas ?? 0;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 1000;
     this.channel = `${this.prefix}streamgate:wake`;
