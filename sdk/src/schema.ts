@@ -1394,6 +1394,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     configureStream: {
@@ -1811,6 +1821,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -1866,6 +1886,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2032,6 +2062,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -2087,6 +2127,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2768,7 +2818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (`BUSYGROUP`) */
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
             409: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2823,6 +2873,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3369,6 +3429,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests or open streams for this token (`RATE_LIMITED`, `TOO_MANY_STREAMS`); see `Retry-After` */
             429: {
                 headers: {
@@ -3394,6 +3464,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4589,7 +4669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (`BUSYGROUP`) */
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
             409: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4763,6 +4843,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
