@@ -67,7 +67,7 @@ const streamgate = unencapsulated<{ backend: StreamBackend; config: Config; metr
 /** HTTPS with HTTP/2 when TLS_CERT_FILE and TLS_KEY_FILE are set; HTTP/1.1 still offered through ALPN. */
 function tlsOptions(
   config: Config,
-): { http2: true; http2SessionTimeout: number; https: { allowHTTP1: true; cert: Buffer; key: Buffer } } | Record<string, never> {
+): { http2: true; http2SessionTimeout: number; https: { allowHTTP1: true; handshakeTimeout: number; cert: Buffer; key: Buffer } } | Record<string, never> {
   if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) return {};
   const read = (variable: string, path: string) => {
     try {
@@ -76,8 +76,18 @@ function tlsOptions(
       throw new AuthSetupError(`cannot read ${variable} ${path}: ${(error as Error).message}`);
     }
   };
-  // An HTTP/2 session with no frame for KEEP_ALIVE_TIMEOUT_MS closes gracefully (GOAWAY); http2-timeouts.ts has the other deadlines.
-  return { http2: true, http2SessionTimeout: config.keepAliveTimeoutMs, https: { allowHTTP1: true, cert: read('TLS_CERT_FILE', config.tlsCertFile), key: read('TLS_KEY_FILE', config.tlsKeyFile) } };
+  // An HTTP/2 session with no frame for KEEP_ALIVE_TIMEOUT_MS closes gracefully (GOAWAY); a TLS handshake not done within
+  // HEADERS_TIMEOUT_MS drops the socket (Node's default: 120 s); http2-timeouts.ts has the other deadlines.
+  return {
+    http2: true,
+    http2SessionTimeout: config.keepAliveTimeoutMs,
+    https: {
+      allowHTTP1: true,
+      handshakeTimeout: config.headersTimeoutMs,
+      cert: read('TLS_CERT_FILE', config.tlsCertFile),
+      key: read('TLS_KEY_FILE', config.tlsKeyFile),
+    },
+  };
 }
 
 export function buildApp({ backend, config, logger, metrics }: BuildAppOptions): FastifyInstance {

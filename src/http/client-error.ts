@@ -48,6 +48,11 @@ export function clientErrorProblem(error: ClientError): { code: ErrorCode; statu
  */
 export function clientErrorHandler(error: ClientError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // The HTTPS server's tlsClientError (a handshake that failed or passed HEADERS_TIMEOUT_MS): no HTTP to answer in yet.
+  if (error.code !== undefined && /^ERR_(TLS|SSL)_/.test(error.code)) {
+    socket.destroy();
+    return;
+  }
   const { code, status, detail } = clientErrorProblem(error);
   const problem = makeProblem(code, detail, status);
   if (socket.writable) {

@@ -14,14 +14,24 @@ import { arbitraryFor, operationsOf, type Operation, type Schema } from './opena
  * parameters, query parameters and body built from their schemas (mostly
  * valid, sometimes at or past a bound, sometimes of the wrong type), sent
  * with a token that may or may not allow it, and now and then the wrong
- * content type, Host or Origin. Holds: no answer >= 500, every 4xx a
- * problem with a catalogue code, and a refused request changes nothing
+ * content type, Host or Origin. Holds: no answer >= 500 but 507
+ * OUT_OF_MEMORY, every 4xx and 507 a problem with a catalogue code, and a
+ * refused request changes nothing
  * (a digest of every stream, with its groups, consumers and pending
- * entries, before and after). `npm run fuzz` runs 100,000 (FUZZ_RUNS);
- * the suite runs 10,000 with a fixed seed (FUZZ_SEED).
+ * entries, and the memory meter, before and after). The clock is frozen
+ * (idle times and IDs depend on the requests alone) and the caps are small
+ * (MAX_STREAMS, MAX_MEMORY_BYTES): every RESET_EVERY requests the state is
+ * seeded again, in turn with room, with the streams at MAX_STREAMS, and
+ * with the entries over MAX_MEMORY_BYTES, so the 409 and 507 are fuzzed too.
+ * `npm run fuzz` runs 100,000 (FUZZ_RUNS); the suite runs 10,000 with a
+ * fixed seed (FUZZ_SEED).
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_203);
+const FROZEN_NOW = 1_700_000_000_000;
+const MAX_STREAMS = 12;
+const MAX_MEMORY_BYTES = 4000;
+const RESET_EVERY = 250;
 /** The SSE operations stream until the client leaves; inject would wait forever. */
 const STREAMING = new Set(['streamEvents', 'groupEvents']);
 
@@ -84,10 +94,44 @@ function requestFor(op: Operation): fc.Arbitrary<InjectOptions> {
   });
 }
 
+/**
+ * Well-formed writes that add data or create a stream (the schema-derived bodies are mostly refused by the
+ * validators before they get that far): appends, batches with and without an Idempotency-Key, group and
+ * consumer creation, on the seeded streams and on new ones, so MAX_STREAMS and MAX_MEMORY_BYTES are met.
+ */
+const capWrite: fc.Arbitrary<InjectOptions> = fc
+  .tuple(
+    fc.constantFrom('s1', 's2', 'new', 'x/y', 'ü'),
+    fc.constantFrom('append', 'batch', 'batchKeyed', 'group', 'consumer'),
+    fc.string({ maxLength: 120 }),
+    fc.integer({ min: 1, max: 5 }),
+    fc.constantFrom('k1', 'k2'),
+  )
+  .map(([stream, kind, value, n, key]) => {
+    const at = `/v1/streams/${encode(stream)}`;
+    const headers: Record<string, string> = { ...bearer(root), 'content-type': 'application/json' };
+    const messages = Array.from({ length: n }, (_, i) => ({ fields: { v: value, i: String(i) } }));
+    switch (kind) {
+      case 'append':
+        return { method: 'POST', url: `${at}/messages`, headers, payload: JSON.stringify({ fields: { v: value } }) };
+      case 'batch':
+        return { method: 'POST', url: `${at}/messages/batch`, headers, payload: JSON.stringify({ messages }) };
+      case 'batchKeyed':
+        return { method: 'POST', url: `${at}/messages/batch`, headers: { ...headers, 'idempotency-key': key }, payload: JSON.stringify({ messages }) };
+      case 'group':
+        return { method: 'POST', url: `${at}/groups`, headers, payload: JSON.stringify({ name: key, startId: '$', mkStream: true }) };
+      default:
+        return { method: 'PUT', url: `${at}/groups/g/consumers/${key}`, headers: bearer(root) };
+    }
+  });
+
 describe(`fuzzing every operation of the OpenAPI document (${RUNS} requests, seed ${SEED})`, () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp({ authTokensFile: tokensFile.path, maxWaitMs: 5, maxBatch: 20, bodyLimitBytes: 8192, maxCount: 50 });
+    t = await buildTestApp(
+      { authTokensFile: tokensFile.path, maxWaitMs: 5, maxBatch: 20, bodyLimitBytes: 8192, maxCount: 50, maxStreams: MAX_STREAMS, maxMemoryBytes: MAX_MEMORY_BYTES },
+      { clock: () => FROZEN_NOW },
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -95,9 +139,22 @@ describe(`fuzzing every operation of the OpenAPI document (${RUNS} requests, see
   });
 
   const json = { ...bearer(root), 'content-type': 'application/json' };
-  async function reseed(): Promise<void> {
-    for (const stream of STREAMS) {
-      await t.app.inject({ method: 'DELETE', url: `/v1/streams/${stream}`, headers: bearer(root) });
+  type Phase = 'room' | 'streams-full' | 'memory-full';
+  const PHASES: Phase[] = ['room', 'streams-full', 'memory-full'];
+
+  /**
+   * Every stream goes; then s1 and s2 with entries 1-0 .. 4-0 and group g, two of them pending for c.
+   * 'streams-full': s2 is missing and other streams fill MAX_STREAMS, so a write that creates s2 is a 409;
+   * 'memory-full': one more entry takes the usage past MAX_MEMORY_BYTES.
+   */
+  async function reseed(phase: Phase = 'room'): Promise<void> {
+    for (const { name } of (await t.backend.listStreams({ limit: 1000 })).streams) await t.backend.deleteStream(name);
+    const seeded = phase === 'streams-full' ? STREAMS.slice(0, 1) : STREAMS;
+    if (phase === 'memory-full') await t.backend.append('filler', { id: { kind: 'explicit', id: 1n }, fields: ['v', 'x'.repeat(MAX_MEMORY_BYTES)] });
+    for (let i = 0; phase === 'streams-full' && i < MAX_STREAMS - seeded.length; i++) {
+      await t.backend.append(`filler-${i}`, { id: { kind: 'explicit', id: 1n }, fields: ['v', String(i)] });
+    }
+    for (const stream of seeded) {
       const messages = [1, 2, 3, 4].map((i) => ({ id: `${i}-0`, fields: { n: String(i) } }));
       await t.app.inject({ method: 'POST', url: `/v1/streams/${stream}/messages/batch`, headers: json, payload: { messages } });
       await t.app.inject({ method: 'POST', url: `/v1/streams/${stream}/groups`, headers: json, payload: { name: 'g', startId: '0' } });
@@ -109,38 +166,53 @@ describe(`fuzzing every operation of the OpenAPI document (${RUNS} requests, see
   async function digest(): Promise<{ hash: string; entries: number; streams: number }> {
     const { streams } = await t.backend.listStreams({ limit: 1000 });
     const full = await Promise.all(streams.map((summary) => t.backend.streamInfoFull(summary.name, 1000)));
-    const text = JSON.stringify({ streams, full }, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const used = t.backend.usedMemoryBytes();
+    const text = JSON.stringify({ streams, full, used }, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
     const entries = streams.reduce((sum, s) => sum + Number((s as { length?: number | bigint }).length ?? 0), 0);
     return { hash: createHash('sha256').update(text).digest('hex'), entries, streams: streams.length };
   }
 
-  it('answers < 500, a catalogue problem on every 4xx, and a refused request changes nothing', async () => {
+  it('answers < 500 (or 507 OUT_OF_MEMORY), a catalogue problem on every 4xx, and a refused request changes nothing', async () => {
     const statuses = new Map<number, number>();
+    const caps = new Map<string, number>();
+    let sent = 0;
     await reseed();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...operations).chain(requestFor), async (options) => {
+      fc.asyncProperty(fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...operations).chain(requestFor) }, { weight: 1, arbitrary: capWrite }), async (options) => {
         let before = await digest();
-        if (before.entries > 400 || before.streams > 30) {
-          await reseed();
+        if (++sent % RESET_EVERY === 0 || before.entries > 400) {
+          await reseed(PHASES[Math.floor(sent / RESET_EVERY) % PHASES.length]);
           before = await digest();
         }
         const response = await t.app.inject(options);
         statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
         const where = `${options.method} ${options.url} ${JSON.stringify(options.headers)} ${options.payload ?? ''} -> ${response.statusCode} ${response.body.slice(0, 300)}`;
-        expect(response.statusCode, where).toBeLessThan(500);
+        if (response.statusCode === 409 || response.statusCode === 507) {
+          const code = String(response.json().code);
+          caps.set(code, (caps.get(code) ?? 0) + 1);
+          if (response.statusCode === 507) expect(code, where).toBe('OUT_OF_MEMORY');
+        }
+        // The one 5xx allowed: 507 OUT_OF_MEMORY, the refusal MAX_MEMORY_BYTES asks for (Redis's OOM reply).
+        if (response.statusCode !== 507) expect(response.statusCode, where).toBeLessThan(500);
+        const after = await digest();
+        // No write passes MAX_STREAMS (a batch under an Idempotency-Key once did).
+        expect(after.streams, where).toBeLessThanOrEqual(MAX_STREAMS);
         if (response.statusCode >= 400) {
           expect(response.headers['content-type'], where).toMatch(/^application\/problem\+json/);
           const problem = response.json();
           expect(Object.keys(ERROR_CATALOGUE), where).toContain(problem.code);
           expect(problem.status, where).toBe(response.statusCode);
-          expect((await digest()).hash, where).toBe(before.hash);
+          expect(after.hash, where).toBe(before.hash);
         }
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
     const summary = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`).join(', ');
-    console.log(`fuzz: ${RUNS} requests over ${operations.length} operations; statuses ${summary}`);
-    // The generator must reach the core, not only the validators.
+    const capSummary = [...caps].sort().map(([code, n]) => `${code}: ${n}`).join(', ');
+    console.log(`fuzz: ${RUNS} requests over ${operations.length} operations; statuses ${summary}; 409/507 codes ${capSummary}`);
+    // The generator must reach the core, not only the validators, and the caps.
     expect([...statuses].filter(([status]) => status < 300).reduce((sum, [, n]) => sum + n, 0)).toBeGreaterThan(RUNS / 10);
+    expect(caps.get('MAX_STREAMS_REACHED') ?? 0).toBeGreaterThan(0);
+    expect(caps.get('OUT_OF_MEMORY') ?? 0).toBeGreaterThan(0);
   }, Math.max(300_000, RUNS * 10));
 });

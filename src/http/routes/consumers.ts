@@ -41,7 +41,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       response: {
         200: consumerSchema.meta({ description: 'The consumer existed' }),
         201: consumerSchema.meta({ description: 'The consumer was created' }),
-        ...problemResponses(400, 404),
+        ...problemResponses(400, 404, 409, 507),
       },
     },
     handler: async (request, reply) => {

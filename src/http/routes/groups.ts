@@ -24,7 +24,7 @@ export const groupRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XGROUP CREATE',
       params: streamParams,
       body: createGroupBody,
-      response: { 201: groupSchema.meta({ description: 'Created; `Location` names the group' }), ...problemResponses(...BODY_ERRORS, 404, 409) },
+      response: { 201: groupSchema.meta({ description: 'Created; `Location` names the group' }), ...problemResponses(...BODY_ERRORS, 404, 409, 507) },
     },
     handler: async (request, reply) => {
       const { stream } = request.params;

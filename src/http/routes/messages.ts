@@ -100,7 +100,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       response: {
         201: appendedSchema.meta({ description: 'Appended; `Location` names the message' }),
         200: duplicateSchema.meta({ description: 'A duplicate of an idempotent append: nothing appended, the original ID' }),
-        ...problemResponses(...BODY_ERRORS, 404, 422),
+        ...problemResponses(...BODY_ERRORS, 404, 409, 422, 507),
       },
     },
     handler: async (request, reply) => {
@@ -143,7 +143,7 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
         response: {
           201: appendedBatchSchema.meta({ description: 'All appended (duplicates of idempotent ones excepted), IDs in order' }),
           200: appendedBatchSchema.meta({ description: 'Every message was a duplicate of an idempotent append (or the batch a retry of its Idempotency-Key): nothing appended' }),
-          ...problemResponses(...BODY_ERRORS, 404, 422),
+          ...problemResponses(...BODY_ERRORS, 404, 409, 422, 507),
         },
       },
       handler: async (request, reply) => {

@@ -42,7 +42,7 @@ export const policyRoutes: FastifyPluginAsyncZod = async (app) => {
       'x-redis-command': 'XADD + XDEL (streamgate delivery policy)',
       params: streamParams,
       body: redriveBody(appConfig.maxCount, DEFAULT_REDRIVE_COUNT),
-      response: { 200: redriveResultSchema.meta({ description: 'Redriven' }), ...problemResponses(...BODY_ERRORS) },
+      response: { 200: redriveResultSchema.meta({ description: 'Redriven' }), ...problemResponses(...BODY_ERRORS, 507) },
     },
     handler: async (request) => ({ redriven: await backend.redrive(request.params.stream, request.body.count ?? DEFAULT_REDRIVE_COUNT) }),
   });

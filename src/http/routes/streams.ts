@@ -69,7 +69,7 @@ export const streamRoutes: FastifyPluginAsyncZod = async (app) => {
       params: streamParams,
       querystring: fieldsFormatQuery,
       body: setIdBody,
-      response: { 200: streamInfoSchema.meta({ description: 'The stream as it is now' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: streamInfoSchema.meta({ description: 'The stream as it is now' }), ...problemResponses(...BODY_ERRORS, 404, 507) },
     },
     handler: async (request) => {
       const { stream } = request.params;

@@ -18,9 +18,10 @@ export const problemSchema = z
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (`VALIDATION`, `INVALID_ID`, or a Redis ID rule)',
   404: 'Not found (`NO_STREAM`, `NOGROUP`, `NO_CONSUMER`, `NO_MESSAGE`)',
-  409: 'Conflict (`BUSYGROUP`)',
+  409: 'Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`)',
   413: 'Body too large (`PAYLOAD_TOO_LARGE`)',
   415: 'Unsupported media type (`VALIDATION`)',
+  507: 'Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room',
   500: 'Internal error (`INTERNAL`): a bug',
   503: 'Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`)',
 };

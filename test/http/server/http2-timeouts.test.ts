@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -73,5 +74,81 @@ describe('HTTP/2 deadlines', () => {
     await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(received).toMatch(/^HTTP\/1\.1 408/);
+  });
+});
+
+/** Slow headers on HTTP/2: only HEADERS_TIMEOUT_MS is short here, so an early close is its doing, not the idle timeout's. */
+describe('HTTP/2 and TLS headers deadline', () => {
+  let dir: string;
+  let t: TestApp;
+  let origin: string;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'streamgate-h2-headers-'));
+    const { cert, key } = makeTestCertificate(dir);
+    t = await buildTestApp({ tlsCertFile: cert, tlsKeyFile: key, headersTimeoutMs: 300, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 30_000 });
+    origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    port = Number(new URL(origin).port);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Ms until `emitter` closes, or -1 when it is still open after `ms`. */
+  const closesWithin = (emitter: { once(event: 'close', listener: () => void): unknown }, ms: number) =>
+    new Promise<number>((resolve) => {
+      const started = Date.now();
+      const timer = setTimeout(() => resolve(-1), ms);
+      emitter.once('close', () => {
+        clearTimeout(timer);
+        resolve(Date.now() - started);
+      });
+    });
+
+  const healthz = (session: http2.ClientHttp2Session) =>
+    new Promise<number>((resolve, reject) => {
+      const stream = session.request({ ':path': '/healthz' });
+      stream.on('response', (headers) => resolve(Number(headers[':status'])));
+      stream.on('error', reject);
+      stream.resume();
+    });
+
+  it('destroys a session that opens no stream within HEADERS_TIMEOUT_MS, though it keeps sending PINGs', async () => {
+    const session = http2.connect(origin, { rejectUnauthorized: false });
+    session.on('error', () => {});
+    await new Promise<void>((resolve) => session.once('connect', () => resolve()));
+    const pings = setInterval(() => {
+      if (!session.destroyed) session.ping(() => {});
+    }, 50);
+    const closed = await closesWithin(session, 5_000);
+    clearInterval(pings);
+    session.destroy();
+    expect(closed).toBeGreaterThan(0);
+    expect(closed).toBeLessThan(3_000);
+  });
+
+  it('leaves a session alone once it has opened a stream', async () => {
+    const session = http2.connect(origin, { rejectUnauthorized: false });
+    session.on('error', () => {});
+    expect(await healthz(session)).toBe(200);
+    expect(await closesWithin(session, 900)).toBe(-1);
+    expect(await healthz(session)).toBe(200);
+    session.close();
+  });
+
+  it('drops a connection that never completes the TLS handshake within HEADERS_TIMEOUT_MS', async () => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // Half a ClientHello header, then silence.
+    socket.write(Buffer.from([0x16, 0x03, 0x01]));
+    const closed = await closesWithin(socket, 5_000);
+    socket.destroy();
+    expect(closed).toBeGreaterThan(0);
+    // Cut at the deadline, not after the 2 s an HTTP/1.1 client error lingers for its answer.
+    expect(closed).toBeLessThan(1_800);
   });
 });
