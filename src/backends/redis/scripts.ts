@@ -13,6 +13,8 @@ export const RELEASED_OWNER = 'streamgate:released';
 /** Lua helpers every streamgate script starts with (the policy scripts too). */
 export const PRELUDE = `
 local CHUNK = 1000
+-- The first chunk a budgeted read takes (a COUNT up to it is one command); each next one is twice as big, up to CHUNK.
+local FIRST_CHUNK = 16
 local MAXID = '18446744073709551615-18446744073709551615'
 local function failed(r) return type(r) == 'table' and r.err ~= nil end
 local function tagged(code, message) return redis.error_reply('SG:' .. code .. ' ' .. message) end
@@ -50,11 +52,11 @@ local function spend(b, fields)
 end
 local function spent(b) return b.taken > 0 and (b.entries <= 0 or b.bytes <= 0) end
 -- XRANGE key first last / XREVRANGE key first(high) last(low), at most count (nil: no count), the leading
--- entries that fit b; read in chunks growing from 8, so no chunk holds much more than the budget.
+-- entries that fit b; read in chunks growing from FIRST_CHUNK, so no chunk holds much more than the budget.
 -- Returns the entries, or nil and Redis's error.
 local function budget_range(cmd, key, first, last, count, b)
   local out = {}
-  local chunk = 8
+  local chunk = FIRST_CHUNK
   while true do
     local want = chunk
     if count then want = math.min(want, count - #out) end
