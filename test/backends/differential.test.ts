@@ -12,7 +12,7 @@ import type { StreamBackend } from '../../src/backends/contract.js';
 import { StreamError } from '../../src/domain/errors.js';
 import { makeId, MAX_ID, type StreamId } from '../../src/domain/ids.js';
 import type { BackendLimits } from '../../src/domain/types.js';
-import { backendMatrix, embeddedRow, useBackend } from '../helpers/backends.js';
+import { backendMatrix, DEFAULT_LIMITS, embeddedRow, useBackend } from '../helpers/backends.js';
 
 const rows = backendMatrix().filter((row) => row.kind === 'redis' && row.available);
 
@@ -87,6 +87,10 @@ const ops: fc.Arbitrary<Op>[] = [
   })),
   stream.map((s) => ({ name: `streamInfo ${s}`, run: (b: StreamBackend, p: string) => b.streamInfo(p + s) })),
   stream.map((s) => ({ name: `streamInfoFull ${s}`, run: (b: StreamBackend, p: string) => b.streamInfoFull(p + s, 0) })),
+  fc.record({ s: stream, count: fc.integer({ min: 1, max: 3 }) }).map((a) => ({
+    name: `streamInfoFull COUNT ${JSON.stringify(a)}`,
+    run: (b: StreamBackend, p: string) => b.streamInfoFull(p + a.s, a.count),
+  })),
   stream.map((s) => ({ name: `groups ${s}`, run: (b: StreamBackend, p: string) => b.groups(p + s) })),
   fc.record({ s: stream, g: group }).map((a) => ({ name: `consumers ${JSON.stringify(a)}`, run: (b: StreamBackend, p: string) => b.consumers(p + a.s, a.g) })),
   // 22..
@@ -206,8 +210,8 @@ async function outcome(run: () => Promise<unknown>, prefix: string, redis72: boo
  */
 const TIGHT_LIMITS: BackendLimits = { replyBytes: 5, maxStreams: Number.POSITIVE_INFINITY, maxConsumersPerGroup: 2, maxMemoryBytes: Number.POSITIVE_INFINITY };
 
-describe.each(rows.flatMap((row) => [{ ...row, caps: 'default caps', limits: undefined as BackendLimits | undefined }, { ...row, caps: 'tight caps', limits: TIGHT_LIMITS }]))('the Redis backend answers as the embedded one: $name, $caps', (row) => {
-  const limits = row.limits === undefined ? {} : { limits: row.limits };
+describe.each(rows.flatMap((row) => [{ ...row, caps: 'default caps', limits: DEFAULT_LIMITS }, { ...row, caps: 'tight caps', limits: TIGHT_LIMITS }]))('the Redis backend answers as the embedded one: $name, $caps', (row) => {
+  const limits = { limits: row.limits };
   const env = useBackend(row, { ...(row.cluster ? { keyPrefix: 'sg:' } : {}), ...limits });
   const embedded = useBackend(embeddedRow, limits);
   const redis72 = row.name.startsWith('valkey');

@@ -40,8 +40,8 @@ export interface BackendRow {
   start(): Promise<BackendServers>;
 }
 
-/** The caps a server has with default settings (MAX_RESPONSE_BYTES, MAX_CONSUMERS_PER_GROUP), unless a test sets its own. */
-const DEFAULT_LIMITS = backendLimits(loadConfig({}));
+/** The caps a server has with default settings (MAX_RESPONSE_BYTES, MAX_CONSUMERS_PER_GROUP): for suites that run with them. */
+export const DEFAULT_LIMITS = backendLimits(loadConfig({}));
 
 function connection(port: number, clusterPorts: number[] = []): RedisConnectionConfig {
   return { host: '127.0.0.1', port, tls: false, db: 0, clusterNodes: clusterPorts.map((p) => ({ host: '127.0.0.1', port: p })) };
@@ -59,7 +59,7 @@ function redisServers(conn: RedisConnectionConfig, stop: () => Promise<void>): B
   return {
     connection: conn,
     async makeBackend(options = {}) {
-      const backend = await redisBackend({ connection: conn, limits: DEFAULT_LIMITS, ...options });
+      const backend = await redisBackend({ connection: conn, ...options });
       backends.push(backend);
       return backend;
     },
@@ -118,7 +118,7 @@ export const embeddedRow: BackendRow = {
     const backends: StreamBackend[] = [];
     return {
       async makeBackend(options = {}) {
-        const backend = createEmbeddedBackend({ core: new StreamCore({ limits: options.limits ?? DEFAULT_LIMITS }) });
+        const backend = createEmbeddedBackend({ core: new StreamCore(options.limits ? { limits: options.limits } : {}) });
         backends.push(backend);
         return backend;
       },

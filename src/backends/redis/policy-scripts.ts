@@ -159,7 +159,7 @@ if rest ~= '0' and b and not history then
   end
 elseif rest ~= '0' and b then
   -- The pending entries a history read returns (and bumps): this consumer's after from, weighed first.
-  local fit, cursor, chunk = 0, '(' .. from, 8
+  local fit, cursor, chunk = 0, '(' .. from, FIRST_CHUNK
   local want_all = tonumber(rest)
   while true do
     local want = chunk

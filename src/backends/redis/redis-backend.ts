@@ -444,6 +444,11 @@ export class RedisBackend implements StreamBackend {
     const readKey = ({ key, after }: { key: string; after: StreamId | '+' }): Promise<Reply> =>
       this.run(key, async () => {
         if (after === MAX_ID) return [];
+        if (budget === undefined) {
+          if (after === '+') return (await this.client.xrevrange(this.key(key), '+', '-', 'COUNT', 1)) as Reply;
+          const start = `(${formatId(after)}`;
+          return (await (count ? this.client.xrange(this.key(key), start, '+', 'COUNT', count) : this.client.xrange(this.key(key), start, '+'))) as Reply;
+        }
         const args: Arg[] = after === '+' ? ['XREVRANGE', '+', '-', 1] : ['XRANGE', `(${formatId(after)}`, '+', count || ''];
         return ((await this.scripts.sgRange(this.key(key), ...args, ...budgetArgs(budget))) as Reply) ?? [];
       });

@@ -13,6 +13,8 @@ export const RELEASED_OWNER = 'streamgate:released';
 /** Lua helpers every streamgate script starts with (the policy scripts too). */
 export const PRELUDE = `
 local CHUNK = 1000
+-- The first chunk a budgeted read takes (a COUNT up to it is one command); each next one is twice as big, up to CHUNK.
+local FIRST_CHUNK = 16
 local MAXID = '18446744073709551615-18446744073709551615'
 local function failed(r) return type(r) == 'table' and r.err ~= nil end
 local function tagged(code, message) return redis.error_reply('SG:' .. code .. ' ' .. message) end
@@ -50,11 +52,11 @@ local function spend(b, fields)
 end
 local function spent(b) return b.taken > 0 and (b.entries <= 0 or b.bytes <= 0) end
 -- XRANGE key first last / XREVRANGE key first(high) last(low), at most count (nil: no count), the leading
--- entries that fit b; read in chunks growing from 8, so no chunk holds much more than the budget.
+-- entries that fit b; read in chunks growing from FIRST_CHUNK, so no chunk holds much more than the budget.
 -- Returns the entries, or nil and Redis's error.
 local function budget_range(cmd, key, first, last, count, b)
   local out = {}
-  local chunk = 8
+  local chunk = FIRST_CHUNK
   while true do
     local want = chunk
     if count then want = math.min(want, count - #out) end
@@ -438,17 +440,46 @@ return { r[1], out, r[3] or {} }
 
 /**
  * XINFO STREAM key FULL COUNT n within a reply's budget. ARGV: count (0: all) bytes|'' entries|'' taken.
- * The entries that fit are counted first (XRANGE in chunks), and FULL is asked for that many: COUNT
- * also bounds each group's PEL and consumer lists, so those are cut to the same number.
+ * The entries that fit (k) are counted first (XRANGE in chunks) and FULL is asked for k. COUNT also
+ * bounds each group's and consumer's PEL list, so a list cut below n by that is read again with
+ * XPENDING ... n (delivery time = now - idle).
  */
 const INFO_FULL = `
+local key = KEYS[1]
 local b = budget_of(ARGV[2], ARGV[3], ARGV[4])
 local count = tonumber(ARGV[1])
+local k = count
 if b then
-  local fit = budget_range('XRANGE', KEYS[1], '-', '+', count > 0 and count or nil, b)
-  if fit ~= nil and #fit > 0 then count = #fit end
+  local fit = budget_range('XRANGE', key, '-', '+', count > 0 and count or nil, b)
+  if fit ~= nil and #fit > 0 then k = #fit end
 end
-return redis.pcall('XINFO', 'STREAM', KEYS[1], 'FULL', 'COUNT', count)
+local info = redis.pcall('XINFO', 'STREAM', key, 'FULL', 'COUNT', k)
+if failed(info) or k == count then return info end
+local function set(reply, name, value)
+  for i = 1, #reply, 2 do if reply[i] == name then reply[i + 1] = value end end
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for _, g in ipairs(field(info, 'groups')) do
+  local name = field(g, 'name')
+  local held = tonumber(field(g, 'pel-count'))
+  local want = count > 0 and math.min(count, held) or held
+  if want > k then
+    local list = {}
+    for i, p in ipairs(redis.call('XPENDING', key, name, '-', '+', want)) do list[i] = { p[1], p[2], now - p[3], p[4] } end
+    set(g, 'pending', list)
+    for _, c in ipairs(field(g, 'consumers')) do
+      local own = tonumber(field(c, 'pel-count'))
+      local cwant = count > 0 and math.min(count, own) or own
+      if cwant > k then
+        local clist = {}
+        for i, p in ipairs(redis.call('XPENDING', key, name, '-', '+', cwant, field(c, 'name'))) do clist[i] = { p[1], now - p[3], p[4] } end
+        set(c, 'pending', clist)
+      end
+    end
+  end
+end
+return info
 `;
 
 /**
