@@ -81,9 +81,11 @@ export class ConsumerGroup {
 
   /** Records `id` as pending for `consumer`, taking it from its previous owner. */
   assign(id: StreamId, consumer: Consumer, time: number, count: number): PendingEntry {
-    const created = new PendingEntry(id, consumer, time, count);
-    const entry = this.pel.insert(created);
+    // Looked up first, so that a claim of a pending entry allocates nothing; the insert after a miss reuses the lookup's leaf.
+    const entry = this.pel.get(id);
     if (entry === undefined) {
+      const created = new PendingEntry(id, consumer, time, count);
+      this.pel.insert(created);
       consumer.pel.set(created);
       this.byTime?.set([time, id], created);
       return created;

@@ -105,8 +105,8 @@ export class IdTree<V extends Keyed> {
   /**
    * The leaf of the last full descent, which pathNodes and pathIndexes lead
    * to; null after a split or merge. A key between its first and last keys
-   * can only be in it, so operations on neighbouring IDs (a claim's, an
-   * ack's) skip the descent.
+   * (or past them at the tree's end) can only be in it, so operations on
+   * neighbouring IDs (a claim's, an ack's, a read's appends) skip the descent.
    */
   private finger: Leaf<V> | null = null;
   /**
@@ -227,7 +227,14 @@ export class IdTree<V extends Keyed> {
     const finger = this.finger;
     if (finger !== null) {
       const size = finger.values.length;
-      if (size > 0 && compareAt(finger.keys, 0, k0, k1, k2, k3) <= 0 && compareAt(finger.keys, (size - 1) * 4, k0, k1, k2, k3) >= 0) return finger;
+      // Past the last leaf's end or before the first leaf's start is still in that leaf (appends, mostly).
+      if (
+        size > 0 &&
+        (finger.prev === null || compareAt(finger.keys, 0, k0, k1, k2, k3) <= 0) &&
+        (finger.next === null || compareAt(finger.keys, (size - 1) * 4, k0, k1, k2, k3) >= 0)
+      ) {
+        return finger;
+      }
     }
     let node = this.root;
     let depth = 0;
