@@ -105,8 +105,8 @@ export class IdTree<V extends Keyed> {
   /**
    * The leaf of the last full descent, which pathNodes and pathIndexes lead
    * to; null after a split or merge. A key between its first and last keys
-   * can only be in it, so operations on neighbouring IDs (a claim's, an
-   * ack's) skip the descent.
+   * (or past them at the tree's end) can only be in it, so operations on
+   * neighbouring IDs (a claim's, an ack's, a read's appends) skip the descent.
    */
   private finger: Leaf<V> | null = null;
   /**
@@ -165,7 +165,7 @@ export class IdTree<V extends Keyed> {
     leaf.keys[i * 4 + 1] = k1;
     leaf.keys[i * 4 + 2] = k2;
     leaf.keys[i * 4 + 3] = k3;
-    leaf.values.splice(i, 0, value);
+    insertAt(leaf.values, i, value);
     this.count++;
     if (leaf.values.length > CAPACITY) this.splitUp(leaf, i === size);
     return undefined;
@@ -184,7 +184,7 @@ export class IdTree<V extends Keyed> {
     if (i === size || compareAt(leaf.keys, i * 4, k0, k1, k2, k3) !== 0) return undefined;
     const removed = leaf.values[i]!;
     leaf.keys.copyWithin(i * 4, (i + 1) * 4, size * 4);
-    leaf.values.splice(i, 1);
+    removeAt(leaf.values, i);
     this.count--;
     if (leaf.values.length < MIN_FILL) this.rebalanceUp(leaf);
     return removed;
@@ -227,7 +227,14 @@ export class IdTree<V extends Keyed> {
     const finger = this.finger;
     if (finger !== null) {
       const size = finger.values.length;
-      if (size > 0 && compareAt(finger.keys, 0, k0, k1, k2, k3) <= 0 && compareAt(finger.keys, (size - 1) * 4, k0, k1, k2, k3) >= 0) return finger;
+      // Past the last leaf's end or before the first leaf's start is still in that leaf (appends, mostly).
+      if (
+        size > 0 &&
+        (finger.prev === null || compareAt(finger.keys, 0, k0, k1, k2, k3) <= 0) &&
+        (finger.next === null || compareAt(finger.keys, (size - 1) * 4, k0, k1, k2, k3) >= 0)
+      ) {
+        return finger;
+      }
     }
     let node = this.root;
     let depth = 0;
@@ -368,4 +375,17 @@ function mergeInto<V extends Keyed>(parent: Branch<V>, at: number): TreeNode<V> 
     for (const child of (right as Branch<V>).children) left.children.push(child);
   }
   return removeChild(parent, at + 1);
+}
+
+/** values.splice(at, 0, value) without the array of removed items splice allocates. */
+function insertAt<T>(values: T[], at: number, value: T): void {
+  for (let i = values.length; i > at; i--) values[i] = values[i - 1]!;
+  values[at] = value;
+}
+
+/** values.splice(at, 1) without the array of removed items splice allocates. */
+function removeAt<T>(values: T[], at: number): void {
+  const last = values.length - 1;
+  for (let i = at; i < last; i++) values[i] = values[i + 1]!;
+  values.pop();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareNames, Consumer, ConsumerGroup } from '../../src/core/consumer-group.js';
+import { compareNames, Consumer, ConsumerGroup, PendingEntry } from '../../src/core/consumer-group.js';
 import { id } from './helpers.js';
 
 describe('ConsumerGroup', () => {
@@ -46,5 +46,17 @@ describe('compareNames', () => {
     expect(compareNames('a', 'ab')).toBeLessThan(0);
     expect(compareNames('ab', 'ab')).toBe(0);
     expect(compareNames('b', 'a')).toBeGreaterThan(0);
+  });
+});
+
+describe('PendingEntry delivery time', () => {
+  it('keeps every safe integer ms, set at construction or later', () => {
+    const times = [0, 1, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, 1_700_000_000_123, 2 ** 52 + 7, Number.MAX_SAFE_INTEGER, -1, -(2 ** 31)];
+    for (const time of times) {
+      const entry = new PendingEntry(1n, null, time, 1);
+      expect(entry.deliveryTime).toBe(time);
+      entry.deliveryTime = time + 1;
+      expect(entry.deliveryTime).toBe(time + 1);
+    }
   });
 });
