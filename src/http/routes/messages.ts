@@ -65,12 +65,8 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       });
       const answer: z.output<typeof ingestedSchema> = { appended: done.appended, duplicates: done.duplicates, firstId: formatId(done.firstId!), lastId: formatId(done.lastId!) };
-      // Not the JSON form's `{ids}` schema: this answer is bounded whatever the number of lines (see the route's description).
-      return reply
-        .code(done.appended === 0 ? 200 : 201)
-        .type('application/json; charset=utf-8')
-        .serializer(JSON.stringify)
-        .send(answer);
+      // Not the JSON form's `{ids}` (the route's response schema): this answer is bounded whatever the number of lines.
+      return reply.code(done.appended === 0 ? 200 : 201).send(answer);
     } catch (error) {
       if (!(error instanceof IngestError)) throw error;
       // The client went (or the request deadline cut it): there is no one to answer; the chunks written stay.
