@@ -105,6 +105,12 @@ describe.each(httpBackendMatrix())('on $name', (row) => {
       expect(await entries(t.app, s)).toEqual([]);
     });
 
+    it('takes a UTF-8 charset parameter and refuses another charset (415)', async () => {
+      const body = lines({ fields: { a: '1' } });
+      expect((await ndjson(t.app, streamName(), body, { 'content-type': 'application/x-ndjson; charset=utf-8' })).statusCode).toBe(201);
+      expect((await ndjson(t.app, streamName(), body, { 'content-type': 'application/x-ndjson; charset=latin1' })).statusCode).toBe(415);
+    });
+
     it('is refused (415) by the routes without an NDJSON form', async () => {
       const r = await t.app.inject({ method: 'POST', url: streamPath(streamName(), 'messages'), headers: NDJSON, payload: lines({ fields: { a: '1' } }) });
       expect(r.statusCode).toBe(415);
