@@ -1,3 +1,4 @@
+import { constants, type Http2ServerRequest } from 'node:http2';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -64,17 +65,14 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       });
       const answer: z.output<typeof ingestedSchema> = { appended: done.appended, duplicates: done.duplicates, firstId: formatId(done.firstId!), lastId: formatId(done.lastId!) };
-      // Not the JSON form's `{ids}` schema: this answer is bounded whatever the number of lines (see the route's description).
-      return reply
-        .code(done.appended === 0 ? 200 : 201)
-        .type('application/json; charset=utf-8')
-        .serializer(JSON.stringify)
-        .send(answer);
+      // Not the JSON form's `{ids}` (the route's response schema): this answer is bounded whatever the number of lines.
+      return reply.code(done.appended === 0 ? 200 : 201).send(answer);
     } catch (error) {
       if (!(error instanceof IngestError)) throw error;
       // The client went (or the request deadline cut it): there is no one to answer; the chunks written stay.
       if (request.raw.destroyed) {
-        request.log.info({ err: error.cause, ...error.progress }, 'NDJSON ingest ended by the connection');
+        const { appended, duplicates } = error.progress;
+        request.log.info({ err: error.cause, appended, duplicates }, 'NDJSON ingest ended by the connection');
         return reply.hijack();
       }
       const { problem, internal } = toProblem(error.cause, request);
@@ -82,8 +80,15 @@ export const messageRoutes: FastifyPluginAsyncZod = async (app) => {
       const extended = { ...problem, ...error.where, appended, duplicates, lastId: lastId === undefined ? null : formatId(lastId) };
       if (internal) request.log.error({ err: error.cause }, 'request failed');
       else request.log.info({ code: problem.code, status: problem.status, detail: problem.detail }, 'request rejected');
-      // Lines left unread would otherwise be read (and dropped) for keep-alive, however many there are.
-      if (!body.stream.readableEnded) reply.header('connection', 'close');
+      if (!body.stream.readableEnded) {
+        // HTTP/1.1: lines left unread would otherwise be read (and dropped) for keep-alive, however many there are.
+        if (request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
+        // HTTP/2 (RFC 9113 8.1): after the complete answer, RST_STREAM NO_ERROR tells the client to stop sending.
+        else {
+          const h2 = (request.raw as unknown as Http2ServerRequest).stream;
+          h2.once('finish', () => h2.close(constants.NGHTTP2_NO_ERROR));
+        }
+      }
       return sendProblem(reply, extended as Problem);
     }
   }

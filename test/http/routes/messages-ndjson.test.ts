@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import http2 from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
@@ -7,6 +11,7 @@ import { ERROR_CATALOGUE, type ErrorCode } from '../../../src/domain/errors.js';
 import { buildTestApp, buildTestAppOn, call, streamName, streamPath, type AnyTestApp } from '../../helpers/app.js';
 import { bearer, makeToken, writeTokensFile } from '../../helpers/auth.js';
 import { httpBackendMatrix, useHttpBackend } from '../../helpers/backends.js';
+import { makeTestCertificate } from '../../helpers/tls.js';
 
 const NDJSON = { 'content-type': 'application/x-ndjson' };
 
@@ -100,6 +105,12 @@ describe.each(httpBackendMatrix())('on $name', (row) => {
       expect(await entries(t.app, s)).toEqual([]);
     });
 
+    it('takes a UTF-8 charset parameter and refuses another charset (415)', async () => {
+      const body = lines({ fields: { a: '1' } });
+      expect((await ndjson(t.app, streamName(), body, { 'content-type': 'application/x-ndjson; charset=utf-8' })).statusCode).toBe(201);
+      expect((await ndjson(t.app, streamName(), body, { 'content-type': 'application/x-ndjson; charset=latin1' })).statusCode).toBe(415);
+    });
+
     it('is refused (415) by the routes without an NDJSON form', async () => {
       const r = await t.app.inject({ method: 'POST', url: streamPath(streamName(), 'messages'), headers: NDJSON, payload: lines({ fields: { a: '1' } }) });
       expect(r.statusCode).toBe(415);
@@ -135,6 +146,26 @@ describe.each(httpBackendMatrix())('on $name', (row) => {
         expect(status).toBe(201);
         expect(JSON.parse(body)).toMatchObject({ appended: 3 });
         expect((await entries(server.app, s)).map((e) => e.fields.a)).toEqual(['1', '€', '3']);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('over a socket: a client that goes mid-body keeps the chunks written before it went', async () => {
+      const server = await buildTestAppOn(env.backend, { maxBatch: 2 });
+      await server.app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        const { port } = server.app.server.address() as AddressInfo;
+        const s = streamName();
+        const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: streamPath(s, 'messages', 'batch'), headers: NDJSON });
+        req.on('error', () => {});
+        req.write(lines({ fields: { a: '1' } }, { fields: { a: '2' } }, { fields: { a: '3' } }));
+        for (let i = 0; i < 100 && (await entries(server.app, s)).length < 2; i++) await sleep(20);
+        req.destroy();
+        await sleep(50);
+        expect((await entries(server.app, s)).map((e) => e.fields.a)).toEqual(['1', '2']);
+        const after = await ndjson(server.app, s, lines({ fields: { a: '4' } }));
+        expect(after.statusCode).toBe(201);
       } finally {
         await server.close();
       }
@@ -202,6 +233,41 @@ describe('NDJSON ingest on the embedded backend', () => {
     } finally {
       await t.close();
       tokens.remove();
+    }
+  });
+});
+
+describe('NDJSON ingest over HTTP/2', () => {
+  it('answers a whole body, and a bad line while the stream is still open, then resets that stream (NO_ERROR)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamgate-h2-ndjson-'));
+    const { cert, key } = makeTestCertificate(dir);
+    const t = await buildTestApp({ tlsCertFile: cert, tlsKeyFile: key, maxBatch: 2 });
+    const session = http2.connect(await t.app.listen({ host: '127.0.0.1', port: 0 }), { rejectUnauthorized: false });
+    const post = (stream: string, text: string, end: boolean) =>
+      new Promise<{ status: number; body: string; rstCode: number }>((resolve, reject) => {
+        const req = session.request({ ':method': 'POST', ':path': streamPath(stream, 'messages', 'batch'), ...NDJSON });
+        let status = 0;
+        let body = '';
+        req.on('response', (headers) => (status = Number(headers[':status'])));
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('close', () => resolve({ status, body, rstCode: req.rstCode }));
+        req.on('error', reject);
+        if (end) req.end(text);
+        else req.write(text);
+      });
+    try {
+      const s = streamName();
+      const whole = await post(s, lines({ fields: { a: '1' } }, { fields: { a: '2' } }, { fields: { a: '3' } }), true);
+      expect(whole.status).toBe(201);
+      expect(JSON.parse(whole.body)).toMatchObject({ appended: 3 });
+      const early = await post(s, lines({ fields: { a: '4' } }) + 'nope\n', false);
+      expect(early.status).toBe(400);
+      expect(JSON.parse(early.body)).toMatchObject({ code: 'VALIDATION', line: 2, appended: 0 });
+      expect(early.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
+    } finally {
+      session.close();
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
