@@ -26,6 +26,27 @@ const rows = [redisStandaloneRow, redisClusterRow, valkeyStandaloneRow, valkeyCl
   .filter((row) => row.available)
   .map((row) => ({ row, name: row.name, oracleBin: (row.name.startsWith('valkey') ? valkeyKind() : redisKind())!.server }));
 
+/**
+ * Valkey 8 reads the last entry with `XREAD ... STREAMS key +` (Redis 7.4's form), which adapter.ts parses as
+ * Redis 7.0 does (an invalid ID): commands with a `+` read ID are drawn again on the Valkey rows. The contract's
+ * `+` read is compared with the embedded backend by test/backends/differential.test.ts.
+ */
+function without74Reads(generator: CommandGenerator): CommandGenerator {
+  const next = generator.next.bind(generator);
+  const plusRead = (argv: string[]) => {
+    const name = argv[0]!.toUpperCase();
+    const at = argv.findIndex((a) => a.toUpperCase() === 'STREAMS');
+    return (name === 'XREAD' || name === 'XREADGROUP') && at > 0 && argv.slice(at + 1 + (argv.length - at - 1) / 2).includes('+');
+  };
+  generator.next = () => {
+    for (;;) {
+      const argv = next();
+      if (!plusRead(argv)) return argv;
+    }
+  };
+  return generator;
+}
+
 describe.skipIf(!redisServerAvailable()).each(rows)('differential: the Redis backend ($name) vs its server', ({ row, oracleBin }) => {
   const oracle = useOracle({}, oracleBin);
   const env = useBackend(row, row.cluster ? { keyPrefix: 'sg:' } : {});
@@ -54,7 +75,7 @@ describe.skipIf(!redisServerAvailable()).each(rows)('differential: the Redis bac
         },
         seed,
         ops,
-        new CommandGenerator(seed),
+        oracle.redis72 ? without74Reads(new CommandGenerator(seed)) : new CommandGenerator(seed),
         KEYS,
         oracle.redis72,
       );

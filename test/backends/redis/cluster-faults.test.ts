@@ -10,10 +10,12 @@
  */
 import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBackend } from '../../../src/backends/redis/redis-backend.js';
 import { buildTestAppOn, streamPath, type TestAppOn } from '../../helpers/app.js';
 import { redisKind, serverKindAvailable, startCluster, type ClusterHandle } from '../../helpers/redis-cluster.js';
+import { openSse } from '../../helpers/sse.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PREFIX = 'sg:';
@@ -48,6 +50,7 @@ describe.skipIf(!serverKindAvailable('redis'))('a Cluster master crashing and co
   let cluster: ClusterHandle;
   let backend: RedisBackend;
   let t: TestAppOn<RedisBackend>;
+  let base: string;
 
   beforeAll(async () => {
     cluster = await startCluster(redisKind()!, 3, ['--cluster-require-full-coverage', 'no']);
@@ -56,11 +59,15 @@ describe.skipIf(!serverKindAvailable('redis'))('a Cluster master crashing and co
       keyPrefix: PREFIX,
     });
     await backend.connected();
-    t = await buildTestAppOn(backend);
+    t = await buildTestAppOn(backend, { sseHeartbeatMs: 50, sseRetryMs: 20 });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   }, 60_000);
 
   afterAll(async () => {
-    await t?.close();
+    const closing = t?.close();
+    t?.app.server.closeAllConnections();
+    await closing;
     await backend?.close();
     await cluster?.stop();
   });
@@ -96,6 +103,10 @@ describe.skipIf(!serverKindAvailable('redis'))('a Cluster master crashing and co
     }
     const parkedDown = t.app.inject({ method: 'GET', url: `${streamPath(parkedDownStream, 'messages')}?after=$&waitMs=4000` });
     const parkedUp = t.app.inject({ method: 'GET', url: `${streamPath(parkedUpStream, 'messages')}?after=$&waitMs=8000` });
+    // SSE tails from the top of a stream on each side.
+    const sseDown = await openSse(`${base}${streamPath(parkedDownStream, 'events')}`);
+    const sseUp = await openSse(`${base}${streamPath(parkedUpStream, 'events')}`);
+    expect([sseDown.status, sseUp.status]).toEqual([200, 200]);
     await sleep(300);
 
     phase = 'down';
@@ -108,6 +119,8 @@ describe.skipIf(!serverKindAvailable('redis'))('a Cluster master crashing and co
     const parkedUpAnswer = await parkedUp;
     expect(parkedUpAnswer.statusCode, parkedUpAnswer.body).toBe(200);
     expect(parkedUpAnswer.json().messages.map((m: { fields: Record<string, string> }) => m.fields.k)).toEqual(['during']);
+    // The tail on a healthy master goes on delivering while the other is down.
+    await sseUp.until((events) => events.some((e) => e.event === 'message' && JSON.parse(e.data).fields.k === 'during'));
     const parkedDownAnswer = await parkedDown;
     const parkedDownAt = Date.now();
     await sleep(Math.max(0, downAt + 3000 - Date.now()));
@@ -150,6 +163,20 @@ describe.skipIf(!serverKindAvailable('redis'))('a Cluster master crashing and co
     expect(readyWhileDown.statusCode).toBe(200);
     expect(recoveredAt, 'the crashed master served again').toBeGreaterThan(0);
 
+    // The tail on the crashed master ended with a problem event (a catalogue code: Redis unreachable, or its
+    // stream gone with the node's data), or is still open; the healthy one is open and took no problem.
+    const sseProblems = sseDown.events.filter((e) => e.event === 'problem').map((e) => JSON.parse(e.data).code as string);
+    expect(sseProblems.every((code) => code === 'STORAGE_UNAVAILABLE' || code === 'NO_STREAM'), sseProblems.join()).toBe(true);
+    expect(sseUp.events.filter((e) => e.event === 'problem')).toEqual([]);
+    sseDown.close();
+    sseUp.close();
+    // A new tail on the crashed master's slots delivers again.
+    const sseBack = await openSse(`${base}${streamPath(down, 'events')}`);
+    expect(sseBack.status).toBe(200);
+    await t.app.inject({ method: 'POST', url: streamPath(down, 'messages'), payload: { fields: { k: 'sse-after' } } });
+    await sseBack.until((events) => events.some((e) => e.event === 'message' && JSON.parse(e.data).fields.k === 'sse-after'));
+    sseBack.close();
+
     // After the restart its slots serve parked reads again: woken by an append here and by a foreign XADD.
     const again = t.app.inject({ method: 'GET', url: `${streamPath(down, 'messages')}?after=$&waitMs=5000` });
     await sleep(100);
@@ -173,7 +200,8 @@ describe.skipIf(!serverKindAvailable('redis'))('a Cluster master crashing and co
       `cluster master crash: ${outcomes.length} requests, ${failures.length} failed (all 503 on its slots), ` +
         `slowest answer on its slots while down ${slowest(down, 'down')} ms (others ${Math.max(...up.map((s) => slowest(s, 'down')))} ms), ` +
         `${outcomes.filter((o) => o.stream === down && o.phase === 'down').length} requests on its slots while down, ` +
-        `back ${recoveredAt - backAt} ms after the restart; parked read on it answered ${parkedDownAnswer.statusCode} after ${parkedDownAt - downAt} ms`,
+        `back ${recoveredAt - backAt} ms after the restart; parked read on it answered ${parkedDownAnswer.statusCode} after ${parkedDownAt - downAt} ms; ` +
+        `SSE tail on it: ${sseProblems.length > 0 ? `ended with problem ${sseProblems.join()}` : 'still open'}`,
     );
   }, 60_000);
 
