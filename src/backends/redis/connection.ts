@@ -11,8 +11,9 @@
  * while disconnected is rejected at once, so the request answers 503
  * STORAGE_UNAVAILABLE), no retry of a command whose connection dropped (an
  * XADD must not be applied twice), and reconnection forever with a short
- * backoff, so the service recovers by itself. A standalone connection sends
- * the commands of one event-loop turn in one write (writesPerTurn).
+ * backoff, so the service recovers by itself. Each command connection (the
+ * standalone one, each Cluster node's) sends the commands of one event-loop
+ * turn in one write (writesPerTurn).
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConnectionConfig } from '../../config.js';
@@ -55,7 +56,7 @@ export function createRedisClient(config: RedisConnectionConfig, connectionName 
           redisOptions: redisOptions(config, connectionName),
           enableOfflineQueue: false,
           // ioredis's Cluster auto-pipelining throws (TypeError in autoPipelining.js) for a slot its map lacks, and
-          // groups by the first argument it takes for a key; plain sends coalesce per socket write anyway.
+          // groups by the first argument it takes for a key; each node's connection batches its writes instead (writesPerTurn).
           enableAutoPipelining: false,
           clusterRetryStrategy: (times: number) => Math.min(times * 100, RECONNECT_MAX_DELAY_MS * 2),
           slotsRefreshTimeout: 2_000,
@@ -108,6 +109,7 @@ function writesPerTurn(client: Redis): Redis {
 function clusterWithNumericSlots(nodes: ConstructorParameters<typeof Cluster>[0], options: ClusterOptions): Cluster {
   const cluster = new Cluster(nodes, options);
   cluster.on('+node', (node: Redis) => {
+    writesPerTurn(node);
     const duplicate = node.duplicate.bind(node);
     node.duplicate = (override?: Partial<RedisOptions>) => duplicate({ ...override, stringNumbers: false });
   });

@@ -2,12 +2,14 @@
  * The standalone client's writes (connection.ts): the commands of one
  * event-loop turn leave in one socket write, in the order they were sent,
  * and a turn's batch goes out while an earlier batch still waits for its
- * replies (ioredis's autopipelining holds it back a round trip).
+ * replies (ioredis's autopipelining holds it back a round trip); in a
+ * Cluster, on each node's connection alike.
  */
-import { Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient, type RedisClient } from '../../../src/backends/redis/connection.js';
-import { serverKindAvailable } from '../../helpers/redis-cluster.js';
+import { redisKind, serverKindAvailable, startCluster, type ClusterHandle } from '../../helpers/redis-cluster.js';
 import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server.js';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -58,5 +60,34 @@ describe.skipIf(!serverKindAvailable('redis'))('standalone client writes', () =>
     expect(client.stream.bytesWritten).toBeGreaterThan(afterFirst);
     await admin.call('CLIENT', 'UNPAUSE');
     expect(await Promise.all([first, second])).toEqual(['OK', 'OK']);
+  });
+});
+
+describe.skipIf(!serverKindAvailable('redis'))('Cluster node writes', () => {
+  let cluster: ClusterHandle;
+  let client: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster(redisKind()!);
+    client = createRedisClient({ host: '127.0.0.1', port: cluster.ports[0]!, tls: false, db: 0, clusterNodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })) }) as Cluster;
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.disconnect();
+    await cluster?.stop();
+  });
+
+  it("sends the commands of one turn to a key's node in one write, in order", async () => {
+    const key = 'node-turn';
+    await client.del(key);
+    const owner = client.slots[calculateSlot(key)]![0];
+    const node = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner)!;
+    expect(node.stream.writableLength).toBe(0);
+    const replies = [client.rpush(key, 'a'), client.rpush(key, 'b'), client.lrange(key, 0, -1)];
+    expect(node.stream.writableLength).toBeGreaterThan(0);
+    await nextTurn();
+    expect(node.stream.writableLength).toBe(0);
+    expect(await Promise.all(replies)).toEqual(['1', '2', ['a', 'b']]);
   });
 });
