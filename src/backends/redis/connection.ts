@@ -3,8 +3,7 @@
  *
  * ioredis over node-redis v5: its Cluster client routes by slot, follows
  * MOVED/ASK and refreshes the slot map by itself, and keeps Pub/Sub on a
- * connection of its own (sharded Pub/Sub included); it auto-pipelines the
- * commands of one event-loop turn per node, loads scripts by EVALSHA
+ * connection of its own (sharded Pub/Sub included), loads scripts by EVALSHA
  * (defineCommand) in standalone and Cluster alike, reconnects with a
  * pluggable backoff, and is actively maintained (bullmq builds on it).
  *
@@ -12,7 +11,9 @@
  * while disconnected is rejected at once, so the request answers 503
  * STORAGE_UNAVAILABLE), no retry of a command whose connection dropped (an
  * XADD must not be applied twice), and reconnection forever with a short
- * backoff, so the service recovers by itself.
+ * backoff, so the service recovers by itself. Each command connection (the
+ * standalone one, each Cluster node's) sends the commands of one event-loop
+ * turn in one write (writesPerTurn).
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConnectionConfig } from '../../config.js';
@@ -55,18 +56,45 @@ export function createRedisClient(config: RedisConnectionConfig, connectionName 
           redisOptions: redisOptions(config, connectionName),
           enableOfflineQueue: false,
           // ioredis's Cluster auto-pipelining throws (TypeError in autoPipelining.js) for a slot its map lacks, and
-          // groups by the first argument it takes for a key; plain sends coalesce per socket write anyway.
+          // groups by the first argument it takes for a key; each node's connection batches its writes instead (writesPerTurn).
           enableAutoPipelining: false,
           clusterRetryStrategy: (times: number) => Math.min(times * 100, RECONNECT_MAX_DELAY_MS * 2),
           slotsRefreshTimeout: 2_000,
           lazyConnect: true,
         } satisfies ClusterOptions)
-      : new Redis({ ...redisOptions(config, connectionName), host: config.host, port: config.port, db: config.db, enableAutoPipelining: true });
+      : writesPerTurn(new Redis({ ...redisOptions(config, connectionName), host: config.host, port: config.port, db: config.db }));
   for (const [name, definition] of Object.entries(SCRIPTS)) client.defineCommand(name, definition);
   for (const [name, definition] of Object.entries(POLICY_SCRIPTS)) client.defineCommand(name, definition);
   client.defineCommand('sgRedrive', REDRIVE_SCRIPT);
   // Errors are answered per command (503); the 'error' event only reports what the reconnection loop is doing.
   client.on('error', () => {});
+  return client;
+}
+
+/**
+ * The commands sent in one event-loop turn leave in one socket write: the
+ * socket is corked at the turn's first command and uncorked in its check
+ * phase (setImmediate), after the turn's I/O callbacks. Commands keep the
+ * order they were sent in. Unlike ioredis's autopipelining, a batch does not
+ * wait for the replies of the one before it, so no command waits a round trip
+ * behind another.
+ */
+function writesPerTurn(client: Redis): Redis {
+  const send = client.sendCommand.bind(client);
+  let corked: Redis['stream'] | undefined;
+  const uncork = (): void => {
+    const socket = corked;
+    corked = undefined;
+    socket?.uncork();
+  };
+  client.sendCommand = (command, stream) => {
+    if (corked === undefined && stream === undefined && client.status === 'ready' && client.stream?.writable) {
+      corked = client.stream;
+      corked.cork();
+      setImmediate(uncork);
+    }
+    return send(command, stream);
+  };
   return client;
 }
 
@@ -81,6 +109,7 @@ export function createRedisClient(config: RedisConnectionConfig, connectionName 
 function clusterWithNumericSlots(nodes: ConstructorParameters<typeof Cluster>[0], options: ClusterOptions): Cluster {
   const cluster = new Cluster(nodes, options);
   cluster.on('+node', (node: Redis) => {
+    writesPerTurn(node);
     const duplicate = node.duplicate.bind(node);
     node.duplicate = (override?: Partial<RedisOptions>) => duplicate({ ...override, stringNumbers: false });
   });

@@ -104,8 +104,8 @@ export class RedisBackend implements StreamBackend {
   private readonly announced = new Set<string>();
   private flushScheduled = false;
   /**
-   * Whether an XADD's notice may be queued before its reply: on one standalone
-   * connection the autopipeline keeps call order, so Redis runs the XADD before
+   * Whether an XADD's notice may be queued before its reply: one standalone
+   * connection writes commands in call order, so Redis runs the XADD before
    * the PUBLISH and before any read a local waiter then sends, and the wake
    * saves a round trip. Not in a Cluster (PUBLISH may leave through another
    * node) nor with WAIT (readers are woken once the write is replicated).
@@ -382,7 +382,8 @@ export class RedisBackend implements StreamBackend {
       return reply === null ? null : decode.id(reply);
     };
     if (!this.announceEarly) return this.write(stream, xadd, (added) => (added === null ? undefined : ['w', stream]));
-    // Queued before the XADD's own flush, so the notice rides in the same pipeline, behind it; a failed XADD costs waiters one read.
+    // Queued before the XADD, flushed before its socket write (connection.ts writesPerTurn): one write, the notice behind it.
+    // A failed XADD costs waiters one read.
     this.announce(stream);
     return this.run(stream, xadd);
   }

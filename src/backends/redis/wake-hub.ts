@@ -4,13 +4,13 @@
  *
  * A waiter re-runs its read (a non-blocking script) when its key may have
  * changed, so Redis still decides who gets each `>` entry. Wake-ups come from:
- * - writes through any streamgate replica: each one PUBLISHes a notice on one
- *   channel (plain PUBLISH, which a Cluster broadcasts to every node, so each
- *   replica needs one subscriber connection in all, not one per shard; SPUBLISH
- *   would spare the broadcast but need a subscriber per master and a channel
- *   per slot);
+ * - writes through any streamgate replica: the writes of one event-loop turn
+ *   PUBLISH one notice per stream on one channel (plain PUBLISH, which a
+ *   Cluster broadcasts to every node, so each replica needs one subscriber
+ *   connection in all, not one per shard; SPUBLISH would spare the broadcast
+ *   but need a subscriber per master and a channel per slot);
  * - writes by any other client (`redis-cli XADD`): a poller probes the waited
- *   keys' last IDs (XINFO STREAM, auto-pipelined per node), a bounded number
+ *   keys' last IDs (XINFO STREAM, one write per node per tick), a bounded number
  *   of keys per tick, and wakes a key whose probe changed. No keyspace
  *   notifications: they are node-local in a Cluster and need server config.
  */
