@@ -237,6 +237,40 @@ describe('NDJSON ingest on the embedded backend', () => {
   });
 });
 
+describe('NDJSON ingest at shutdown', () => {
+  it('stops before the next chunk with 503 SHUTTING_DOWN, the chunks written before it kept', async () => {
+    const t = await buildTestApp({ maxBatch: 2 });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as AddressInfo;
+    const s = streamName();
+    let closing: Promise<void> | undefined;
+    try {
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: streamPath(s, 'messages', 'batch'), headers: NDJSON }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        req.write(lines({ fields: { a: '1' } }, { fields: { a: '2' } }));
+        void (async () => {
+          for (let i = 0; i < 100 && (await t.backend.length(s)) < 2; i++) await sleep(20);
+          closing = t.app.close();
+          await sleep(50);
+          req.end(lines({ fields: { a: '3' } }, { fields: { a: '4' } }));
+        })().catch(reject);
+      });
+      const { status, body } = await answer;
+      expect(status).toBe(503);
+      expect(JSON.parse(body)).toMatchObject({ code: 'SHUTTING_DOWN', lines: [3, 4], appended: 2 });
+      expect(await t.backend.length(s)).toBe(2);
+    } finally {
+      await (closing ?? t.app.close());
+      await t.backend.close();
+    }
+  });
+});
+
 describe('NDJSON ingest over HTTP/2', () => {
   it('answers a whole body, and a bad line while the stream is still open, then resets that stream (NO_ERROR)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'streamgate-h2-ndjson-'));
