@@ -531,7 +531,8 @@ export class RedisBackend implements StreamBackend {
   /**
    * XREADGROUP without BLOCK, one script per stream; with several streams every group is checked first, so a failing
    * read delivers nothing. The reply's budget goes from stream to stream: each script delivers only what fits what
-   * the streams before it left, and once it is spent the streams after it are not read.
+   * the streams before it left; once it is spent the streams after it deliver nothing (and are left out of the
+   * reply), but their scripts still run, so the consumer is made in each group, as XREADGROUP makes it.
    */
   private async readGroupOnce(read: XreadgroupOptions): Promise<XreadgroupResult[]> {
     const { group, consumer, noAck = false } = read;
