@@ -581,7 +581,8 @@ export class RedisBackend implements StreamBackend {
   /**
    * XREADGROUP without BLOCK, one script per stream; with several streams every group is checked first, so a failing
    * read delivers nothing. The reply's budget goes from stream to stream: each script delivers only what fits what
-   * the streams before it left, and once it is spent the streams after it are not read.
+   * the streams before it left; once it is spent the streams after it deliver nothing (and are left out of the
+   * reply), but their scripts still run, so the consumer is made in each group, as XREADGROUP makes it.
    */
   private async readGroupOnce(read: XreadgroupOptions): Promise<XreadgroupResult[]> {
     const { group, consumer, noAck = false } = read;
@@ -703,7 +704,17 @@ export class RedisBackend implements StreamBackend {
   claim(stream: string, group: string, options: XclaimOptions): Promise<Delivery[]> {
     refuseReserved(options.consumer);
     const budget = options.justId ? undefined : replyBudget(this.limits.replyBytes);
-    const args: Arg[] = [options.justId ? '1' : '0', group, options.consumer, Math.max(0, options.minIdleMs), this.consumerCap, ...budgetArgs(budget), options.ids.length, ...options.ids.map(formatId)];
+    const args: Arg[] = [
+      options.justId ? '1' : '0',
+      group,
+      options.consumer,
+      Math.max(0, options.minIdleMs),
+      this.consumerCap,
+      ...budgetArgs(budget),
+      this.claimNeedsMemory(stream, group),
+      options.ids.length,
+      ...options.ids.map(formatId),
+    ];
     if (options.idleMs !== undefined) args.push('IDLE', options.idleMs);
     else if (options.timeMs !== undefined) args.push('TIME', options.timeMs);
     if (options.retryCount !== undefined && options.retryCount >= 0) args.push('RETRYCOUNT', options.retryCount);
@@ -739,6 +750,7 @@ export class RedisBackend implements StreamBackend {
             options.count ?? 100,
             this.consumerCap,
             ...budgetArgs(budget),
+            this.claimNeedsMemory(stream, group),
           ),
         )) as [Reply, Reply, Reply[]];
         const entries = decode.deliveries(claimed, true);
@@ -957,6 +969,11 @@ export class RedisBackend implements StreamBackend {
     if (policy.consumerIdleTimeoutMs !== undefined) this.timers.track(stream, group, Date.now() + policy.consumerIdleTimeoutMs);
     if (doomed > 0) this.timers.track(stream, group, Date.now());
     if (redelivered > 0) this.report({ kind: 'redelivered', stream, group, count: redelivered });
+  }
+
+  /** '1' when a claim in the group is followed by afterClaim's deadlines (ZADD, refused under maxmemory): the claim script then checks memory first. */
+  private claimNeedsMemory(stream: string, group: string): '0' | '1' {
+    return this.knownPolicies.has(JSON.stringify([stream, group])) ? '1' : '0';
   }
 
   /** After XCLAIM / XAUTOCLAIM in a group this replica knows has a policy: the claimed entries get their deadline (OWNED). */

@@ -104,6 +104,14 @@ local function admit(key, group, consumer, max)
   if created == nil then return nil end
   return nil, true
 end
+-- A claim whose follow-up needs memory (the deadlines of a delivery policy, ZADD) is refused under maxmemory
+-- before it claims anything: XGROUP CREATECONSUMER (the claim makes the consumer anyway) is refused there too.
+local function memory_refused(needs, key, group, consumer)
+  if needs ~= '1' then return nil end
+  local r = redis.pcall('XGROUP', 'CREATECONSUMER', key, group, consumer)
+  if failed(r) and string.sub(r.err, 1, 4) == 'OOM ' then return r end
+  return nil
+end
 `;
 
 /**
@@ -293,7 +301,7 @@ return r
 `;
 
 /**
- * ARGV: justid(0|1) group consumer min-idle max-consumers|'' bytes|'' entries|'' taken nids id... option...
+ * ARGV: justid(0|1) group consumer min-idle max-consumers|'' bytes|'' entries|'' taken needs-memory(0|1) nids id... option...
  * XCLAIM in chunks of IDs (unpack's bound), each with the same options; an ID
  * listed twice is claimed as XCLAIM would claim it twice in one call. With a
  * budget (not JUSTID) each ID is claimed on its own, after a peek: the first
@@ -305,8 +313,8 @@ return r
 const CLAIM = `
 local key = KEYS[1]
 local group, consumer = ARGV[2], ARGV[3]
-local nids = tonumber(ARGV[9])
-local first_id, last_id = 10, 9 + nids
+local nids = tonumber(ARGV[10])
+local first_id, last_id = 11, 10 + nids
 local options = {}
 local force = false
 for i = last_id + 1, #ARGV do
@@ -319,6 +327,8 @@ local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
 if failed(probe) then return nostream_or(key, probe) end
 local refused = admit(key, group, consumer, ARGV[5])
 if refused then return refused end
+local oom = memory_refused(ARGV[9], key, group, consumer)
+if oom then return oom end
 local function xclaim(from, to)
   local args = { 'XCLAIM', key, group, consumer, ARGV[4] }
   for i = from, to do args[#args + 1] = ARGV[i] end
@@ -368,7 +378,7 @@ return out
 `;
 
 /**
- * ARGV: justid(0|1) group consumer min-idle start count max-consumers|'' bytes|'' entries|'' taken.
+ * ARGV: justid(0|1) group consumer min-idle start count max-consumers|'' bytes|'' entries|'' taken needs-memory(0|1).
  * With a budget (not JUSTID) XAUTOCLAIM is done here step by step, as Redis does it: the PEL from
  * start in pages (XPENDING), at most count * 10 entries looked at; a deleted entry is dropped
  * (XACK) and counts against count; an entry idle at least min-idle is claimed (XCLAIM, count +1)
@@ -384,6 +394,8 @@ local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
 if failed(probe) then return nostream_or(key, probe) end
 local refused = admit(key, group, consumer, ARGV[7])
 if refused then return refused end
+local oom = memory_refused(ARGV[11], key, group, consumer)
+if oom then return oom end
 if b then
   local minidle = tonumber(ARGV[4])
   local remaining = tonumber(ARGV[6])

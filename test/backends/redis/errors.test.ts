@@ -46,6 +46,10 @@ describe.each(kinds.map((kind) => ({ name: kind.name, kind })))('maxmemory with 
 
   it('writes answer 507 OUT_OF_MEMORY; reads, group reads, acks, deletes and trims still work', async () => {
     expect((await call(t.app, 'POST', streamPath(stream, 'groups'), { name: 'g', startId: '0', mkStream: true })).statusCode).toBe(201);
+    // A group with a delivery policy holding one entry: its reads and claims need memory for the deadlines.
+    expect((await call(t.app, 'POST', streamPath(stream, 'groups'), { name: 'p', startId: '0', policy: { ackDeadlineMs: 60_000 } })).statusCode).toBe(201);
+    const held = json(await call(t.app, 'POST', streamPath(stream, 'messages'), { fields: { small: '1' } })).id as string;
+    expect(json(await call(t.app, 'POST', streamPath(stream, 'groups', 'p', 'consumers', 'a', 'read'), {})).messages).toHaveLength(1);
     const statuses: number[] = [];
     let refused: Awaited<ReturnType<typeof call>> | undefined;
     for (let i = 0; i < 200 && refused === undefined; i++) {
@@ -57,14 +61,20 @@ describe.each(kinds.map((kind) => ({ name: kind.name, kind })))('maxmemory with 
     expect(statuses.every((s) => s === 201 || s === 507)).toBe(true);
     expect(expectProblem(refused!, 507, 'OUT_OF_MEMORY')).toContain('maxmemory');
     const length = json(await call(t.app, 'GET', streamPath(stream))).length as number;
-    expect(length).toBe(statuses.length - 1);
+    expect(length).toBe(statuses.length);
 
     // Other writes that need memory: a batch, a new group, a new consumer; none changes anything.
     expectProblem(await call(t.app, 'POST', streamPath(stream, 'messages', 'batch'), { messages: [{ fields: { v: value } }, { fields: { v: value } }] }), 507, 'OUT_OF_MEMORY');
     expectProblem(await call(t.app, 'POST', streamPath(stream, 'groups'), { name: 'g2', startId: '0' }), 507, 'OUT_OF_MEMORY');
     expectProblem(await call(t.app, 'PUT', streamPath(stream, 'groups', 'g', 'consumers', 'x')), 507, 'OUT_OF_MEMORY');
     expect(json(await call(t.app, 'GET', streamPath(stream))).length).toBe(length);
-    expect(json(await call(t.app, 'GET', streamPath(stream, 'groups'))).groups).toHaveLength(1);
+    expect(json(await call(t.app, 'GET', streamPath(stream, 'groups'))).groups).toHaveLength(2);
+    // In the policy group: a read, a claim and an autoclaim are refused before anything is delivered or claimed.
+    expectProblem(await call(t.app, 'POST', streamPath(stream, 'groups', 'p', 'consumers', 'b', 'read'), {}), 507, 'OUT_OF_MEMORY');
+    expectProblem(await call(t.app, 'POST', streamPath(stream, 'groups', 'p', 'claims'), { consumer: 'b', minIdleMs: 0, ids: [held] }), 507, 'OUT_OF_MEMORY');
+    expectProblem(await call(t.app, 'POST', streamPath(stream, 'groups', 'p', 'autoclaim'), { consumer: 'b', minIdleMs: 0 }), 507, 'OUT_OF_MEMORY');
+    const pendingInP = json(await call(t.app, 'GET', `${streamPath(stream, 'groups', 'p', 'pending', 'messages')}?count=10`)).messages as { id: string; consumer: string; deliveryCount: number }[];
+    expect(pendingInP.map((e) => [e.id, e.consumer, e.deliveryCount])).toEqual([[held, 'a', 1]]);
 
     // Reads, group reads (a new consumer included), acks, deletes and trims work over the limit.
     const range = await call(t.app, 'GET', `${streamPath(stream, 'messages')}?count=2`);
