@@ -20,6 +20,12 @@ export interface RedisConnectionConfig {
   db: number;
   /** `REDIS_CLUSTER_NODES`: seed nodes; empty for a standalone server. */
   clusterNodes: { host: string; port: number }[];
+  /**
+   * `REDIS_COMMAND_TIMEOUT_MS`: how long a command waits for its reply before
+   * its request answers 503 STORAGE_UNAVAILABLE (a stalled server holds its
+   * sockets open, so no connection error would ever come). 0 or absent: no limit.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** The server's settings, read once from the environment by `loadConfig`. */
@@ -480,6 +486,7 @@ const environment = z.object({
   REDIS_KEY_PREFIX: keyPrefix,
   REDIS_WAIT_REPLICAS: integer(0, 1000, 0),
   REDIS_WAIT_TIMEOUT_MS: integer(1, 3_600_000, 1_000),
+  REDIS_COMMAND_TIMEOUT_MS: integer(0, 3_600_000, 5_000),
 });
 
 /** Settings that only make sense together, checked after each variable parsed on its own. */
@@ -496,6 +503,12 @@ function crossChecks(e: z.output<typeof environment>): { variable: string; messa
   }
   if (e.BACKEND === 'redis' && e.MAX_STREAMS > 0) {
     problems.push({ variable: 'MAX_STREAMS', message: MAX_STREAMS_ON_REDIS });
+  }
+  if (e.REDIS_WAIT_REPLICAS > 0 && e.REDIS_COMMAND_TIMEOUT_MS > 0 && e.REDIS_COMMAND_TIMEOUT_MS <= e.REDIS_WAIT_TIMEOUT_MS) {
+    problems.push({
+      variable: 'REDIS_COMMAND_TIMEOUT_MS',
+      message: `must be above REDIS_WAIT_TIMEOUT_MS (${e.REDIS_WAIT_TIMEOUT_MS}): WAIT itself takes up to that long`,
+    });
   }
   if (e.BACKEND === 'redis' && e.MAX_MEMORY_BYTES > 0) {
     problems.push({ variable: 'MAX_MEMORY_BYTES', message: MAX_MEMORY_BYTES_ON_REDIS });
@@ -554,7 +567,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tlsCertFile: e.TLS_CERT_FILE,
     tlsKeyFile: e.TLS_KEY_FILE,
     backend: e.BACKEND,
-    redis: { ...e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES },
+    redis: { ...e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
     redisWaitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,

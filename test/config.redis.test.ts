@@ -25,7 +25,7 @@ describe('loadConfig: the Redis backend', () => {
   it('reads REDIS_URL: credentials, TLS, port, database', () => {
     const config = loadConfig({ BACKEND: 'redis', REDIS_URL: 'rediss://app:s%40cret@cache.example:6380/3' });
     expect(config.backend).toBe('redis');
-    expect(config.redis).toEqual({ host: 'cache.example', port: 6380, username: 'app', password: 's@cret', tls: true, db: 3, clusterNodes: [] });
+    expect(config.redis).toEqual({ host: 'cache.example', port: 6380, username: 'app', password: 's@cret', tls: true, db: 3, clusterNodes: [], commandTimeoutMs: 5000 });
     expect(loadConfig({ REDIS_URL: 'redis://:pw@[::1]' }).redis).toMatchObject({ host: '::1', port: 6379, password: 'pw', db: 0 });
   });
 
@@ -78,5 +78,15 @@ describe('loadConfig: the Redis backend', () => {
     expect(problem!.message).toContain('maxmemory-policy noeviction');
     expect(loadConfig({ BACKEND: 'redis', MAX_MEMORY_BYTES: '0' }).maxMemoryBytes).toBe(0);
     expect(loadConfig({ MAX_MEMORY_BYTES: '1000000' }).maxMemoryBytes).toBe(1000000);
+  });
+
+  it('reads REDIS_COMMAND_TIMEOUT_MS (default 5000, 0 for none) and wants it above REDIS_WAIT_TIMEOUT_MS when WAIT is on', () => {
+    expect(loadConfig({ BACKEND: 'redis' }).redis.commandTimeoutMs).toBe(5000);
+    expect(loadConfig({ BACKEND: 'redis', REDIS_COMMAND_TIMEOUT_MS: '0' }).redis.commandTimeoutMs).toBe(0);
+    const [problem] = problems({ BACKEND: 'redis', REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '2000' });
+    expect(problem!.variable).toBe('REDIS_COMMAND_TIMEOUT_MS');
+    expect(problem!.message).toContain('REDIS_WAIT_TIMEOUT_MS (2000)');
+    expect(loadConfig({ BACKEND: 'redis', REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_COMMAND_TIMEOUT_MS: '0' }).redis.commandTimeoutMs).toBe(0);
+    expect(problems({ BACKEND: 'redis', REDIS_COMMAND_TIMEOUT_MS: '-1' }).map((p) => p.variable)).toEqual(['REDIS_COMMAND_TIMEOUT_MS']);
   });
 });

@@ -11,7 +11,11 @@
  * while disconnected is rejected at once, so the request answers 503
  * STORAGE_UNAVAILABLE), no retry of a command whose connection dropped (an
  * XADD must not be applied twice), and reconnection forever with a short
- * backoff, so the service recovers by itself. Each command connection (the
+ * backoff, so the service recovers by itself. A command without a reply
+ * within `commandTimeoutMs` is rejected (503) while its connection stays: a
+ * stopped or frozen server keeps its sockets open, and nothing else would end
+ * the request; its reply, if it ever comes, is read and dropped, so the
+ * replies of later commands stay matched. Each command connection (the
  * standalone one, each Cluster node's) sends the commands of one event-loop
  * turn in one write (writesPerTurn).
  */
@@ -44,6 +48,7 @@ function redisOptions(config: RedisConnectionConfig, connectionName: string): Re
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2_000,
+    ...(config.commandTimeoutMs ? { commandTimeout: config.commandTimeoutMs } : {}),
     retryStrategy: (times: number) => Math.min(times * 50, RECONNECT_MAX_DELAY_MS),
   };
 }
@@ -120,7 +125,8 @@ function clusterWithNumericSlots(nodes: ConstructorParameters<typeof Cluster>[0]
 /** A connection for SUBSCRIBE alone: standalone gets its own; a Cluster keeps one inside the client. */
 export function createSubscriber(client: RedisClient): RedisClient {
   if (client instanceof Cluster) return client;
-  const subscriber = client.duplicate({ enableOfflineQueue: true, enableAutoPipelining: false });
+  // SUBSCRIBE has no deadline: the subscription is restored by ioredis on every reconnection.
+  const subscriber = client.duplicate({ enableOfflineQueue: true, enableAutoPipelining: false, commandTimeout: undefined });
   subscriber.on('error', () => {});
   return subscriber;
 }

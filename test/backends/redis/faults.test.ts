@@ -110,3 +110,54 @@ describe.skipIf(!serverKindAvailable('redis'))('Redis unreachable at start', () 
     }
   }, 30_000);
 });
+
+describe.skipIf(!serverKindAvailable('redis'))('Redis frozen (SIGSTOP: sockets open, no replies)', () => {
+  let server: RedisServerHandle;
+  let backend: RedisBackend;
+  let t: TestAppOn<RedisBackend>;
+  const commandTimeoutMs = 300;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    backend = new RedisBackend({ connection: { host: '127.0.0.1', port: server.port, tls: false, db: 0, clusterNodes: [], commandTimeoutMs } });
+    await backend.connected();
+    t = await buildTestAppOn(backend);
+  });
+
+  afterAll(async () => {
+    server?.resume();
+    await t?.close();
+    await backend?.close();
+    await server?.stop();
+  });
+
+  it('answers 503 STORAGE_UNAVAILABLE after REDIS_COMMAND_TIMEOUT_MS instead of hanging, and serves again once it resumes', async () => {
+    const stream = 'frozen';
+    expect((await t.app.inject({ method: 'POST', url: streamPath(stream, 'messages'), payload: { fields: { n: '0' } } })).statusCode).toBe(201);
+    server.pause();
+    try {
+      const started = performance.now();
+      const [write, read] = await Promise.all([
+        t.app.inject({ method: 'POST', url: streamPath(stream, 'messages'), payload: { fields: { n: '1' } } }),
+        t.app.inject({ method: 'GET', url: `${streamPath(stream, 'messages')}?count=10` }),
+      ]);
+      const elapsed = performance.now() - started;
+      for (const response of [write, read]) expect([response.statusCode, response.json().code]).toEqual([503, 'STORAGE_UNAVAILABLE']);
+      // The deadline ends them, not the server: well before it resumes (generous for a loaded machine).
+      expect(elapsed).toBeGreaterThanOrEqual(commandTimeoutMs - 20);
+      expect(elapsed).toBeLessThan(commandTimeoutMs + 2_500);
+    } finally {
+      server.resume();
+    }
+    // The connection was kept: the next requests are answered, and replies are matched to their commands again.
+    const after = await t.app.inject({ method: 'POST', url: streamPath(stream, 'messages'), payload: { fields: { n: '2' } } });
+    expect(after.statusCode).toBe(201);
+    const range = await t.app.inject({ method: 'GET', url: `${streamPath(stream, 'messages')}?count=10` });
+    expect(range.statusCode).toBe(200);
+    const values = range.json().messages.map((m: { fields: { n: string } }) => m.fields.n);
+    // The timed-out write may or may not have been applied (its outcome is unknown to the client), never twice.
+    expect(values[0]).toBe('0');
+    expect(values.at(-1)).toBe('2');
+    expect(values.length === 2 || (values.length === 3 && values[1] === '1')).toBe(true);
+  });
+});
