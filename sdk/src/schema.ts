@@ -1396,7 +1396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
             507: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -1895,7 +1895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
             507: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2141,7 +2141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
             507: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2887,7 +2887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
             507: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3478,7 +3478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
             507: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3706,6 +3706,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -3751,6 +3761,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4375,6 +4395,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -4420,6 +4450,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4539,6 +4579,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -4584,6 +4634,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4857,7 +4917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room */
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
             507: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5347,6 +5407,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`) */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large (`PAYLOAD_TOO_LARGE`) */
             413: {
                 headers: {
@@ -5392,6 +5462,16 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room */
+            507: {
+                headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };

@@ -88,7 +88,7 @@ export const consumerRoutes: FastifyPluginAsyncZod = async (app) => {
       params: consumerParams,
       querystring: fieldsFormatQuery,
       body: readGroupBody(appConfig.maxCount, appConfig.maxWaitMs, appConfig.maxBatch),
-      response: { 200: ackedMessageListSchema.meta({ description: 'Delivered messages; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: ackedMessageListSchema.meta({ description: 'Delivered messages; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404, 409, 507) },
     },
     handler: async (request, reply) => {
       const { stream, group, consumer } = request.params;

@@ -87,7 +87,7 @@ export const multiStreamRoutes: FastifyPluginAsyncZod = async (app) => {
       params: groupConsumerParams,
       querystring: fieldsFormatQuery,
       body: multiReadGroupBody(appConfig.maxCount, appConfig.maxWaitMs, appConfig.maxBatch),
-      response: { 200: multiMessageListSchema.meta({ description: 'The streams with deliveries; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: multiMessageListSchema.meta({ description: 'The streams with deliveries; empty when a wait timed out' }), ...problemResponses(...BODY_ERRORS, 404, 409, 507) },
     },
     handler: async (request, reply) => {
       const { group, consumer } = request.params;

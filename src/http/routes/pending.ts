@@ -109,7 +109,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       params: groupParams,
       querystring: fieldsFormatQuery,
       body: claimBody(appConfig.maxBatch),
-      response: { 200: claimResultSchema.meta({ description: 'The claimed messages (deleted ones are dropped)' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: claimResultSchema.meta({ description: 'The claimed messages (deleted ones are dropped)' }), ...problemResponses(...BODY_ERRORS, 404, 409, 507) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;
@@ -127,7 +127,7 @@ export const pendingRoutes: FastifyPluginAsyncZod = async (app) => {
       params: groupParams,
       querystring: fieldsFormatQuery,
       body: autoclaimBody(appConfig.maxCount),
-      response: { 200: autoclaimResultSchema.meta({ description: 'Claimed messages and the cursor for the next call' }), ...problemResponses(...BODY_ERRORS, 404) },
+      response: { 200: autoclaimResultSchema.meta({ description: 'Claimed messages and the cursor for the next call' }), ...problemResponses(...BODY_ERRORS, 404, 409, 507) },
     },
     handler: async (request) => {
       const { stream, group } = request.params;

@@ -21,7 +21,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict (`BUSYGROUP`, `NO_DELIVERY_POLICY`), or a cap reached (`MAX_STREAMS_REACHED`, `MAX_CONSUMERS_REACHED`)',
   413: 'Body too large (`PAYLOAD_TOO_LARGE`)',
   415: 'Unsupported media type (`VALIDATION`)',
-  507: 'Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES; writes that add data are refused until deletes or trims make room',
+  507: 'Out of memory (`OUT_OF_MEMORY`): the embedded streams hold more than MAX_MEMORY_BYTES, or Redis refused the write at its maxmemory; writes that add data are refused until deletes or trims make room',
   500: 'Internal error (`INTERNAL`): a bug',
   503: 'Unavailable (`STORAGE_UNAVAILABLE`, `SHUTTING_DOWN`)',
 };
