@@ -112,6 +112,15 @@ local function memory_refused(needs, key, group, consumer)
   if failed(r) and string.sub(r.err, 1, 4) == 'OOM ' then return r end
   return nil
 end
+-- XCLAIM's and XAUTOCLAIM's refusals, in Redis's order and before anything changes: the key and group
+-- (NO_STREAM / NOGROUP), the consumer cap (max), then memory (needs).
+local function claim_refused(key, group, consumer, max, needs)
+  local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
+  if failed(probe) then return nostream_or(key, probe) end
+  local refused = admit(key, group, consumer, max)
+  if refused then return refused end
+  return memory_refused(needs, key, group, consumer)
+end
 `;
 
 /**
@@ -323,12 +332,8 @@ for i = last_id + 1, #ARGV do
 end
 local b = nil
 if ARGV[1] ~= '1' then b = budget_of(ARGV[6], ARGV[7], ARGV[8]) end
-local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
-if failed(probe) then return nostream_or(key, probe) end
-local refused = admit(key, group, consumer, ARGV[5])
+local refused = claim_refused(key, group, consumer, ARGV[5], ARGV[9])
 if refused then return refused end
-local oom = memory_refused(ARGV[9], key, group, consumer)
-if oom then return oom end
 local function xclaim(from, to)
   local args = { 'XCLAIM', key, group, consumer, ARGV[4] }
   for i = from, to do args[#args + 1] = ARGV[i] end
@@ -390,12 +395,8 @@ local key = KEYS[1]
 local group, consumer = ARGV[2], ARGV[3]
 local b = nil
 if ARGV[1] ~= '1' then b = budget_of(ARGV[8], ARGV[9], ARGV[10]) end
-local probe = redis.pcall('XPENDING', key, group, '-', '+', 0)
-if failed(probe) then return nostream_or(key, probe) end
-local refused = admit(key, group, consumer, ARGV[7])
+local refused = claim_refused(key, group, consumer, ARGV[7], ARGV[11])
 if refused then return refused end
-local oom = memory_refused(ARGV[11], key, group, consumer)
-if oom then return oom end
 if b then
   local minidle = tonumber(ARGV[4])
   local remaining = tonumber(ARGV[6])
